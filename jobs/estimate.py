@@ -1,0 +1,37 @@
+"""spark-submit entry point for the prevalence job.
+
+    spark-submit --properties-file spark-defaults.conf jobs/estimate.py CORPUS... --out RUN_DIR
+
+Takes the same flags as `prevalence run`; the master comes from spark-submit unless --master is given.
+"""
+
+import argparse
+import sys
+
+from prevalence.cli import add_run_arguments, format_summary, run_config
+from prevalence.errors import PrevalenceError
+from prevalence.job import run
+from prevalence.session import build_session
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="jobs/estimate.py", description=__doc__.splitlines()[0])
+    add_run_arguments(parser)
+    parser.set_defaults(master=None)
+    args = parser.parse_args(argv)
+    try:
+        config = run_config(args)
+        spark = build_session(args.master, config.spark_conf)
+        try:
+            manifest = run(config, spark=spark, progress=lambda m: print(m, file=sys.stderr, flush=True))
+        finally:
+            spark.stop()
+    except PrevalenceError as error:
+        print(f"estimate: error: {error}", file=sys.stderr)
+        return 2
+    print(format_summary(manifest, config.out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""`prevalence`: run the Spark job, then rank, compare and query its tables.
+
+User errors print one line and exit with code 2; bugs still raise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+
+from prevalence.config import FORMATS, TEXT_UNITS, ReadOptions, RunConfig
+from prevalence.errors import PrevalenceError
+
+
+def add_run_arguments(p: argparse.ArgumentParser) -> None:
+    """The flags of `prevalence run`, shared with jobs/estimate.py."""
+    p.add_argument("corpus", nargs="+", help="corpus files, directories or globs (JSONL[.gz|.zst], Parquet, text)")
+    p.add_argument("--out", required=True, help="run directory to write the tables into")
+    p.add_argument("--catalog", help="persona catalog (.yaml or .csv); default: the bundled catalog")
+    p.add_argument("--text-field", default="text", help="field holding the document text (dotted for nested JSON)")
+    p.add_argument("--id-field", default="id", help="field holding a document id; documents without one get a stable hash")
+    p.add_argument("--format", default="auto", choices=FORMATS, help="shard format (default: from the file name)")
+    p.add_argument("--text-unit", default="file", choices=TEXT_UNITS, help="plain text: one document per file or per blank-line block")
+    p.add_argument("--max-doc-chars", type=_positive_int, default=ReadOptions.max_doc_chars, help="longer documents are rejected as oversized")
+    p.add_argument("--master", default="local[*]", help="Spark master URL (default local[*])")
+    p.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE", help="extra Spark setting (repeatable)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
+
+
+def run_config(args: argparse.Namespace) -> RunConfig:
+    """The RunConfig described by parsed `run` arguments."""
+    conf = []
+    for item in args.conf:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise PrevalenceError(f"--conf expects KEY=VALUE, got {item!r}")
+        conf.append((key.strip(), value.strip()))
+    return RunConfig(
+        corpus=tuple(args.corpus),
+        out=args.out,
+        catalog=args.catalog,
+        read=ReadOptions(
+            format=args.format, text_field=args.text_field, id_field=args.id_field,
+            text_unit=args.text_unit, max_doc_chars=args.max_doc_chars,
+        ),
+        master=args.master,
+        overwrite=args.overwrite,
+        spark_conf=tuple(conf),
+    )
+
+
+def _positive_int(value: str) -> int:
+    n = int(value)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return n
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="prevalence", description="Measure how large each persona is in a text corpus.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run_p = sub.add_parser("run", help="tag a corpus with Spark and write prevalence tables")
+    add_run_arguments(run_p)
+    run_p.add_argument("--quiet", action="store_true", help="print only errors")
+
+    rank_p = sub.add_parser("rank", help="print the largest personas of a run")
+    rank_p.add_argument("run_dir")
+    rank_p.add_argument("--role", default="mention")
+    rank_p.add_argument("--top", type=_positive_int, default=20)
+    rank_p.add_argument("--by", default="docs", choices=("docs", "count", "tokens"))
+
+    cmp_p = sub.add_parser("compare", help="two personas side by side, with their ratio")
+    cmp_p.add_argument("run_dir")
+    cmp_p.add_argument("a")
+    cmp_p.add_argument("b")
+    cmp_p.add_argument("--role", default="mention")
+
+    sql_p = sub.add_parser("sql", help="run a read-only SELECT over the run's tables")
+    sql_p.add_argument("run_dir")
+    sql_p.add_argument("query")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except PrevalenceError as error:
+        print(f"prevalence: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("prevalence: interrupted", file=sys.stderr)
+        return 130
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from prevalence.job import run
+
+    config = run_config(args)
+    say = (lambda _m: None) if args.quiet else (lambda m: print(f"[{time.strftime('%H:%M:%S')}] {m}", file=sys.stderr, flush=True))
+    try:
+        manifest = run(config, progress=say)
+    except Exception:
+        from prevalence import session
+
+        if session.spark_log_path:
+            print(f"prevalence: Spark's own log of this run: {session.spark_log_path}", file=sys.stderr)
+        raise
+    if not args.quiet:
+        print(format_summary(manifest, config.out))
+    return 0
+
+
+def format_summary(manifest: dict, out: str) -> str:
+    c = manifest["counts"]
+    reasons = ", ".join(f"{k} {v}" for k, v in c["rejects_by_reason"].items())
+    t = manifest["timings"]["total_s"]
+    mb = manifest["corpus"]["bytes"] / 1e6
+    lines = [
+        f"documents in: {c['documents_in']:,} = kept {c['documents_kept']:,} + rejected {c['rejected']:,}" + (f" ({reasons})" if reasons else ""),
+        f"persona hits: {c['persona_hits']:,} rows; {c['personas_found']:,} personas found",
+        f"took {t:.1f} s for {mb:.1f} MB in {len(manifest['corpus']['shards'])} shard(s) ({mb / t:.2f} MB/s)",
+        f"tables: {out} (documents, persona_hits, prevalence, rejects, personas, manifest.json)",
+    ]
+    if manifest["corpus"]["skipped_files"]:
+        lines.append(f"skipped (unknown format, not read): {', '.join(manifest['corpus']['skipped_files'])}")
+    return "\n".join(lines)
+
+
+def cmd_rank(args: argparse.Namespace) -> int:
+    from prevalence.query import open_run
+
+    run = open_run(args.run_dir)
+    table = run.rank(role=args.role, top=args.top, by=args.by).to_pylist()
+    total = run.manifest["counts"]["documents_kept"]
+    print(f"Top {len(table)} personas by {args.by}, role {args.role}, in {total:,} documents")
+    rows = [
+        [r["rank"], r["name"], r["kind"], r["docs"], r["count"], r["tokens"], _pct(r["doc_share"]), f"[{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]"]
+        for r in table
+    ]
+    print(format_table(["rank", "persona", "kind", "docs", "count", "tokens", "doc share", "95% interval"], rows))
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from prevalence.query import open_run
+
+    result = open_run(args.run_dir).compare(args.a, args.b, role=args.role)
+    a, b = result["a"], result["b"]
+    rows = [
+        ["kind", a["kind"], b["kind"]],
+        ["documents", a["docs"], b["docs"]],
+        ["doc share", _pct(a["doc_share"]), _pct(b["doc_share"])],
+        ["95% interval", f"[{_pct(a['ci_low'])}, {_pct(a['ci_high'])}]", f"[{_pct(b['ci_low'])}, {_pct(b['ci_high'])}]"],
+        [f"{args.role}s" if args.role == "mention" else "count", a["count"], b["count"]],
+        ["rank", a["rank"] if a["rank"] is not None else "-", b["rank"] if b["rank"] is not None else "-"],
+    ]
+    print(f"role {result['role']}, {result['total_docs']:,} documents")
+    print(format_table(["", a["name"], b["name"]], rows))
+    print(f"ratio {a['name']} / {b['name']}: documents {_ratio(result['ratio_docs'])}, count {_ratio(result['ratio_count'])}")
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from prevalence.query import open_run
+
+    relation = open_run(args.run_dir).sql(args.query)
+    try:
+        columns, rows = relation.columns, relation.fetchall()
+    except duckdb.Error as error:
+        raise PrevalenceError(f"SQL error: {str(error).strip().splitlines()[0]}") from None
+    print(format_table(columns, [list(r) for r in rows]))
+    print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return 0
+
+
+def _pct(x) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    return f"{100 * x:.3g}%" if x >= 0.001 or x == 0 else f"{100 * x:.2g}%"
+
+
+def _ratio(x) -> str:
+    return "undefined (zero denominator)" if x is None else f"{x:.3g}"
+
+
+def format_table(header: list[str], rows: list[list]) -> str:
+    """Columns aligned with two spaces; numbers right-aligned."""
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(header)]
+    numeric = [all(isinstance(row[i], (int, float)) or row[i] is None for row in rows) and rows for i in range(len(header))]
+    def line(values):
+        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)).rstrip()
+    return "\n".join([line(header)] + [line(r) for r in cells])
+
+
+def _cell(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    if isinstance(v, int):
+        return f"{v:,}" if abs(v) >= 10000 else str(v)
+    return str(v)
+
+
+COMMANDS = {"run": cmd_run, "rank": cmd_rank, "compare": cmd_compare, "sql": cmd_sql}
+
+if __name__ == "__main__":
+    sys.exit(main())

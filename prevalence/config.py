@@ -1,0 +1,43 @@
+"""The typed configuration of one run, built from CLI flags and passed down (no globals)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+FORMATS = ("auto", "jsonl", "parquet", "text")
+TEXT_UNITS = ("file", "blocks")
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How shards are parsed into documents."""
+
+    format: str = "auto"
+    text_field: str = "text"
+    # Records that carry this field use it as doc_id; others get a stable hash of shard + position.
+    id_field: str = "id"
+    # Plain-text files: one document per file, or one per blank-line-separated block.
+    text_unit: str = "file"
+    # Documents longer than this many characters are rejected as `oversized`.
+    max_doc_chars: int = 2_000_000
+    # Documents per Arrow batch produced by a worker.
+    batch_rows: int = 1024
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything `prevalence run` needs."""
+
+    corpus: tuple[str, ...]
+    out: str
+    catalog: str | None = None
+    read: ReadOptions = field(default_factory=ReadOptions)
+    master: str = "local[*]"
+    overwrite: bool = False
+    # Extra Spark settings on top of spark-defaults.conf (key -> value).
+    spark_conf: tuple[tuple[str, str], ...] = ()
+    interval_level: float = 0.95
+
+    def parameters(self) -> dict:
+        """The parameters that determine the tables, for the manifest."""
+        return {"read": asdict(self.read), "interval_level": self.interval_level}

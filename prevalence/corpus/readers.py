@@ -1,0 +1,390 @@
+"""Stream one shard as Arrow record batches of documents and rejects, in bounded memory.
+
+Every record of a shard becomes exactly one row: a document (`text` set, `reject_reason` null) or a
+reject (`reject_reason` set). A shard that fails part-way adds one `truncated_shard` or
+`unreadable_shard` row for its unreadable rest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from prevalence.config import ReadOptions
+from prevalence.corpus import rejects
+from prevalence.corpus.ids import stable_doc_id
+from prevalence.corpus.shards import Shard
+
+RAW_SCHEMA = pa.schema(
+    [
+        pa.field("shard", pa.string(), nullable=False),
+        pa.field("position", pa.int64(), nullable=False),
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("text", pa.string()),
+        pa.field("reject_reason", pa.string()),
+        pa.field("excerpt", pa.string()),
+    ]
+)
+
+# Small reads: a truncated compressed stream fails a whole read, so at most one chunk before the
+# cut is lost (it is part of what the `truncated_shard` reject stands for).
+CHUNK_BYTES = 64 << 10
+# Flush a batch early when its text grows past this, so one batch never holds a whole shard.
+BATCH_TEXT_CHARS = 64 << 20
+
+
+class _BatchBuilder:
+    """Collects rows of RAW_SCHEMA and emits record batches."""
+
+    def __init__(self, shard: Shard, opts: ReadOptions):
+        self.shard = shard
+        self.opts = opts
+        self._reset()
+
+    def _reset(self) -> None:
+        self.positions: list[int] = []
+        self.ids: list[str] = []
+        self.texts: list[str | None] = []
+        self.reasons: list[str | None] = []
+        self.excerpts: list[str | None] = []
+        self.chars = 0
+
+    def add_document(self, position: int, text: str, corpus_id: str | None) -> None:
+        self.positions.append(position)
+        self.ids.append(corpus_id if corpus_id is not None else stable_doc_id(self.shard.name, position))
+        self.texts.append(text)
+        self.reasons.append(None)
+        self.excerpts.append(None)
+        self.chars += len(text)
+
+    def add_reject(self, position: int, reason: str, excerpt: str | bytes | None) -> None:
+        self.positions.append(position)
+        self.ids.append(stable_doc_id(self.shard.name, position))
+        self.texts.append(None)
+        self.reasons.append(reason)
+        self.excerpts.append(rejects.excerpt(excerpt))
+
+    def full(self) -> bool:
+        return len(self.positions) >= self.opts.batch_rows or self.chars >= BATCH_TEXT_CHARS
+
+    def flush(self) -> pa.RecordBatch | None:
+        if not self.positions:
+            return None
+        n = len(self.positions)
+        batch = pa.RecordBatch.from_arrays(
+            [
+                pa.array([self.shard.name] * n, pa.string()),
+                pa.array(self.positions, pa.int64()),
+                pa.array(self.ids, pa.string()),
+                pa.array([self.shard.source] * n, pa.string()),
+                pa.array(self.texts, pa.string()),
+                pa.array(self.reasons, pa.string()),
+                pa.array(self.excerpts, pa.string()),
+            ],
+            schema=RAW_SCHEMA,
+        )
+        self._reset()
+        return batch
+
+
+def read_shard(shard: Shard, opts: ReadOptions) -> Iterator[pa.RecordBatch]:
+    """Yield RAW_SCHEMA batches for one shard; never raises for bad data, only for bugs."""
+    if shard.format == "parquet":
+        yield from _read_parquet(shard, opts)
+        return
+    builder = _BatchBuilder(shard, opts)
+    if shard.format == "jsonl":
+        rows = _jsonl_rows(shard, opts, builder)
+    elif opts.text_unit == "blocks":
+        rows = _text_block_rows(shard, opts, builder)
+    else:
+        rows = _text_file_rows(shard, opts, builder)
+    for _ in rows:
+        if builder.full():
+            yield builder.flush()
+    last = builder.flush()
+    if last is not None:
+        yield last
+
+
+def _open(shard: Shard):
+    return pa.input_stream(shard.path, compression=shard.compression)
+
+
+def _stream_failure(error: Exception) -> str:
+    return rejects.TRUNCATED_SHARD if "truncated" in str(error).lower() else rejects.UNREADABLE_SHARD
+
+
+def _max_line_bytes(opts: ReadOptions) -> int:
+    # JSON may spend up to 6 bytes on one character (\uXXXX escapes).
+    return opts.max_doc_chars * 6 + 65536
+
+
+def _lines(stream, max_bytes: int) -> Iterator[tuple[bytes, bool]]:
+    """(line without newline, oversized) for each line; an oversized line is cut, not held."""
+    buf = b""
+    skipping = False
+    while True:
+        chunk = stream.read(CHUNK_BYTES)
+        if not chunk:
+            break
+        buf += chunk
+        start = 0
+        while True:
+            nl = buf.find(b"\n", start)
+            if nl < 0:
+                break
+            line = buf[start:nl]
+            start = nl + 1
+            if skipping:
+                skipping = False
+                continue
+            yield line.rstrip(b"\r"), len(line) > max_bytes
+        buf = buf[start:]
+        if not skipping and len(buf) > max_bytes:
+            yield buf[: rejects.EXCERPT_CHARS * 4], True
+            skipping = True
+            buf = b""
+        elif skipping:
+            buf = b""
+    if buf and not skipping:
+        yield buf.rstrip(b"\r"), len(buf) > max_bytes
+
+
+def _field(obj: dict, dotted: str):
+    """obj[a][b] for `a.b`; a key that itself contains dots wins."""
+    if dotted in obj:
+        return obj[dotted], True
+    value = obj
+    for part in dotted.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None, False
+        value = value[part]
+    return value, True
+
+
+def _corpus_id(obj: dict, id_field: str) -> str | None:
+    value, found = _field(obj, id_field) if id_field else (None, False)
+    if not found or value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (str, int)):
+        return str(value) if str(value) else None
+    return None
+
+
+def _check_text(value, found: bool, opts: ReadOptions) -> str | None:
+    """The reject reason for a text value, or None when it is a usable document."""
+    if not found or value is None:
+        return rejects.MISSING_TEXT
+    if not isinstance(value, str):
+        return rejects.NON_STRING_TEXT
+    if not value.strip():
+        return rejects.EMPTY_TEXT
+    if len(value) > opts.max_doc_chars:
+        return rejects.OVERSIZED
+    return None
+
+
+def _jsonl_rows(shard: Shard, opts: ReadOptions, out: _BatchBuilder) -> Iterator[None]:
+    position = 0
+    try:
+        stream = _open(shard)
+        for raw, oversized in _lines(stream, _max_line_bytes(opts)):
+            pos, position = position, position + 1
+            if oversized:
+                out.add_reject(pos, rejects.OVERSIZED, raw)
+            elif not raw.strip():
+                continue  # a blank line is no record
+            else:
+                _add_json_record(out, pos, raw, opts)
+            yield None
+    except OSError as error:
+        out.add_reject(position, _stream_failure(error), f"{shard.name}: {error}")
+        yield None
+
+
+def _add_json_record(out: _BatchBuilder, pos: int, raw: bytes, opts: ReadOptions) -> None:
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        out.add_reject(pos, rejects.INVALID_UTF8, raw)
+        return
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        out.add_reject(pos, rejects.MALFORMED_JSON, line)
+        return
+    if not isinstance(obj, dict):
+        out.add_reject(pos, rejects.NOT_AN_OBJECT, line)
+        return
+    text, found = _field(obj, opts.text_field)
+    reason = _check_text(text, found, opts)
+    if reason:
+        out.add_reject(pos, reason, text if isinstance(text, str) else line)
+        return
+    out.add_document(pos, text, _corpus_id(obj, opts.id_field))
+
+
+def _decode_document(out: _BatchBuilder, pos: int, raw: bytes, opts: ReadOptions) -> None:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        out.add_reject(pos, rejects.INVALID_UTF8, raw)
+        return
+    text = text.removeprefix("\ufeff")
+    reason = _check_text(text, True, opts)
+    if reason:
+        out.add_reject(pos, reason, text)
+    else:
+        out.add_document(pos, text, None)
+
+
+def _text_file_rows(shard: Shard, opts: ReadOptions, out: _BatchBuilder) -> Iterator[None]:
+    limit = opts.max_doc_chars * 4
+    try:
+        raw = _open(shard).read(limit + 1)
+    except OSError as error:
+        out.add_reject(0, _stream_failure(error), f"{shard.name}: {error}")
+        yield None
+        return
+    if len(raw) > limit:
+        out.add_reject(0, rejects.OVERSIZED, raw)
+    else:
+        _decode_document(out, 0, raw, opts)
+    yield None
+
+
+def _text_block_rows(shard: Shard, opts: ReadOptions, out: _BatchBuilder) -> Iterator[None]:
+    """One document per run of non-blank lines; position is the block's index."""
+    max_bytes = opts.max_doc_chars * 4
+    block: list[bytes] = []
+    size = 0
+    position = 0
+    oversized = False
+
+    def emit() -> None:
+        nonlocal block, size, oversized, position
+        if oversized:
+            out.add_reject(position, rejects.OVERSIZED, b"\n".join(block))
+        else:
+            _decode_document(out, position, b"\n".join(block), opts)
+        position += 1
+        block, size, oversized = [], 0, False
+
+    try:
+        for raw, too_long in _lines(_open(shard), max_bytes):
+            if not raw.strip():
+                if block or oversized:
+                    emit()
+                    yield None
+                continue
+            size += len(raw) + 1
+            if too_long or size > max_bytes:
+                oversized = True
+            if not oversized or not block:
+                block.append(raw)
+        if block or oversized:
+            emit()
+            yield None
+    except OSError as error:
+        out.add_reject(position, _stream_failure(error), f"{shard.name}: {error}")
+        yield None
+
+
+def _read_parquet(shard: Shard, opts: ReadOptions) -> Iterator[pa.RecordBatch]:
+    builder = _BatchBuilder(shard, opts)
+    try:
+        pf = pq.ParquetFile(pa.OSFile(shard.path, "rb"))
+        names = pf.schema_arrow.names
+    except (OSError, pa.ArrowInvalid) as error:
+        builder.add_reject(0, rejects.UNREADABLE_SHARD, f"{shard.name}: {error}")
+        yield builder.flush()
+        return
+    if opts.text_field not in names:
+        note = f"no column {opts.text_field!r}; columns: {', '.join(names)}"
+        for start in range(0, pf.metadata.num_rows, opts.batch_rows):
+            for pos in range(start, min(start + opts.batch_rows, pf.metadata.num_rows)):
+                builder.add_reject(pos, rejects.MISSING_TEXT, note)
+            yield builder.flush()
+        return
+    columns = [opts.text_field] + ([opts.id_field] if opts.id_field in names and opts.id_field != opts.text_field else [])
+    position = 0
+    try:
+        for batch in pf.iter_batches(batch_size=opts.batch_rows, columns=columns):
+            yield _parquet_batch(shard, opts, batch, position)
+            position += batch.num_rows
+    except (OSError, pa.ArrowException) as error:
+        builder.add_reject(position, _stream_failure(error), f"{shard.name}: {error}")
+        yield builder.flush()
+
+
+def _parquet_batch(shard: Shard, opts: ReadOptions, batch: pa.RecordBatch, start: int) -> pa.RecordBatch:
+    """Vectorised checks over one Parquet batch; rows are decoded in Python only when invalid."""
+    n = batch.num_rows
+    texts = batch.column(opts.text_field)
+    positions = pa.array(range(start, start + n), pa.int64())
+    if pa.types.is_large_string(texts.type):
+        texts = texts.cast(pa.string())
+    if not pa.types.is_string(texts.type):
+        reasons = pc.if_else(texts.is_null(), rejects.MISSING_TEXT, rejects.NON_STRING_TEXT)
+        excerpts = pc.cast(texts, pa.string()) if _castable(texts) else pa.nulls(n, pa.string())
+        texts = pa.nulls(n, pa.string())
+    else:
+        texts, bad_utf8 = _valid_utf8(texts)
+        too_long = pc.greater(pc.utf8_length(texts), opts.max_doc_chars)
+        blank = pc.equal(pc.utf8_trim_whitespace(texts), "")
+        reasons = pc.case_when(
+            pc.make_struct(bad_utf8, texts.is_null(), blank, too_long),
+            rejects.INVALID_UTF8, rejects.MISSING_TEXT, rejects.EMPTY_TEXT, rejects.OVERSIZED,
+        )
+        excerpts = pc.utf8_slice_codeunits(texts, 0, rejects.EXCERPT_CHARS)
+        excerpts = pc.if_else(reasons.is_null(), pa.scalar(None, pa.string()), pc.fill_null(excerpts, ""))
+        texts = pc.if_else(reasons.is_null(), texts, pa.scalar(None, pa.string()))
+    hashed = pa.array([stable_doc_id(shard.name, p) for p in range(start, start + n)], pa.string())
+    if opts.id_field in batch.schema.names and opts.id_field != opts.text_field and _castable(batch.column(opts.id_field)):
+        corpus_ids = pc.cast(batch.column(opts.id_field), pa.string())
+        corpus_ids = pc.if_else(pc.equal(corpus_ids, ""), pa.scalar(None, pa.string()), corpus_ids)
+        ids = pc.if_else(reasons.is_null(), pc.coalesce(corpus_ids, hashed), hashed)
+    else:
+        ids = hashed
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.array([shard.name] * n, pa.string()),
+            positions,
+            ids,
+            pa.array([shard.source] * n, pa.string()),
+            texts,
+            reasons.cast(pa.string()),
+            excerpts.cast(pa.string()),
+        ],
+        schema=RAW_SCHEMA,
+    )
+
+
+def _castable(arr: pa.Array) -> bool:
+    t = arr.type
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_integer(t)
+
+
+def _valid_utf8(texts: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """(texts with invalid rows nulled, mask of invalid rows); Parquet does not validate UTF-8."""
+    try:
+        texts.validate(full=True)
+        return texts, pa.array([False] * len(texts))
+    except pa.ArrowInvalid:
+        pass
+    raw = texts.cast(pa.binary()).to_pylist()
+    bad = []
+    for value in raw:
+        try:
+            bad.append(value is not None and not isinstance(value.decode("utf-8"), str))
+        except UnicodeDecodeError:
+            bad.append(True)
+    mask = pa.array(bad)
+    clean = pa.array([None if b else (v.decode("utf-8") if v is not None else None) for v, b in zip(raw, bad)], pa.string())
+    return clean, mask

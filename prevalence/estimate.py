@@ -1,0 +1,123 @@
+"""From per-persona aggregates to the `prevalence` table: shares, intervals, ranks."""
+
+from __future__ import annotations
+
+from statistics import NormalDist
+
+import numpy as np
+import pyarrow as pa
+
+from prevalence.catalog import Catalog
+
+# Kinds tagged by classifiers, not by name: their names are descriptions, not aliases.
+UNNAMED_KINDS = ("author_archetype",)
+
+
+def z_value(level: float) -> float:
+    """Two-sided normal quantile for a confidence level such as 0.95."""
+    if not 0 < level < 1:
+        raise ValueError(f"confidence level must be in (0, 1), got {level}")
+    return NormalDist().inv_cdf(0.5 + level / 2)
+
+
+def wilson_interval(successes, trials, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for proportions successes/trials (arrays or scalars); NaN where trials is 0."""
+    k = np.asarray(successes, dtype=float)
+    n = np.asarray(trials, dtype=float)
+    z = z_value(level)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = k / n
+        denom = 1 + z * z / n
+        centre = (p + z * z / (2 * n)) / denom
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+        low = np.clip(centre - half, 0.0, 1.0)
+        high = np.clip(centre + half, 0.0, 1.0)
+    low = np.where(k == 0, 0.0, low)
+    high = np.where(k == n, 1.0, high)
+    return np.where(n > 0, low, np.nan), np.where(n > 0, high, np.nan)
+
+
+PREVALENCE_SCHEMA = pa.schema(
+    [
+        pa.field("persona_id", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("role", pa.string(), nullable=False),
+        pa.field("docs", pa.int64(), nullable=False),
+        pa.field("unique_docs", pa.int64()),
+        pa.field("count", pa.int64(), nullable=False),
+        pa.field("tokens", pa.int64()),
+        pa.field("doc_share", pa.float64()),
+        pa.field("token_share", pa.float64()),
+        pa.field("ci_low", pa.float64()),
+        pa.field("ci_high", pa.float64()),
+        pa.field("ci_method", pa.string(), nullable=False),
+        pa.field("ci_level", pa.float64(), nullable=False),
+        pa.field("adjusted_share", pa.float64()),
+        pa.field("rank", pa.int64()),
+        pa.field("total_docs", pa.int64(), nullable=False),
+        pa.field("total_tokens", pa.int64(), nullable=False),
+    ]
+)
+
+
+def prevalence_table(
+    counts: pa.Table, total_docs: int, total_tokens: int, catalog: Catalog, roles: tuple[str, ...], level: float = 0.95
+) -> pa.Table:
+    """One row per (persona, role) for every catalog persona taggable in that role, zeros included.
+
+    `counts` has persona_id, role, docs, count, tokens (sums over documents). doc_share is docs over
+    all kept documents with a Wilson interval; rank orders by docs, then count, then id (1 = largest),
+    and is null for personas never seen. unique_docs, token_share for mentions and adjusted_share stay
+    null until deduplication, token-bearing roles and error correction fill them.
+    """
+    found = {(r["persona_id"], r["role"]): r for r in counts.to_pylist()}
+    rows = []
+    for role in roles:
+        eligible = [p for p in catalog.personas if not (role == "mention" and p.kind in UNNAMED_KINDS)]
+        for p in eligible:
+            r = found.get((p.id, role), {})
+            rows.append({"persona_id": p.id, "name": p.name, "kind": p.kind, "role": role,
+                         "docs": int(r.get("docs") or 0), "count": int(r.get("count") or 0), "tokens": r.get("tokens")})
+    docs = np.array([r["docs"] for r in rows], dtype=np.int64)
+    low, high = wilson_interval(docs, total_docs, level)
+    share = docs / total_docs if total_docs else np.full(len(rows), np.nan)
+    ranks = _ranks(rows)
+    token_share = [None if r["tokens"] is None or not total_tokens else r["tokens"] / total_tokens for r in rows]
+    n = len(rows)
+    return pa.table(
+        {
+            "persona_id": [r["persona_id"] for r in rows],
+            "name": [r["name"] for r in rows],
+            "kind": [r["kind"] for r in rows],
+            "role": [r["role"] for r in rows],
+            "docs": docs,
+            "unique_docs": pa.nulls(n, pa.int64()),
+            "count": [r["count"] for r in rows],
+            "tokens": pa.array([r["tokens"] for r in rows], pa.int64()),
+            "doc_share": pa.array(share, pa.float64(), from_pandas=True),
+            "token_share": pa.array(token_share, pa.float64()),
+            "ci_low": pa.array(low, pa.float64(), from_pandas=True),
+            "ci_high": pa.array(high, pa.float64(), from_pandas=True),
+            "ci_method": ["wilson"] * n,
+            "ci_level": [level] * n,
+            "adjusted_share": pa.nulls(n, pa.float64()),
+            "rank": pa.array(ranks, pa.int64()),
+            "total_docs": [total_docs] * n,
+            "total_tokens": [total_tokens] * n,
+        },
+        schema=PREVALENCE_SCHEMA,
+    )
+
+
+def _ranks(rows: list[dict]) -> list[int | None]:
+    ranks: list[int | None] = [None] * len(rows)
+    by_role: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        if r["docs"] > 0:
+            by_role.setdefault(r["role"], []).append(i)
+    for indices in by_role.values():
+        indices.sort(key=lambda i: (-rows[i]["docs"], -rows[i]["count"], rows[i]["persona_id"]))
+        for rank, i in enumerate(indices, start=1):
+            ranks[i] = rank
+    return ranks

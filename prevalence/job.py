@@ -1,0 +1,190 @@
+"""The end-to-end job: shards -> documents -> persona hits -> prevalence tables.
+
+Spark appears here only: it distributes shard paths, runs the Arrow batch stages through
+`mapInArrow`, does the aggregation shuffle and writes Parquet. Nothing corpus-sized reaches the driver.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import time
+from collections.abc import Callable, Iterator
+
+import pyarrow as pa
+import xxhash
+
+from prevalence import __version__
+from prevalence.catalog import Catalog, load_catalog
+from prevalence.config import ReadOptions, RunConfig
+from prevalence.corpus import Shard, list_shards, read_shard
+from prevalence.estimate import prevalence_table
+from prevalence.tables import RunWriter
+from prevalence.tagging import TAGGED_SCHEMA, MentionTagger, tag_batch
+
+ROLES = ("mention",)
+FINGERPRINT_BYTES = 1 << 20
+_SHARD_SCHEMA = pa.schema([("path", pa.string()), ("name", pa.string()), ("format", pa.string()), ("compression", pa.string())])
+_taggers: dict[str, MentionTagger] = {}
+
+
+def _mention_tagger(catalog: Catalog) -> MentionTagger:
+    """One automaton per worker process and catalog, reused across tasks."""
+    key = catalog.fingerprint()
+    if key not in _taggers:
+        _taggers[key] = MentionTagger(catalog)
+    return _taggers[key]
+
+
+def tag_shards(shard_batches: Iterator[pa.RecordBatch], catalog: Catalog, opts: ReadOptions) -> Iterator[pa.RecordBatch]:
+    """The worker side of the job: read each shard of a partition and tag it, batch by batch."""
+    tagger = _mention_tagger(catalog)
+    for shard_batch in shard_batches:
+        for row in shard_batch.to_pylist():
+            for raw in read_shard(Shard(**row), opts):
+                yield tag_batch(raw, tagger)
+
+
+def shard_fingerprint(shard: Shard) -> dict:
+    """Name, size and an xxh3 hash of the first and last MiB: cheap, and changes when a shard does."""
+    size = os.path.getsize(shard.path)
+    h = xxhash.xxh3_128()
+    with open(shard.path, "rb") as f:
+        h.update(f.read(FINGERPRINT_BYTES))
+        if size > FINGERPRINT_BYTES:
+            f.seek(max(FINGERPRINT_BYTES, size - FINGERPRINT_BYTES))
+            h.update(f.read())
+    return {"name": shard.name, "format": shard.format, "compression": shard.compression, "bytes": size, "xxh3_head_tail": h.hexdigest()}
+
+
+def run(config: RunConfig, spark=None, progress: Callable[[str], None] = lambda _msg: None) -> dict:
+    """Run the job and commit RUN_DIR; returns the manifest. Uses `spark` if given, else builds one."""
+    started = time.time()
+    timings: dict[str, float] = {}
+    shards, skipped = list_shards(config.corpus, config.read.format)
+    catalog = load_catalog(config.catalog)
+    writer = RunWriter(config.out, config.overwrite)
+    own_session = spark is None
+    try:
+        progress(f"corpus: {len(shards)} shard(s); catalog: {len(catalog.personas)} personas")
+        if own_session:
+            from prevalence.session import build_session
+
+            spark = build_session(config.master, config.spark_conf)
+        timings["session_s"] = time.time() - started
+        counts = _run_spark(spark, shards, catalog, config, writer, timings, progress)
+        t = time.time()
+        prevalence = prevalence_table(
+            counts.pop("per_persona"), counts["documents_kept"], counts["tokens"], catalog, ROLES, config.interval_level
+        )
+        writer.write_arrow("prevalence", prevalence)
+        writer.write_arrow("personas", catalog.to_arrow())
+        timings["estimate_s"] = time.time() - t
+        timings["total_s"] = time.time() - started
+        manifest = _manifest(config, shards, skipped, catalog, counts, timings, spark)
+        writer.commit(manifest)
+        return manifest
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        if own_session and spark is not None:
+            spark.stop()
+
+
+def _run_spark(spark, shards: list[Shard], catalog: Catalog, config: RunConfig, writer: RunWriter, timings, progress) -> dict:
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    t = time.time()
+    rows = [(s.path, s.name, s.format, s.compression) for s in shards]
+    shard_df = spark.createDataFrame(
+        spark.sparkContext.parallelize(rows, numSlices=len(rows)), from_arrow_schema(_SHARD_SCHEMA)
+    )
+    opts = config.read
+    tagged = shard_df.mapInArrow(
+        lambda batches: tag_shards(batches, catalog, opts), from_arrow_schema(TAGGED_SCHEMA)
+    ).persist(StorageLevel.MEMORY_AND_DISK)
+
+    kept = tagged.where(F.col("reject_reason").isNull())
+    documents = kept.select(
+        "doc_id", "shard", "position", "source", "n_chars", "n_tokens",
+        F.lit(None).cast("string").alias("cluster_id"),
+        F.lit(None).cast("long").alias("cluster_size"),
+        F.lit(1.0).alias("sample_weight"),
+    )
+    progress("reading and tagging shards, writing documents")
+    documents.write.parquet(writer.table_path("documents"))
+    timings["read_tag_s"] = time.time() - t
+
+    t = time.time()
+    hits = kept.select("doc_id", F.explode("hits").alias("h")).select("doc_id", "h.*")
+    hits.write.parquet(writer.table_path("persona_hits"))
+    rejects = tagged.where(F.col("reject_reason").isNotNull()).select(
+        "shard", "position", F.col("reject_reason").alias("reason"), "excerpt"
+    )
+    rejects.write.parquet(writer.table_path("rejects"))
+    timings["write_s"] = time.time() - t
+
+    t = time.time()
+    progress("aggregating")
+    per_persona = hits.groupBy("persona_id", "role").agg(
+        F.count("*").alias("docs"), F.sum("count").alias("count"), F.sum("tokens").alias("tokens")
+    )
+    per_persona_rows = per_persona.collect()  # small: one row per persona and role
+    totals = kept.agg(F.count("*").alias("docs"), F.sum("n_tokens").alias("tokens"), F.sum("n_chars").alias("chars")).first()
+    by_reason = dict(tagged.where(F.col("reject_reason").isNotNull()).groupBy("reject_reason").count().collect())  # small: one row per reason
+    n_hits = int(hits.agg(F.count("*")).first()[0])
+    tagged.unpersist()
+    timings["aggregate_s"] = time.time() - t
+    rejected = sum(by_reason.values())
+    return {
+        "per_persona": pa.Table.from_pylist([r.asDict() for r in per_persona_rows], schema=pa.schema(
+            [("persona_id", pa.string()), ("role", pa.string()), ("docs", pa.int64()), ("count", pa.int64()), ("tokens", pa.int64())]
+        )),
+        "documents_in": int(totals["docs"]) + rejected,
+        "documents_kept": int(totals["docs"]),
+        "rejected": rejected,
+        "rejects_by_reason": dict(sorted(by_reason.items())),
+        "tokens": int(totals["tokens"] or 0),
+        "chars": int(totals["chars"] or 0),
+        "persona_hits": n_hits,
+        "personas_found": len({r["persona_id"] for r in per_persona_rows}),
+    }
+
+
+def _manifest(config: RunConfig, shards, skipped, catalog: Catalog, counts: dict, timings: dict, spark) -> dict:
+    import duckdb
+    import pyspark
+
+    shard_prints = [shard_fingerprint(s) for s in shards]
+    corpus_fp = hashlib.sha256("\n".join(f"{s['name']}:{s['bytes']}:{s['xxh3_head_tail']}" for s in shard_prints).encode()).hexdigest()
+    corpus_bytes = sum(s["bytes"] for s in shard_prints)
+    return {
+        "format_version": 1,
+        "tool": {"name": "persona-prevalence", "version": __version__},
+        "corpus": {
+            "paths": list(config.corpus),
+            "fingerprint": corpus_fp,
+            "bytes": corpus_bytes,
+            "shards": shard_prints,
+            "skipped_files": skipped,
+        },
+        "catalog": {"origin": catalog.origin, "fingerprint": catalog.fingerprint(), "personas": len(catalog.personas)},
+        "parameters": config.parameters(),
+        "roles": list(ROLES),
+        "sample_fraction": 1.0,
+        "dedup": False,
+        "counts": counts,
+        "timings": {k: round(v, 3) for k, v in timings.items()},
+        "throughput_mb_s": round(corpus_bytes / 1e6 / timings["total_s"], 3) if timings.get("total_s") else None,
+        "spark": {"master": spark.sparkContext.master, "default_parallelism": spark.sparkContext.defaultParallelism},
+        "versions": {
+            "python": platform.python_version(),
+            "pyspark": pyspark.__version__,
+            "pyarrow": pa.__version__,
+            "duckdb": duckdb.__version__,
+        },
+    }

@@ -1,0 +1,117 @@
+"""Read-only DuckDB over a run's Parquet tables: rank, compare, and any SELECT.
+
+The connection can read only the run directory (DuckDB's allowed_directories with external access
+off, configuration locked), and `sql` accepts SELECT statements only. Persona names are bound as
+parameters, never pasted into SQL.
+"""
+
+from __future__ import annotations
+
+import os
+
+import duckdb
+import pyarrow as pa
+
+from prevalence.catalog import Catalog, Persona, catalog_from_arrow, resolve
+from prevalence.errors import PrevalenceError
+from prevalence.tables import SCHEMAS, read_manifest, table_glob
+
+RANK_BY = {"docs": "docs", "count": "count", "tokens": "tokens"}
+
+
+class Run:
+    """A committed run directory, opened for queries."""
+
+    def __init__(self, run_dir: str):
+        self.path = os.path.abspath(run_dir)
+        self.manifest = read_manifest(self.path)
+        self.con = duckdb.connect(":memory:")
+        self.con.execute("SET allowed_directories = [?]", [self.path + os.sep])
+        self.con.execute("SET enable_external_access = false")
+        self.con.execute("SET lock_configuration = true")
+        for table in SCHEMAS:
+            pattern = table_glob(self.path, table)
+            # The path is ours, not the user's SQL; quote it for the one statement that must embed it.
+            self.con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{pattern.replace(chr(39), chr(39) * 2)}')")
+        self._catalog: Catalog | None = None
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog the run was tagged with (its `personas` table)."""
+        if self._catalog is None:
+            self._catalog = catalog_from_arrow(self.con.sql("SELECT * FROM personas").to_arrow_table(), self.path)
+        return self._catalog
+
+    def persona(self, name: str) -> Persona:
+        """Look a persona up by id, name or alias (case-insensitive)."""
+        return resolve(self.catalog, name)
+
+    def rank(self, role: str = "mention", top: int = 20, by: str = "docs") -> pa.Table:
+        """The top personas of one role, largest first, with shares and intervals."""
+        if by not in RANK_BY:
+            raise PrevalenceError(f"--by must be one of {', '.join(RANK_BY)}, got {by!r}")
+        if top < 1:
+            raise PrevalenceError(f"--top must be at least 1, got {top}")
+        self._check_role(role)
+        column = RANK_BY[by]
+        return self.con.sql(
+            f"""
+            SELECT row_number() OVER (ORDER BY {column} DESC NULLS LAST, docs DESC, count DESC, persona_id) AS rank,
+                   name, kind, docs, count, tokens, doc_share, ci_low, ci_high, persona_id
+            FROM prevalence WHERE role = ? AND {column} > 0
+            ORDER BY rank LIMIT ?
+            """,
+            params=[role, top],
+        ).to_arrow_table()
+
+    def compare(self, a: str, b: str, role: str = "mention") -> dict:
+        """Two personas side by side, with the ratio of A to B in docs and in count."""
+        self._check_role(role)
+        pa_, pb = self.persona(a), self.persona(b)
+        rows = {}
+        for p in (pa_, pb):
+            got = self.con.execute(
+                "SELECT name, kind, docs, count, doc_share, ci_low, ci_high, rank FROM prevalence WHERE persona_id = ? AND role = ?",
+                [p.id, role],
+            ).fetchone()
+            if got is None:
+                raise PrevalenceError(f"persona {p.name!r} is not measured in role {role!r} in this run")
+            rows[p.id] = dict(zip(("name", "kind", "docs", "count", "doc_share", "ci_low", "ci_high", "rank"), got))
+        ra, rb = rows[pa_.id], rows[pb.id]
+        return {
+            "role": role,
+            "a": ra,
+            "b": rb,
+            "ratio_docs": ra["docs"] / rb["docs"] if rb["docs"] else None,
+            "ratio_count": ra["count"] / rb["count"] if rb["count"] else None,
+            "total_docs": self.manifest["counts"]["documents_kept"],
+        }
+
+    def sql(self, query: str) -> duckdb.DuckDBPyRelation:
+        """Run one read-only SELECT over the run's views (documents, persona_hits, prevalence, rejects, personas)."""
+        try:
+            statements = duckdb.extract_statements(query)
+        except duckdb.Error as error:
+            raise PrevalenceError(f"SQL does not parse: {_first_line(error)}") from None
+        if len(statements) != 1:
+            raise PrevalenceError(f"give exactly one SQL statement, got {len(statements)}")
+        if statements[0].type != duckdb.StatementType.SELECT:
+            raise PrevalenceError(f"only SELECT queries are allowed (read-only), got {statements[0].type.name}")
+        try:
+            return self.con.sql(query)
+        except duckdb.Error as error:
+            raise PrevalenceError(f"SQL error: {_first_line(error)}") from None
+
+    def _check_role(self, role: str) -> None:
+        roles = self.manifest.get("roles", [])
+        if role not in roles:
+            raise PrevalenceError(f"role {role!r} was not measured in this run; measured: {', '.join(roles)}")
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0]
+
+
+def open_run(run_dir: str) -> Run:
+    """Open a committed run directory for queries."""
+    return Run(run_dir)

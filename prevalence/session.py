@@ -1,0 +1,89 @@
+"""Build the SparkSession: `local[*]` by default, settings from spark-defaults.conf."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+from prevalence.errors import PrevalenceError
+
+DEFAULTS_FILE = "spark-defaults.conf"
+
+
+def find_spark_defaults() -> Path | None:
+    """$PREVALENCE_SPARK_DEFAULTS, else ./spark-defaults.conf, else the one beside the package source."""
+    candidates = [os.environ.get("PREVALENCE_SPARK_DEFAULTS"), DEFAULTS_FILE, Path(__file__).resolve().parent.parent / DEFAULTS_FILE]
+    for c in candidates:
+        if c and Path(c).is_file():
+            return Path(c)
+    return None
+
+
+def read_spark_defaults(path: Path | None) -> dict[str, str]:
+    """Key/value pairs of a spark-defaults.conf file (whitespace-separated, # comments)."""
+    conf: dict[str, str] = {}
+    if path is None:
+        return conf
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, _, value = line.partition(" ")
+        conf[key.strip()] = value.strip()
+    return conf
+
+
+def build_session(master: str | None = "local[*]", extra: tuple[tuple[str, str], ...] = ()):
+    """A SparkSession whose Python workers run this interpreter; master None keeps spark-submit's."""
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName("persona-prevalence")
+    if master:
+        builder = builder.master(master)
+    log_conf = resources.files("prevalence") / "log4j2.properties"
+    conf = {"spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile=file:{log_conf}"}
+    conf.update(read_spark_defaults(find_spark_defaults()))
+    conf.update(dict(extra))
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    try:
+        with _jvm_stderr_to_log():
+            spark = builder.getOrCreate()
+    except Exception as error:
+        if "JAVA_GATEWAY_EXITED" not in str(error):
+            raise
+        raise PrevalenceError(f"Spark could not start: is Java 17+ installed (JAVA_HOME)? JVM output: {spark_log_path}") from None
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+#: Where the JVM of the last session started here writes its console output (None: the console).
+spark_log_path: str | None = None
+
+
+@contextlib.contextmanager
+def _jvm_stderr_to_log():
+    """Start the JVM with stderr pointed at a log file: Spark's banners and worker noise stay off the
+    console for the JVM's whole life, while Python's own stderr is restored at once.
+    PREVALENCE_SPARK_LOG=console keeps everything on the console."""
+    global spark_log_path
+    if os.environ.get("PREVALENCE_SPARK_LOG") == "console":
+        yield
+        return
+    fd, spark_log_path = tempfile.mkstemp(prefix="prevalence-spark-", suffix=".log")
+    saved = os.dup(2)
+    sys.stderr.flush()
+    os.dup2(fd, 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(fd)

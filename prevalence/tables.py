@@ -1,0 +1,116 @@
+"""The tables of a run (contracts in schemas/) and the run directory that holds them.
+
+A run directory is written under a hidden staging name and renamed into place only when every table
+and `manifest.json` are complete, so an interrupted run never leaves tables that look finished.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from prevalence.catalog import PERSONAS_SCHEMA
+from prevalence.errors import RunDirError
+from prevalence.estimate import PREVALENCE_SCHEMA
+from prevalence.tagging.stage import HIT_TYPE
+
+MANIFEST = "manifest.json"
+
+DOCUMENTS_SCHEMA = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("shard", pa.string(), nullable=False),
+        pa.field("position", pa.int64(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("n_chars", pa.int64(), nullable=False),
+        pa.field("n_tokens", pa.int64(), nullable=False),
+        pa.field("cluster_id", pa.string()),
+        pa.field("cluster_size", pa.int64()),
+        pa.field("sample_weight", pa.float64(), nullable=False),
+    ]
+)
+PERSONA_HITS_SCHEMA = pa.schema([pa.field("doc_id", pa.string(), nullable=False), *HIT_TYPE])
+REJECTS_SCHEMA = pa.schema(
+    [
+        pa.field("shard", pa.string(), nullable=False),
+        pa.field("position", pa.int64(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("excerpt", pa.string()),
+    ]
+)
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "documents": DOCUMENTS_SCHEMA,
+    "persona_hits": PERSONA_HITS_SCHEMA,
+    "prevalence": PREVALENCE_SCHEMA,
+    "rejects": REJECTS_SCHEMA,
+    "personas": PERSONAS_SCHEMA,
+}
+
+
+class RunWriter:
+    """Stages a run's tables next to RUN_DIR and moves them into place on commit."""
+
+    def __init__(self, out: str, overwrite: bool):
+        self.out = os.path.abspath(out)
+        if os.path.exists(self.out) and not overwrite:
+            if not os.path.isdir(self.out) or os.listdir(self.out):
+                raise RunDirError(f"run directory already exists: {out} (pass --overwrite to replace it)")
+        parent, base = os.path.split(self.out)
+        os.makedirs(parent, exist_ok=True)
+        self.stage = os.path.join(parent, f".{base}.partial-{uuid.uuid4().hex[:12]}")
+        os.makedirs(self.stage)
+
+    def table_path(self, table: str) -> str:
+        """Folder of one table inside the staging directory."""
+        return os.path.join(self.stage, table)
+
+    def write_arrow(self, table: str, data: pa.Table) -> None:
+        """Write a small table (catalog-sized) with pyarrow."""
+        folder = self.table_path(table)
+        os.makedirs(folder, exist_ok=True)
+        pq.write_table(data.cast(SCHEMAS[table]), os.path.join(folder, "part-00000.parquet"), compression="zstd")
+
+    def commit(self, manifest: dict) -> str:
+        """Write the manifest last, then swap the staging directory into RUN_DIR."""
+        with open(os.path.join(self.stage, MANIFEST), "w", encoding="utf-8") as f:
+            json.dump(manifest, f, indent=2, sort_keys=True)
+        old = None
+        if os.path.exists(self.out):
+            old = f"{self.stage}.old"
+            os.rename(self.out, old)
+        os.rename(self.stage, self.out)
+        if old:
+            shutil.rmtree(old, ignore_errors=True)
+        return self.out
+
+    def abort(self) -> None:
+        """Remove the staging directory; RUN_DIR is left as it was."""
+        shutil.rmtree(self.stage, ignore_errors=True)
+
+
+def table_glob(run_dir: str, table: str) -> str:
+    """Glob of a table's Parquet files inside a committed run."""
+    return os.path.join(run_dir, table, "*.parquet")
+
+
+def read_manifest(run_dir: str) -> dict:
+    """The manifest of a committed run; RunDirError if the folder is not a complete run."""
+    path = os.path.join(run_dir, MANIFEST)
+    if not os.path.isdir(run_dir):
+        raise RunDirError(f"run directory not found: {run_dir}")
+    if not os.path.isfile(path):
+        raise RunDirError(f"{run_dir} is not a complete run (no {MANIFEST}); rerun `prevalence run`")
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def contract(table: str) -> dict:
+    """The contract of a table as stored in schemas/<table>.json: column names and Arrow types."""
+    schema = SCHEMAS[table]
+    return {"table": table, "columns": [{"name": f.name, "type": str(f.type), "nullable": f.nullable} for f in schema]}

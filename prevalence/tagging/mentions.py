@@ -1,0 +1,182 @@
+"""Persona mentions: one Aho-Corasick automaton over every alias and cue of the catalog.
+
+Rules, in order (tested in tests/unit/test_mentions.py):
+1. Whole words only: the characters around a match are not letters, digits or `_`.
+2. Case: an all-caps alias (`JFK`, `HAL 9000`) matches only as written; an alias starting with a capital
+   matches text starting with a capital (`Potter`, not `potter`); a lowercase alias matches any case.
+3. Overlaps: leftmost-longest wins (`Abraham Lincoln` is one mention of Lincoln, not also of Abraham).
+4. Anti-cues: an alias occurrence right next to one of the persona's anti-cues is not that persona
+   (`Lincoln, Nebraska`, `Lincoln Navigator`, `Lincoln bombers`).
+5. Short aliases (and aliases shared by several personas) count only in a document that also carries
+   one of the persona's full aliases or cues; a shared one goes to the persona with most such evidence.
+Input text is expected whitespace-normalised (see `normalise_whitespace`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import ahocorasick
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from prevalence.catalog import Catalog
+
+STRONG, WEAK, CUE = 0, 1, 2
+EXACT, CAPITAL, ANY_CASE = 0, 1, 2
+ANTI_CUE_WINDOW = 64
+METHOD = "alias"
+_SPACES = r"[\s\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]+"
+
+
+def normalise_whitespace(texts: pa.Array) -> pa.Array:
+    """Every run of whitespace (Unicode spaces included) becomes one space, vectorised in Arrow."""
+    return pc.replace_substring_regex(texts, _SPACES, " ")
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def case_rule(alias: str) -> int:
+    """EXACT for acronyms (two or more letters, all capitals), CAPITAL for names, else ANY_CASE."""
+    letters = [c for c in alias if c.isalpha()]
+    if len(letters) >= 2 and all(c.isupper() for c in letters):
+        return EXACT
+    if alias[:1].isupper():
+        return CAPITAL
+    return ANY_CASE
+
+
+def _lower_same_length(text: str) -> str:
+    """text.lower(), keeping one character per character so offsets stay aligned."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    persona: int
+    strength: int  # STRONG | WEAK | CUE
+    case: int
+    alias: str
+
+
+class MentionTagger:
+    """Counts mentions of catalog personas in documents."""
+
+    role = "mention"
+
+    def __init__(self, catalog: Catalog):
+        self.persona_ids = [p.id for p in catalog.personas]
+        owners: dict[str, set[int]] = defaultdict(set)
+        for i, p in enumerate(catalog.personas):
+            for alias in (p.name, *p.aliases, *p.short_aliases):
+                owners[alias.lower()].add(i)
+        entries: dict[str, list[_Entry]] = defaultdict(list)
+        for i, p in enumerate(catalog.personas):
+            for alias in dict.fromkeys((p.name, *p.aliases)):
+                shared = len(owners[alias.lower()]) > 1
+                entries[alias.lower()].append(_Entry(i, WEAK if shared else STRONG, case_rule(alias), alias))
+            for alias in p.short_aliases:
+                entries[alias.lower()].append(_Entry(i, WEAK, case_rule(alias), alias))
+            for cue in p.cues:
+                entries[cue.lower()].append(_Entry(i, CUE, ANY_CASE, cue))
+        self._anti_cues = {i: tuple(a.lower() for a in p.anti_cues) for i, p in enumerate(catalog.personas) if p.anti_cues}
+        self._entries = [tuple(v) for v in entries.values()]
+        self._automaton = ahocorasick.Automaton()
+        for index, key in enumerate(entries):
+            self._automaton.add_word(key, (index, len(key)))
+        if len(self._automaton):
+            self._automaton.make_automaton()
+
+    def count(self, text: str) -> dict[str, int]:
+        """{persona_id: mentions} for one whitespace-normalised document."""
+        if not len(self._automaton):
+            return {}
+        low = _lower_same_length(text)
+        spans: list[tuple[int, int, list[_Entry]]] = []
+        cues_seen: dict[int, int] = defaultdict(int)
+        n = len(text)
+        for end, (index, length) in self._automaton.iter(low):
+            start = end - length + 1
+            if (start > 0 and _is_word_char(low[start - 1])) or (end + 1 < n and _is_word_char(low[end + 1])):
+                continue
+            if low[start].isdigit() and _inside_number(low, start):
+                continue
+            aliases = []
+            for e in self._entries[index]:
+                if e.strength == CUE:
+                    cues_seen[e.persona] += 1
+                elif _case_ok(e, text, start, end + 1):
+                    aliases.append(e)
+            if aliases:
+                spans.append((start, end + 1, aliases))
+        return self._resolve(low, _leftmost_longest(spans), cues_seen)
+
+    def _resolve(self, low: str, spans, cues_seen: dict[int, int]) -> dict[str, int]:
+        strong: dict[int, int] = defaultdict(int)
+        weak_spans: list[list[int]] = []
+        for start, end, entries in spans:
+            live = [e for e in entries if not self._next_to_anti_cue(e.persona, low, start, end)]
+            for e in live:
+                if e.strength == STRONG:
+                    strong[e.persona] += 1
+            weak = [e.persona for e in live if e.strength == WEAK]
+            if weak and not any(e.strength == STRONG for e in live):
+                weak_spans.append(weak)
+        counts = dict(strong)
+        for candidates in weak_spans:
+            supported = [p for p in candidates if strong.get(p) or cues_seen.get(p)]
+            if supported:
+                best = min(supported, key=lambda p: (-(strong.get(p, 0) + cues_seen.get(p, 0)), p))
+                counts[best] = counts.get(best, 0) + 1
+        return {self.persona_ids[p]: c for p, c in sorted(counts.items())}
+
+    def _next_to_anti_cue(self, persona: int, low: str, start: int, end: int) -> bool:
+        anti = self._anti_cues.get(persona)
+        if not anti:
+            return False
+        after = low[end : end + ANTI_CUE_WINDOW].lstrip(" ,")
+        before = low[max(0, start - ANTI_CUE_WINDOW) : start].rstrip(" ,")
+        for cue in anti:
+            if after.startswith(cue) and _ends_word(after, len(cue)):
+                return True
+            if before.endswith(cue) and (len(before) == len(cue) or not _is_word_char(before[-len(cue) - 1])):
+                return True
+        return False
+
+
+def _inside_number(text: str, start: int) -> bool:
+    """True for `1,007` or `3.007`: a digit-led alias right after a digit and a separator."""
+    return start >= 2 and text[start - 1] in ",." and text[start - 2].isdigit()
+
+
+def _ends_word(text: str, i: int) -> bool:
+    """True when text[i:] starts a new word, allowing a plural `s` (`bomber` matches `bombers`)."""
+    if i < len(text) and text[i] == "s":
+        i += 1
+    return i >= len(text) or not _is_word_char(text[i])
+
+
+def _case_ok(entry: _Entry, text: str, start: int, end: int) -> bool:
+    if entry.case == EXACT:
+        return text[start:end] == entry.alias
+    if entry.case == CAPITAL:
+        return text[start].isupper()
+    return True
+
+
+def _leftmost_longest(spans):
+    """Non-overlapping spans, preferring the earliest start, then the longest."""
+    spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
+    chosen = []
+    last_end = -1
+    for span in spans:
+        if span[0] >= last_end:
+            chosen.append(span)
+            last_end = span[1]
+    return chosen

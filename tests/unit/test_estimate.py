@@ -1,0 +1,51 @@
+"""Shares and Wilson intervals for the prevalence table."""
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from prevalence.catalog import catalog_from_records
+from prevalence.estimate import prevalence_table, wilson_interval
+
+
+def test_wilson_interval_matches_published_values():
+    # Newcombe (1998), Statistics in Medicine 17:857, table I: 0/10 -> (0, 0.2775), 1/29 -> (0.0061, 0.1718)
+    low, high = wilson_interval([0, 1], [10, 29])
+    assert low[0] == 0.0 and high[0] == pytest.approx(0.2775, abs=1e-4)
+    assert low[1] == pytest.approx(0.0061, abs=1e-4) and high[1] == pytest.approx(0.1718, abs=1e-4)
+
+
+def test_wilson_interval_contains_the_estimate_and_stays_in_unit_range():
+    k = np.array([0, 1, 5, 50, 99, 100])
+    low, high = wilson_interval(k, 100)
+    p = k / 100
+    assert np.all(low <= p) and np.all(p <= high)
+    assert np.all(low >= 0) and np.all(high <= 1)
+    assert high[-1] == 1.0
+
+
+def test_wider_level_gives_wider_interval():
+    l95, h95 = wilson_interval(10, 200, 0.95)
+    l99, h99 = wilson_interval(10, 200, 0.99)
+    assert l99 < l95 and h99 > h95
+
+
+def test_no_documents_gives_no_interval():
+    low, high = wilson_interval(0, 0)
+    assert np.isnan(low) and np.isnan(high)
+
+
+def test_prevalence_table_ranks_and_keeps_unseen_personas():
+    cat = catalog_from_records([
+        {"id": "a", "name": "A", "kind": "fictional_character"},
+        {"id": "b", "name": "B", "kind": "fictional_character"},
+        {"id": "c", "name": "C", "kind": "historical_figure"},
+    ])
+    counts = pa.table({"persona_id": ["b", "a"], "role": ["mention", "mention"], "docs": [3, 7], "count": [9, 8], "tokens": pa.array([None, None], pa.int64())})
+    table = prevalence_table(counts, 100, 5000, cat, ("mention",)).to_pylist()
+    by_id = {r["persona_id"]: r for r in table}
+    assert [by_id[i]["rank"] for i in "abc"] == [1, 2, None]
+    assert by_id["a"]["doc_share"] == pytest.approx(0.07)
+    assert by_id["c"]["docs"] == 0 and by_id["c"]["ci_low"] == 0.0 and by_id["c"]["ci_high"] > 0
+    assert {r["total_docs"] for r in table} == {100}
+    assert by_id["a"]["token_share"] is None and by_id["a"]["adjusted_share"] is None
