@@ -25,6 +25,8 @@ KINDS = (
     "author_archetype",
     "assistant",
 )
+# Kinds tagged by classifiers, not by name: their names describe who writes, they are not aliases.
+UNNAMED_KINDS = ("author_archetype",)
 LIST_FIELDS = ("aliases", "short_aliases", "cues", "anti_cues")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.:-]*$")
 DEFAULT_CATALOG = "default.yaml"

@@ -7,10 +7,7 @@ from statistics import NormalDist
 import numpy as np
 import pyarrow as pa
 
-from prevalence.catalog import Catalog
-
-# Kinds tagged by classifiers, not by name: their names are descriptions, not aliases.
-UNNAMED_KINDS = ("author_archetype",)
+from prevalence.catalog import UNNAMED_KINDS, Catalog
 
 
 def z_value(level: float) -> float:

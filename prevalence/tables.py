@@ -110,7 +110,14 @@ def read_manifest(run_dir: str) -> dict:
         return json.load(f)
 
 
+def type_name(t: pa.DataType) -> str:
+    """An Arrow type as the contracts spell it; lists as `list<string>` (Parquet renames list items)."""
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return f"list<{type_name(t.value_type)}>"
+    return str(t)
+
+
 def contract(table: str) -> dict:
     """The contract of a table as stored in schemas/<table>.json: column names and Arrow types."""
     schema = SCHEMAS[table]
-    return {"table": table, "columns": [{"name": f.name, "type": str(f.type), "nullable": f.nullable} for f in schema]}
+    return {"table": table, "columns": [{"name": f.name, "type": type_name(f.type), "nullable": f.nullable} for f in schema]}

@@ -3,7 +3,7 @@
     python scripts/build_sample_corpus.py [--shared ../shared/data] [--out data/sample]
 
 The sample uses every reader: gzip JSONL, zstd JSONL, Parquet, and plain-text files.
-Sources and licences: data/sample/SOURCES.md (kept beside the data).
+Sources and licences: data/SOURCES.md, beside the sample folder.
 """
 
 from __future__ import annotations

@@ -21,13 +21,14 @@ import ahocorasick
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from prevalence.catalog import Catalog
+from prevalence.catalog import UNNAMED_KINDS, Catalog
 
 STRONG, WEAK, CUE = 0, 1, 2
 EXACT, CAPITAL, ANY_CASE = 0, 1, 2
 ANTI_CUE_WINDOW = 64
 METHOD = "alias"
-_SPACES = r"[\s\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]+"
+# Every character Python's str.isspace() accepts (RE2's \s alone is ASCII only).
+_SPACES = r"[\s\x{0b}\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]+"
 
 
 def normalise_whitespace(texts: pa.Array) -> pa.Array:
@@ -78,6 +79,8 @@ class MentionTagger:
                 owners[alias.lower()].add(i)
         entries: dict[str, list[_Entry]] = defaultdict(list)
         for i, p in enumerate(catalog.personas):
+            if p.kind in UNNAMED_KINDS:
+                continue
             for alias in dict.fromkeys((p.name, *p.aliases)):
                 shared = len(owners[alias.lower()]) > 1
                 entries[alias.lower()].append(_Entry(i, WEAK if shared else STRONG, case_rule(alias), alias))

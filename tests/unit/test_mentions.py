@@ -105,3 +105,7 @@ def test_author_archetype_names_are_not_mentions():
     counts = pa.table({"persona_id": pa.array([], pa.string()), "role": pa.array([], pa.string()),
                        "docs": pa.array([], pa.int64()), "count": pa.array([], pa.int64()), "tokens": pa.array([], pa.int64())})
     assert prevalence_table(counts, 10, 100, cat, ("mention",)).column("persona_id").to_pylist() == ["homer"]
+
+
+def test_author_archetype_names_are_not_matched_by_the_tagger(tagger):
+    assert tagger.count("The Journalist interviewed a Novelist and a Poet.") == {}

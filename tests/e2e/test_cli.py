@@ -1,0 +1,157 @@
+"""The `prevalence` command as a user runs it, in subprocesses."""
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import zstandard
+
+from tests.conftest import REPO, SAMPLE, write_jsonl
+
+pytestmark = pytest.mark.e2e
+BIN = Path(sys.executable).parent
+
+
+def cli(*args, cwd=REPO, timeout=600):
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
+    return subprocess.run([str(BIN / "prevalence"), *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout)
+
+
+def assert_user_error(result, *fragments):
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("prevalence: error:")]
+    assert len(lines) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "demo"
+    result = cli("run", "data/sample", "--out", out)
+    assert result.returncode == 0, result.stderr
+    return out, result
+
+
+def test_run_prints_the_accounting_summary(demo):
+    _, result = demo
+    assert "documents in: 917 = kept 917 + rejected 0" in result.stdout
+    assert "tables:" in result.stdout
+    assert "WARN" not in result.stderr and "Setting default log level" not in result.stderr
+
+
+def test_rank_prints_a_ranked_table(demo):
+    out, _ = demo
+    result = cli("rank", out, "--top", "5")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Top 5 personas by docs, role mention")
+    assert lines[1].split()[:2] == ["rank", "persona"]
+    assert [line.split()[0] for line in lines[2:]] == ["1", "2", "3", "4", "5"]
+
+
+def test_rank_by_count(demo):
+    out, _ = demo
+    result = cli("rank", out, "--by", "count", "--top", "3")
+    assert result.returncode == 0 and "by count" in result.stdout
+
+
+def test_compare_harry_potter_and_lincoln(demo):
+    out, _ = demo
+    result = cli("compare", out, "harry potter", "Abraham Lincoln")
+    assert result.returncode == 0, result.stderr
+    assert "Harry Potter" in result.stdout and "Abraham Lincoln" in result.stdout
+    assert "ratio Harry Potter / Abraham Lincoln: documents" in result.stdout
+
+
+def test_compare_unknown_name_lists_close_matches(demo):
+    out, _ = demo
+    assert_user_error(cli("compare", out, "Harry Poter", "Lincoln"), "Harry Poter", "close matches: Harry Potter")
+
+
+def test_sql_runs_a_select(demo):
+    out, _ = demo
+    result = cli("sql", out, "SELECT count(*) AS n FROM documents")
+    assert result.returncode == 0 and "917" in result.stdout and "(1 row)" in result.stdout
+
+
+def test_sql_refuses_writes(demo):
+    out, _ = demo
+    assert_user_error(cli("sql", out, "DROP VIEW documents"), "only SELECT")
+
+
+def test_rerun_into_existing_run_dir_needs_overwrite(demo):
+    out, _ = demo
+    assert_user_error(cli("run", "data/sample", "--out", out), "--overwrite")
+
+
+def test_missing_corpus_path_is_one_line_and_exit_2(tmp_path):
+    assert_user_error(cli("run", tmp_path / "nowhere", "--out", tmp_path / "run"), "corpus path not found")
+
+
+def test_bad_catalog_is_one_line_and_exit_2(tmp_path):
+    (tmp_path / "bad.yaml").write_text("- {id: x, name: X, kind: dragon}\n")
+    assert_user_error(cli("run", "data/sample", "--out", tmp_path / "run", "--catalog", tmp_path / "bad.yaml"), "kind 'dragon'")
+
+
+def test_query_on_a_folder_that_is_not_a_run(tmp_path):
+    assert_user_error(cli("rank", tmp_path), "not a complete run")
+
+
+def test_every_bad_input_kind_lands_in_rejects(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_jsonl(corpus / "mixed.jsonl", [
+        {"id": "good-1", "text": "Sherlock Holmes lit his pipe in Baker Street."},
+        b'{"text": "broken json',
+        b'{"text": "\xff\xfe not utf-8"}',
+        {"title": "no text"},
+        {"text": ["not", "a", "string"]},
+        {"text": ""},
+        {"text": "y" * 5000},
+    ])
+    data = gzip.compress(b"".join(b'{"text": "Abraham Lincoln, document %d"}\n' % i for i in range(30000)))
+    (corpus / "truncated.jsonl.gz").write_bytes(data[: len(data) // 2])
+    (corpus / "corrupt.jsonl.zst").write_bytes(b"\x28\xb5\x2f\xfd garbage that is not a zstd frame")
+    (corpus / "garbage.parquet").write_bytes(b"not parquet at all")
+    pq.write_table(pa.table({"text": ["Napoleon Bonaparte crossed the Alps.", None]}), corpus / "ok.parquet")
+    (corpus / "ok.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress(b'{"text": "Hamlet, Prince of Denmark."}\n'))
+    out = tmp_path / "run"
+    result = cli("run", corpus, "--out", out, "--max-doc-chars", "1000")
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    counts = manifest["counts"]
+    assert counts["documents_in"] == counts["documents_kept"] + counts["rejected"]
+    assert f"documents in: {counts['documents_in']:,} = kept {counts['documents_kept']:,} + rejected {counts['rejected']:,}" in result.stdout
+    reasons = cli("sql", out, "SELECT DISTINCT reason FROM rejects ORDER BY reason").stdout
+    for reason in ("malformed_json", "invalid_utf8", "missing_text", "non_string_text", "empty_text", "oversized",
+                   "truncated_shard", "unreadable_shard"):
+        assert reason in reasons
+    per_shard = dict(tuple(line.split()) for line in cli("sql", out, "SELECT shard, count(*) FROM rejects GROUP BY 1").stdout.splitlines()[1:-1])
+    assert per_shard["mixed.jsonl"] == "6" and per_shard["ok.parquet"] == "1"
+    assert per_shard["corrupt.jsonl.zst"] == "1" and per_shard["garbage.parquet"] == "1"
+    ranked = cli("rank", out).stdout
+    assert "Sherlock Holmes" in ranked and "Abraham Lincoln" in ranked and "Napoleon Bonaparte" in ranked
+
+
+def test_spark_submit_runs_the_same_job(tmp_path):
+    import pyspark
+
+    spark_submit = Path(pyspark.__file__).parent / "bin" / "spark-submit"
+    out = tmp_path / "run"
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
+    result = subprocess.run(
+        [str(spark_submit), "--master", "local[2]", "--properties-file", "spark-defaults.conf",
+         "jobs/estimate.py", str(SAMPLE / "wikitext2.jsonl.gz"), "--out", str(out)],
+        capture_output=True, text=True, cwd=REPO, env=env, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "documents in: 60 = kept 60 + rejected 0" in result.stdout
+    assert json.loads((out / "manifest.json").read_text())["spark"]["master"] == "local[2]"
