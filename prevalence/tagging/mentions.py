@@ -9,7 +9,7 @@ Rules, in order (tested in tests/unit/test_mentions.py):
    (`Lincoln, Nebraska`, `Lincoln Navigator`, `Lincoln bombers`).
 5. Short aliases (and aliases shared by several personas) count only in a document that also carries
    one of the persona's full aliases or cues; a shared one goes to the persona with most such evidence.
-Input text is expected whitespace-normalised (see `normalise_whitespace`).
+Input text is expected whitespace-normalised: runs of whitespace as one space (see tagging.stage).
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import ahocorasick
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from prevalence.catalog import UNNAMED_KINDS, Catalog
 
@@ -27,13 +25,6 @@ STRONG, WEAK, CUE = 0, 1, 2
 EXACT, CAPITAL, ANY_CASE = 0, 1, 2
 ANTI_CUE_WINDOW = 64
 METHOD = "alias"
-# Every character Python's str.isspace() accepts (RE2's \s alone is ASCII only).
-_SPACES = r"[\s\x{0b}\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]+"
-
-
-def normalise_whitespace(texts: pa.Array) -> pa.Array:
-    """Every run of whitespace (Unicode spaces included) becomes one space, vectorised in Arrow."""
-    return pc.replace_substring_regex(texts, _SPACES, " ")
 
 
 def _is_word_char(ch: str) -> bool:

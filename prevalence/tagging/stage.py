@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from prevalence.tagging.mentions import METHOD, MentionTagger, normalise_whitespace
+from prevalence.tagging.mentions import METHOD, MentionTagger
 
 HIT_TYPE = pa.struct(
     [
@@ -34,16 +34,22 @@ TAGGED_SCHEMA = pa.schema(
 
 
 def tag_batch(batch: pa.RecordBatch, mentions: MentionTagger) -> pa.RecordBatch:
-    """Measure and tag the documents of a RAW_SCHEMA batch; reject rows pass through untagged."""
+    """Measure and tag the documents of a RAW_SCHEMA batch; reject rows pass through untagged.
+
+    One `str.split()` per document gives both the token count and the whitespace-normalised text the
+    automaton reads (a multi-word alias then matches across line breaks and runs of spaces).
+    """
     texts = batch.column("text")
-    n_chars = pc.utf8_length(texts).cast(pa.int64())
-    n_tokens = pc.count_substring_regex(texts, r"\S+").cast(pa.int64())
-    hits = []
-    for text in normalise_whitespace(texts).to_pylist():
+    n_tokens: list[int | None] = []
+    hits: list[list[dict] | None] = []
+    for text in texts.to_pylist():
         if text is None:
+            n_tokens.append(None)
             hits.append(None)
             continue
-        counts = mentions.count(text)
+        words = text.split()
+        n_tokens.append(len(words))
+        counts = mentions.count(" ".join(words))
         hits.append([
             {"persona_id": pid, "role": mentions.role, "count": c, "tokens": None, "score": 1.0, "method": METHOD}
             for pid, c in counts.items()
@@ -54,8 +60,8 @@ def tag_batch(batch: pa.RecordBatch, mentions: MentionTagger) -> pa.RecordBatch:
             batch.column("position"),
             batch.column("doc_id"),
             batch.column("source"),
-            n_chars,
-            n_tokens,
+            pc.utf8_length(texts).cast(pa.int64()),
+            pa.array(n_tokens, pa.int64()),
             pa.array(hits, pa.list_(HIT_TYPE)),
             batch.column("reject_reason"),
             batch.column("excerpt"),

@@ -24,3 +24,13 @@ def test_stage_measures_tags_and_passes_rejects_through():
 def test_stage_output_has_the_tagged_schema():
     raw = RAW_SCHEMA.empty_table().to_batches() or [pa.RecordBatch.from_pylist([], schema=RAW_SCHEMA)]
     assert tag_batch(raw[0], MentionTagger(load_catalog())).schema == TAGGED_SCHEMA
+
+
+def test_every_unicode_space_separates_words_for_aliases_and_tokens():
+    spaces = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+    raw = pa.RecordBatch.from_pylist(
+        [{"shard": "s", "position": 0, "doc_id": "d0", "source": "s", "text": f"Abraham{spaces}Lincoln", "reject_reason": None, "excerpt": None}],
+        schema=RAW_SCHEMA,
+    )
+    out = tag_batch(raw, MentionTagger(load_catalog())).to_pylist()[0]
+    assert out["n_tokens"] == 2 and [h["persona_id"] for h in out["hits"]] == ["abraham_lincoln"]
