@@ -10,7 +10,7 @@ import math
 import sys
 import time
 
-from prevalence.config import FORMATS, TEXT_UNITS, ReadOptions, RunConfig
+from prevalence.config import FORMATS, TEXT_UNITS, DedupOptions, ReadOptions, RunConfig
 from prevalence.errors import PrevalenceError
 
 
@@ -24,6 +24,11 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", default="auto", choices=FORMATS, help="shard format (default: from the file name)")
     p.add_argument("--text-unit", default="file", choices=TEXT_UNITS, help="plain text: one document per file or per blank-line block")
     p.add_argument("--max-doc-chars", type=_positive_int, default=ReadOptions.max_doc_chars, help="longer documents are rejected as oversized")
+    p.add_argument("--no-dedup", action="store_true", help="skip near-duplicate clustering")
+    p.add_argument("--dedup-threshold", type=_unit_interval, default=DedupOptions.threshold, help="Jaccard threshold of near-duplicates (default 0.8)")
+    p.add_argument("--num-perm", type=_positive_int, default=DedupOptions.num_perm, help="MinHash permutations (default 128)")
+    p.add_argument("--shingle-size", type=_positive_int, default=DedupOptions.shingle_size, help="words per shingle (default 5)")
+    p.add_argument("--no-verify", action="store_true", help="link LSH candidates without checking their estimated Jaccard")
     p.add_argument("--master", default="local[*]", help="Spark master URL (default local[*])")
     p.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE", help="extra Spark setting (repeatable)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
@@ -45,10 +50,21 @@ def run_config(args: argparse.Namespace) -> RunConfig:
             format=args.format, text_field=args.text_field, id_field=args.id_field,
             text_unit=args.text_unit, max_doc_chars=args.max_doc_chars,
         ),
+        dedup=DedupOptions(
+            enabled=not args.no_dedup, threshold=args.dedup_threshold, num_perm=args.num_perm,
+            shingle_size=args.shingle_size, verify=not args.no_verify,
+        ),
         master=args.master,
         overwrite=args.overwrite,
         spark_conf=tuple(conf),
     )
+
+
+def _unit_interval(value: str) -> float:
+    x = float(value)
+    if not 0 < x < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (exclusive), got {value}")
+    return x
 
 
 def _positive_int(value: str) -> int:
@@ -71,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     rank_p.add_argument("--role", default="mention")
     rank_p.add_argument("--top", type=_positive_int, default=20)
     rank_p.add_argument("--by", default="docs", choices=("docs", "count", "tokens"))
+    rank_p.add_argument("--dedup", action="store_true", help="one vote per near-duplicate cluster: rank by unique documents")
 
     cmp_p = sub.add_parser("compare", help="two personas side by side, with their ratio")
     cmp_p.add_argument("run_dir")
@@ -122,6 +139,7 @@ def format_summary(manifest: dict, out: str) -> str:
     lines = [
         f"documents in: {c['documents_in']:,} = kept {c['documents_kept']:,} + rejected {c['rejected']:,}" + (f" ({reasons})" if reasons else ""),
         f"persona hits: {c['persona_hits']:,} rows; {c['personas_found']:,} personas found",
+        *([f"near-duplicates: {c['documents_kept']:,} documents in {c['clusters']:,} clusters"] if c.get("clusters") is not None else []),
         f"took {t:.1f} s for {mb:.1f} MB in {len(manifest['corpus']['shards'])} shard(s) ({mb / t:.2f} MB/s)",
         f"tables: {out} (documents, persona_hits, prevalence, rejects, personas, manifest.json)",
     ]
@@ -134,14 +152,23 @@ def cmd_rank(args: argparse.Namespace) -> int:
     from prevalence.query import open_run
 
     run = open_run(args.run_dir)
-    table = run.rank(role=args.role, top=args.top, by=args.by).to_pylist()
-    total = run.manifest["counts"]["documents_kept"]
-    print(f"Top {len(table)} personas by {args.by}, role {args.role}, in {total:,} documents")
+    by = "unique_docs" if args.dedup else args.by
+    table = run.rank(role=args.role, top=args.top, by=by).to_pylist()
+    counts = run.manifest["counts"]
+    if args.dedup:
+        print(f"Top {len(table)} personas by unique documents (one per near-duplicate cluster), role {args.role}, "
+              f"in {counts['clusters']:,} clusters of {counts['documents_kept']:,} documents")
+        rows = [[r["rank"], r["name"], r["kind"], r["unique_docs"], r["docs"], r["count"], _pct(r["unique_doc_share"]),
+                 f"[{_pct(r['unique_ci_low'])}, {_pct(r['unique_ci_high'])}]"] for r in table]
+        print(format_table(["rank", "persona", "kind", "unique docs", "docs", "count", "unique share", "95% interval"], rows))
+        return 0
+    print(f"Top {len(table)} personas by {args.by}, role {args.role}, in {counts['documents_kept']:,} documents")
     rows = [
-        [r["rank"], r["name"], r["kind"], r["docs"], r["count"], r["tokens"], _pct(r["doc_share"]), f"[{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]"]
+        [r["rank"], r["name"], r["kind"], r["docs"], r["unique_docs"], r["count"], r["tokens"], _pct(r["doc_share"]),
+         f"[{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]"]
         for r in table
     ]
-    print(format_table(["rank", "persona", "kind", "docs", "count", "tokens", "doc share", "95% interval"], rows))
+    print(format_table(["rank", "persona", "kind", "docs", "unique docs", "count", "tokens", "doc share", "95% interval"], rows))
     return 0
 
 
@@ -155,12 +182,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
         ["documents", a["docs"], b["docs"]],
         ["doc share", _pct(a["doc_share"]), _pct(b["doc_share"])],
         ["95% interval", f"[{_pct(a['ci_low'])}, {_pct(a['ci_high'])}]", f"[{_pct(b['ci_low'])}, {_pct(b['ci_high'])}]"],
+        ["unique documents", _dash(a["unique_docs"]), _dash(b["unique_docs"])],
+        ["unique share", _pct(a["unique_doc_share"]), _pct(b["unique_doc_share"])],
         [f"{args.role}s" if args.role == "mention" else "count", a["count"], b["count"]],
         ["rank", a["rank"] if a["rank"] is not None else "-", b["rank"] if b["rank"] is not None else "-"],
     ]
     print(f"role {result['role']}, {result['total_docs']:,} documents")
     print(format_table(["", a["name"], b["name"]], rows))
-    print(f"ratio {a['name']} / {b['name']}: documents {_ratio(result['ratio_docs'])}, count {_ratio(result['ratio_count'])}")
+    ratios = f"documents {_ratio(result['ratio_docs'])}, count {_ratio(result['ratio_count'])}"
+    if result["ratio_unique_docs"] is not None or a["unique_docs"] is not None:
+        ratios += f", unique documents {_ratio(result['ratio_unique_docs'])}"
+    print(f"ratio {a['name']} / {b['name']}: {ratios}")
     return 0
 
 
@@ -183,6 +215,10 @@ def _pct(x) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
     return f"{100 * x:.3g}%" if x >= 0.001 or x == 0 else f"{100 * x:.2g}%"
+
+
+def _dash(x) -> str:
+    return "-" if x is None else str(x)
 
 
 def _ratio(x) -> str:

@@ -25,6 +25,19 @@ class ReadOptions:
 
 
 @dataclass(frozen=True)
+class DedupOptions:
+    """Near-duplicate clustering: MinHash over word shingles, LSH banding, connected components."""
+
+    enabled: bool = True
+    threshold: float = 0.8
+    num_perm: int = 128
+    shingle_size: int = 5
+    seed: int = 1
+    # Keep an LSH candidate pair only if its signatures agree on at least `threshold` of their values.
+    verify: bool = True
+
+
+@dataclass(frozen=True)
 class RunConfig:
     """Everything `prevalence run` needs."""
 
@@ -32,6 +45,7 @@ class RunConfig:
     out: str
     catalog: str | None = None
     read: ReadOptions = field(default_factory=ReadOptions)
+    dedup: DedupOptions = field(default_factory=DedupOptions)
     master: str = "local[*]"
     overwrite: bool = False
     # Extra Spark settings on top of spark-defaults.conf (key -> value).
@@ -40,4 +54,4 @@ class RunConfig:
 
     def parameters(self) -> dict:
         """The parameters that determine the tables, for the manifest."""
-        return {"read": asdict(self.read), "interval_level": self.interval_level}
+        return {"read": asdict(self.read), "dedup": asdict(self.dedup), "interval_level": self.interval_level}

@@ -34,6 +34,11 @@ def wilson_interval(successes, trials, level: float = 0.95) -> tuple[np.ndarray,
     return np.where(n > 0, low, np.nan), np.where(n > 0, high, np.nan)
 
 
+COUNTS_SCHEMA = pa.schema(
+    [("persona_id", pa.string()), ("role", pa.string()), ("docs", pa.int64()), ("unique_docs", pa.int64()),
+     ("count", pa.int64()), ("tokens", pa.int64())]
+)
+
 PREVALENCE_SCHEMA = pa.schema(
     [
         pa.field("persona_id", pa.string(), nullable=False),
@@ -50,23 +55,35 @@ PREVALENCE_SCHEMA = pa.schema(
         pa.field("ci_high", pa.float64()),
         pa.field("ci_method", pa.string(), nullable=False),
         pa.field("ci_level", pa.float64(), nullable=False),
+        pa.field("unique_doc_share", pa.float64()),
+        pa.field("unique_ci_low", pa.float64()),
+        pa.field("unique_ci_high", pa.float64()),
         pa.field("adjusted_share", pa.float64()),
         pa.field("rank", pa.int64()),
+        pa.field("unique_rank", pa.int64()),
         pa.field("total_docs", pa.int64(), nullable=False),
+        pa.field("total_unique_docs", pa.int64()),
         pa.field("total_tokens", pa.int64(), nullable=False),
     ]
 )
 
 
 def prevalence_table(
-    counts: pa.Table, total_docs: int, total_tokens: int, catalog: Catalog, roles: tuple[str, ...], level: float = 0.95
+    counts: pa.Table,
+    total_docs: int,
+    total_tokens: int,
+    catalog: Catalog,
+    roles: tuple[str, ...],
+    level: float = 0.95,
+    total_unique_docs: int | None = None,
 ) -> pa.Table:
     """One row per (persona, role) for every catalog persona taggable in that role, zeros included.
 
-    `counts` has persona_id, role, docs, count, tokens (sums over documents). doc_share is docs over
-    all kept documents with a Wilson interval; rank orders by docs, then count, then id (1 = largest),
-    and is null for personas never seen. unique_docs, token_share for mentions and adjusted_share stay
-    null until deduplication, token-bearing roles and error correction fill them.
+    `counts` has COUNTS_SCHEMA (sums over documents; unique_docs = near-duplicate clusters with a hit,
+    null without deduplication). doc_share is docs over all kept documents, unique_doc_share is
+    unique_docs over all clusters, each with a Wilson interval. rank (by docs) and unique_rank (by
+    unique_docs) order within a role, ties broken by count then id, and are null for personas never
+    seen. token_share stays null for mentions, adjusted_share until error correction fills it.
     """
     found = {(r["persona_id"], r["role"]): r for r in counts.to_pylist()}
     rows = []
@@ -75,13 +92,25 @@ def prevalence_table(
         for p in eligible:
             r = found.get((p.id, role), {})
             rows.append({"persona_id": p.id, "name": p.name, "kind": p.kind, "role": role,
-                         "docs": int(r.get("docs") or 0), "count": int(r.get("count") or 0), "tokens": r.get("tokens")})
+                         "docs": int(r.get("docs") or 0), "count": int(r.get("count") or 0), "tokens": r.get("tokens"),
+                         "unique_docs": None if total_unique_docs is None else int(r.get("unique_docs") or 0)})
     docs = np.array([r["docs"] for r in rows], dtype=np.int64)
     low, high = wilson_interval(docs, total_docs, level)
     share = docs / total_docs if total_docs else np.full(len(rows), np.nan)
-    ranks = _ranks(rows)
-    token_share = [None if r["tokens"] is None or not total_tokens else r["tokens"] / total_tokens for r in rows]
+    ranks = _ranks(rows, "docs")
     n = len(rows)
+    if total_unique_docs is None:
+        unique = pa.nulls(n, pa.int64())
+        u_share = u_low = u_high = pa.nulls(n, pa.float64())
+        u_ranks = pa.nulls(n, pa.int64())
+    else:
+        u = np.array([r["unique_docs"] for r in rows], dtype=np.int64)
+        unique = pa.array(u, pa.int64())
+        lo, hi = wilson_interval(u, total_unique_docs, level)
+        u_share = pa.array(u / total_unique_docs if total_unique_docs else np.full(n, np.nan), pa.float64(), from_pandas=True)
+        u_low, u_high = pa.array(lo, pa.float64(), from_pandas=True), pa.array(hi, pa.float64(), from_pandas=True)
+        u_ranks = pa.array(_ranks(rows, "unique_docs"), pa.int64())
+    token_share = [None if r["tokens"] is None or not total_tokens else r["tokens"] / total_tokens for r in rows]
     return pa.table(
         {
             "persona_id": [r["persona_id"] for r in rows],
@@ -89,7 +118,7 @@ def prevalence_table(
             "kind": [r["kind"] for r in rows],
             "role": [r["role"] for r in rows],
             "docs": docs,
-            "unique_docs": pa.nulls(n, pa.int64()),
+            "unique_docs": unique,
             "count": [r["count"] for r in rows],
             "tokens": pa.array([r["tokens"] for r in rows], pa.int64()),
             "doc_share": pa.array(share, pa.float64(), from_pandas=True),
@@ -98,23 +127,28 @@ def prevalence_table(
             "ci_high": pa.array(high, pa.float64(), from_pandas=True),
             "ci_method": ["wilson"] * n,
             "ci_level": [level] * n,
+            "unique_doc_share": u_share,
+            "unique_ci_low": u_low,
+            "unique_ci_high": u_high,
             "adjusted_share": pa.nulls(n, pa.float64()),
             "rank": pa.array(ranks, pa.int64()),
+            "unique_rank": u_ranks,
             "total_docs": [total_docs] * n,
+            "total_unique_docs": pa.array([total_unique_docs] * n, pa.int64()),
             "total_tokens": [total_tokens] * n,
         },
         schema=PREVALENCE_SCHEMA,
     )
 
 
-def _ranks(rows: list[dict]) -> list[int | None]:
+def _ranks(rows: list[dict], by: str) -> list[int | None]:
     ranks: list[int | None] = [None] * len(rows)
     by_role: dict[str, list[int]] = {}
     for i, r in enumerate(rows):
-        if r["docs"] > 0:
+        if r[by]:
             by_role.setdefault(r["role"], []).append(i)
     for indices in by_role.values():
-        indices.sort(key=lambda i: (-rows[i]["docs"], -rows[i]["count"], rows[i]["persona_id"]))
+        indices.sort(key=lambda i: (-rows[i][by], -rows[i]["count"], rows[i]["persona_id"]))
         for rank, i in enumerate(indices, start=1):
             ranks[i] = rank
     return ranks

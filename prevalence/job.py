@@ -11,17 +11,23 @@ import os
 import platform
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import asdict
 
 import pyarrow as pa
 import xxhash
 
 from prevalence import __version__
 from prevalence.catalog import Catalog, load_catalog
-from prevalence.config import ReadOptions, RunConfig
+from prevalence.config import DedupOptions, ReadOptions, RunConfig
 from prevalence.corpus import Shard, list_shards, read_shard
-from prevalence.estimate import prevalence_table
+from prevalence.corpus.rejects import DUPLICATE_ID
+from prevalence.dedup.clusters import cluster_documents
+from prevalence.dedup.lsh import lsh_params
+from prevalence.dedup.minhash import MinHasher
+from prevalence.estimate import COUNTS_SCHEMA, prevalence_table
 from prevalence.tables import RunWriter
 from prevalence.tagging import TAGGED_SCHEMA, MentionTagger, tag_batch
+from prevalence.tagging.stage import Signer
 
 ROLES = ("mention",)
 FINGERPRINT_BYTES = 1 << 20
@@ -37,13 +43,18 @@ def _mention_tagger(catalog: Catalog) -> MentionTagger:
     return _taggers[key]
 
 
-def tag_shards(shard_batches: Iterator[pa.RecordBatch], catalog: Catalog, opts: ReadOptions) -> Iterator[pa.RecordBatch]:
-    """The worker side of the job: read each shard of a partition and tag it, batch by batch."""
+def tag_shards(
+    shard_batches: Iterator[pa.RecordBatch], catalog: Catalog, opts: ReadOptions, dedup: DedupOptions
+) -> Iterator[pa.RecordBatch]:
+    """The worker side of the job: read each shard of a partition, tag and sign it, batch by batch."""
     tagger = _mention_tagger(catalog)
+    signer = None
+    if dedup.enabled:
+        signer = Signer(MinHasher(dedup.num_perm, dedup.shingle_size, dedup.seed), *lsh_params(dedup.threshold, dedup.num_perm))
     for shard_batch in shard_batches:
         for row in shard_batch.to_pylist():
             for raw in read_shard(Shard(**row), opts):
-                yield tag_batch(raw, tagger)
+                yield tag_batch(raw, tagger, signer)
 
 
 def shard_fingerprint(shard: Shard) -> dict:
@@ -76,7 +87,8 @@ def run(config: RunConfig, spark=None, progress: Callable[[str], None] = lambda 
         counts = _run_spark(spark, shards, catalog, config, writer, timings, progress)
         t = time.time()
         prevalence = prevalence_table(
-            counts.pop("per_persona"), counts["documents_kept"], counts["tokens"], catalog, ROLES, config.interval_level
+            counts.pop("per_persona"), counts["documents_kept"], counts["tokens"], catalog, ROLES, config.interval_level,
+            total_unique_docs=counts["clusters"],
         )
         writer.write_arrow("prevalence", prevalence)
         writer.write_arrow("personas", catalog.to_arrow())
@@ -95,6 +107,7 @@ def run(config: RunConfig, spark=None, progress: Callable[[str], None] = lambda 
 
 def _run_spark(spark, shards: list[Shard], catalog: Catalog, config: RunConfig, writer: RunWriter, timings, progress) -> dict:
     from pyspark import StorageLevel
+    from pyspark.sql import Window
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema
 
@@ -103,23 +116,40 @@ def _run_spark(spark, shards: list[Shard], catalog: Catalog, config: RunConfig, 
     shard_df = spark.createDataFrame(
         spark.sparkContext.parallelize(rows, numSlices=len(rows)), from_arrow_schema(_SHARD_SCHEMA)
     )
-    opts = config.read
+    opts, dedup = config.read, config.dedup
     tagged = shard_df.mapInArrow(
-        lambda batches: tag_shards(batches, catalog, opts), from_arrow_schema(TAGGED_SCHEMA)
-    ).persist(StorageLevel.MEMORY_AND_DISK)
-
-    kept = tagged.where(F.col("reject_reason").isNull())
-    documents = kept.select(
-        "doc_id", "shard", "position", "source", "n_chars", "n_tokens",
-        F.lit(None).cast("string").alias("cluster_id"),
-        F.lit(None).cast("long").alias("cluster_size"),
-        F.lit(1.0).alias("sample_weight"),
+        lambda batches: tag_shards(batches, catalog, opts, dedup), from_arrow_schema(TAGGED_SCHEMA)
     )
-    progress("reading and tagging shards, writing documents")
-    documents.write.parquet(writer.table_path("documents"))
+    # A corpus id used twice: the first occurrence (by shard, position) is kept, later ones are rejects.
+    first = F.row_number().over(Window.partitionBy("doc_id").orderBy("shard", "position"))
+    tagged = tagged.withColumn(
+        "reject_reason",
+        F.when(F.col("reject_reason").isNull() & (first > 1), F.lit(DUPLICATE_ID)).otherwise(F.col("reject_reason")),
+    ).withColumn(
+        "excerpt", F.when(F.col("reject_reason") == DUPLICATE_ID, F.concat(F.lit("doc_id "), "doc_id")).otherwise(F.col("excerpt"))
+    ).persist(StorageLevel.MEMORY_AND_DISK)
+    progress("reading and tagging shards")
+    kept = tagged.where(F.col("reject_reason").isNull())
+    n_kept = kept.count()
     timings["read_tag_s"] = time.time() - t
 
     t = time.time()
+    if dedup.enabled:
+        progress("clustering near-duplicates (MinHash LSH, connected components)")
+        clusters = cluster_documents(kept.select("doc_id", "text_key", "bands", "signature"), dedup.threshold, dedup.verify)
+    else:
+        clusters = kept.select("doc_id", F.lit(None).cast("string").alias("cluster_id"), F.lit(None).cast("long").alias("cluster_size"))
+    clusters = clusters.persist(StorageLevel.MEMORY_AND_DISK)
+    n_clusters = clusters.select("cluster_id").distinct().count() if dedup.enabled else None
+    timings["dedup_s"] = time.time() - t
+
+    t = time.time()
+    progress("writing tables")
+    documents = kept.join(clusters, "doc_id").select(
+        "doc_id", "shard", "position", "source", "n_chars", "n_tokens", "cluster_id", "cluster_size",
+        F.lit(1.0).alias("sample_weight"),
+    )
+    documents.write.parquet(writer.table_path("documents"))
     hits = kept.select("doc_id", F.explode("hits").alias("h")).select("doc_id", "h.*")
     hits.write.parquet(writer.table_path("persona_hits"))
     rejects = tagged.where(F.col("reject_reason").isNotNull()).select(
@@ -130,24 +160,27 @@ def _run_spark(spark, shards: list[Shard], catalog: Catalog, config: RunConfig, 
 
     t = time.time()
     progress("aggregating")
-    per_persona = hits.groupBy("persona_id", "role").agg(
-        F.count("*").alias("docs"), F.sum("count").alias("count"), F.sum("tokens").alias("tokens")
+    per_persona = hits.join(clusters.select("doc_id", "cluster_id"), "doc_id").groupBy("persona_id", "role").agg(
+        F.count("*").alias("docs"),
+        F.countDistinct("cluster_id").alias("unique_docs") if dedup.enabled else F.lit(None).cast("long").alias("unique_docs"),
+        F.sum("count").alias("count"),
+        F.sum("tokens").alias("tokens"),
     )
     per_persona_rows = per_persona.collect()  # small: one row per persona and role
-    totals = kept.agg(F.count("*").alias("docs"), F.sum("n_tokens").alias("tokens"), F.sum("n_chars").alias("chars")).first()
+    totals = kept.agg(F.sum("n_tokens").alias("tokens"), F.sum("n_chars").alias("chars")).first()
     by_reason = dict(tagged.where(F.col("reject_reason").isNotNull()).groupBy("reject_reason").count().collect())  # small: one row per reason
     n_hits = int(hits.agg(F.count("*")).first()[0])
+    clusters.unpersist()
     tagged.unpersist()
     timings["aggregate_s"] = time.time() - t
     rejected = sum(by_reason.values())
     return {
-        "per_persona": pa.Table.from_pylist([r.asDict() for r in per_persona_rows], schema=pa.schema(
-            [("persona_id", pa.string()), ("role", pa.string()), ("docs", pa.int64()), ("count", pa.int64()), ("tokens", pa.int64())]
-        )),
-        "documents_in": int(totals["docs"]) + rejected,
-        "documents_kept": int(totals["docs"]),
+        "per_persona": pa.Table.from_pylist([r.asDict() for r in per_persona_rows], schema=COUNTS_SCHEMA),
+        "documents_in": n_kept + rejected,
+        "documents_kept": n_kept,
         "rejected": rejected,
         "rejects_by_reason": dict(sorted(by_reason.items())),
+        "clusters": n_clusters,
         "tokens": int(totals["tokens"] or 0),
         "chars": int(totals["chars"] or 0),
         "persona_hits": n_hits,
@@ -176,7 +209,8 @@ def _manifest(config: RunConfig, shards, skipped, catalog: Catalog, counts: dict
         "parameters": config.parameters(),
         "roles": list(ROLES),
         "sample_fraction": 1.0,
-        "dedup": False,
+        "dedup": {**asdict(config.dedup), **dict(zip(("bands", "rows"), lsh_params(config.dedup.threshold, config.dedup.num_perm)))}
+        if config.dedup.enabled else None,
         "counts": counts,
         "timings": {k: round(v, 3) for k, v in timings.items()},
         "throughput_mb_s": round(corpus_bytes / 1e6 / timings["total_s"], 3) if timings.get("total_s") else None,

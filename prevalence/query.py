@@ -16,7 +16,7 @@ from prevalence.catalog import Catalog, Persona, catalog_from_arrow, resolve
 from prevalence.errors import PrevalenceError
 from prevalence.tables import SCHEMAS, read_manifest, table_glob
 
-RANK_BY = {"docs": "docs", "count": "count", "tokens": "tokens"}
+RANK_BY = ("docs", "unique_docs", "count", "tokens")
 
 
 class Run:
@@ -47,18 +47,21 @@ class Run:
         return resolve(self.catalog, name)
 
     def rank(self, role: str = "mention", top: int = 20, by: str = "docs") -> pa.Table:
-        """The top personas of one role, largest first, with shares and intervals."""
+        """The top personas of one role, largest first (by docs, unique_docs, count or tokens), with shares
+        and intervals."""
         if by not in RANK_BY:
             raise PrevalenceError(f"--by must be one of {', '.join(RANK_BY)}, got {by!r}")
         if top < 1:
             raise PrevalenceError(f"--top must be at least 1, got {top}")
         self._check_role(role)
-        column = RANK_BY[by]
+        if by == "unique_docs" and not self.manifest.get("dedup"):
+            raise PrevalenceError("this run was made without deduplication (--no-dedup); rank by docs instead")
         return self.con.sql(
             f"""
-            SELECT row_number() OVER (ORDER BY {column} DESC NULLS LAST, docs DESC, count DESC, persona_id) AS rank,
-                   name, kind, docs, count, tokens, doc_share, ci_low, ci_high, persona_id
-            FROM prevalence WHERE role = ? AND {column} > 0
+            SELECT row_number() OVER (ORDER BY {by} DESC NULLS LAST, docs DESC, count DESC, persona_id) AS rank,
+                   name, kind, docs, unique_docs, count, tokens, doc_share, ci_low, ci_high,
+                   unique_doc_share, unique_ci_low, unique_ci_high, persona_id
+            FROM prevalence WHERE role = ? AND {by} > 0
             ORDER BY rank LIMIT ?
             """,
             params=[role, top],
@@ -70,13 +73,13 @@ class Run:
         pa_, pb = self.persona(a), self.persona(b)
         rows = {}
         for p in (pa_, pb):
+            fields = ("name", "kind", "docs", "count", "doc_share", "ci_low", "ci_high", "rank", "unique_docs", "unique_doc_share")
             got = self.con.execute(
-                "SELECT name, kind, docs, count, doc_share, ci_low, ci_high, rank FROM prevalence WHERE persona_id = ? AND role = ?",
-                [p.id, role],
+                f"SELECT {', '.join(fields)} FROM prevalence WHERE persona_id = ? AND role = ?", [p.id, role]
             ).fetchone()
             if got is None:
                 raise PrevalenceError(f"persona {p.name!r} is not measured in role {role!r} in this run")
-            rows[p.id] = dict(zip(("name", "kind", "docs", "count", "doc_share", "ci_low", "ci_high", "rank"), got))
+            rows[p.id] = dict(zip(fields, got))
         ra, rb = rows[pa_.id], rows[pb.id]
         return {
             "role": role,
@@ -84,6 +87,7 @@ class Run:
             "b": rb,
             "ratio_docs": ra["docs"] / rb["docs"] if rb["docs"] else None,
             "ratio_count": ra["count"] / rb["count"] if rb["count"] else None,
+            "ratio_unique_docs": ra["unique_docs"] / rb["unique_docs"] if rb["unique_docs"] else None,
             "total_docs": self.manifest["counts"]["documents_kept"],
         }
 

@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -45,3 +47,38 @@ def spark():
     session = build_session("local[2]", (("spark.sql.shuffle.partitions", "4"),))
     yield session
     session.stop()
+
+
+def read_table(run_dir, table):
+    """One table of a run directory, read with pyarrow (not through the project's query layer)."""
+    return ds.dataset(os.path.join(run_dir, table), format="parquet").to_table()
+
+
+def sample_documents():
+    """(shard, position) -> text, read with plain Python, not with prevalence.corpus."""
+    docs = {}
+    import zstandard
+
+    with gzip.open(SAMPLE / "wikitext2.jsonl.gz", "rt", encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            docs[("wikitext2.jsonl.gz", i)] = json.loads(line)["text"]
+    with open(SAMPLE / "sotu.jsonl.zst", "rb") as f:
+        text = zstandard.ZstdDecompressor().stream_reader(f).read().decode("utf-8")
+    for i, line in enumerate(text.splitlines()):
+        docs[("sotu.jsonl.zst", i)] = json.loads(line)["text"]
+    for i, t in enumerate(pq.read_table(SAMPLE / "bible_kjv_akjv.parquet").column("text").to_pylist()):
+        docs[("bible_kjv_akjv.parquet", i)] = t
+    for name in sorted(os.listdir(SAMPLE / "shakespeare")):
+        docs[(f"shakespeare/{name}", 0)] = (SAMPLE / "shakespeare" / name).read_text(encoding="utf-8")
+    return docs
+
+
+@pytest.fixture(scope="session")
+def sample_run(spark, tmp_path_factory):
+    """The job run once on the bundled sample corpus with default settings: (run_dir, manifest)."""
+    from prevalence import job
+    from prevalence.config import RunConfig
+
+    out = str(tmp_path_factory.mktemp("runs") / "sample")
+    manifest = job.run(RunConfig(corpus=(str(SAMPLE),), out=out), spark=spark)
+    return out, manifest

@@ -7,6 +7,8 @@ MISSING_TEXT = "missing_text"
 NON_STRING_TEXT = "non_string_text"
 EMPTY_TEXT = "empty_text"
 OVERSIZED = "oversized"
+# A corpus id already used by an earlier record (by shard, then position).
+DUPLICATE_ID = "duplicate_id"
 # Shard-level failures: one row stands for the unreadable rest of the shard (its size is unknowable).
 UNREADABLE_SHARD = "unreadable_shard"
 TRUNCATED_SHARD = "truncated_shard"
@@ -19,6 +21,7 @@ REASONS = (
     NON_STRING_TEXT,
     EMPTY_TEXT,
     OVERSIZED,
+    DUPLICATE_ID,
     UNREADABLE_SHARD,
     TRUNCATED_SHARD,
 )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from prevalence.dedup.exact import text_keys
+from prevalence.dedup.lsh import band_keys
+from prevalence.dedup.minhash import MinHasher
 from prevalence.tagging.mentions import METHOD, MentionTagger
 
 HIT_TYPE = pa.struct(
@@ -27,13 +31,37 @@ TAGGED_SCHEMA = pa.schema(
         pa.field("n_chars", pa.int64()),
         pa.field("n_tokens", pa.int64()),
         pa.field("hits", pa.list_(HIT_TYPE)),
+        # Deduplication inputs (null without dedup, and for rejects; bands null without shingles).
+        pa.field("text_key", pa.string()),
+        pa.field("bands", pa.list_(pa.int64())),
+        pa.field("signature", pa.binary()),
         pa.field("reject_reason", pa.string()),
         pa.field("excerpt", pa.string()),
     ]
 )
 
 
-def tag_batch(batch: pa.RecordBatch, mentions: MentionTagger) -> pa.RecordBatch:
+class Signer:
+    """Signs documents for deduplication: exact-text key, MinHash signature, LSH band keys."""
+
+    def __init__(self, hasher: MinHasher, bands: int, rows: int):
+        self.hasher, self.bands, self.rows = hasher, bands, rows
+
+    def sign(self, texts: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+        """(text_key, bands, signature) arrays aligned with `texts`."""
+        sig, has = self.hasher.signatures(texts)
+        keys = band_keys(sig, self.bands, self.rows)
+        n = len(texts)
+        offsets = pa.array(np.arange(n + 1, dtype=np.int32) * self.bands)
+        bands = pa.ListArray.from_arrays(offsets, pa.array(keys.reshape(-1)), mask=pa.array(~has))
+        width = sig.shape[1] * 4
+        blob = pa.py_buffer(np.ascontiguousarray(sig).tobytes())
+        signature = pa.Array.from_buffers(pa.binary(), n, [pa.py_buffer(np.packbits(has, bitorder="little").tobytes()),
+                                                          pa.py_buffer((np.arange(n + 1, dtype=np.int32) * width).tobytes()), blob])
+        return text_keys(texts), bands, signature
+
+
+def tag_batch(batch: pa.RecordBatch, mentions: MentionTagger, signer: Signer | None = None) -> pa.RecordBatch:
     """Measure and tag the documents of a RAW_SCHEMA batch; reject rows pass through untagged.
 
     One `str.split()` per document gives both the token count and the whitespace-normalised text the
@@ -54,6 +82,11 @@ def tag_batch(batch: pa.RecordBatch, mentions: MentionTagger) -> pa.RecordBatch:
             {"persona_id": pid, "role": mentions.role, "count": c, "tokens": None, "score": 1.0, "method": METHOD}
             for pid, c in counts.items()
         ])
+    n = batch.num_rows
+    if signer is not None:
+        text_key, bands, signature = signer.sign(texts)
+    else:
+        text_key, bands, signature = pa.nulls(n, pa.string()), pa.nulls(n, pa.list_(pa.int64())), pa.nulls(n, pa.binary())
     return pa.RecordBatch.from_arrays(
         [
             batch.column("shard"),
@@ -63,6 +96,9 @@ def tag_batch(batch: pa.RecordBatch, mentions: MentionTagger) -> pa.RecordBatch:
             pc.utf8_length(texts).cast(pa.int64()),
             pa.array(n_tokens, pa.int64()),
             pa.array(hits, pa.list_(HIT_TYPE)),
+            text_key,
+            bands,
+            signature,
             batch.column("reject_reason"),
             batch.column("excerpt"),
         ],

@@ -57,6 +57,19 @@ def test_rank_prints_a_ranked_table(demo):
     assert [line.split()[0] for line in lines[2:]] == ["1", "2", "3", "4", "5"]
 
 
+def test_rank_dedup_counts_one_vote_per_cluster(demo):
+    out, _ = demo
+    result = cli("rank", out, "--dedup", "--top", "3")
+    assert result.returncode == 0, result.stderr
+    assert "by unique documents (one per near-duplicate cluster)" in result.stdout
+    assert result.stdout.splitlines()[1].split()[:4] == ["rank", "persona", "kind", "unique"]
+
+
+def test_run_summary_reports_clusters(demo):
+    _, result = demo
+    assert "near-duplicates: 917 documents in" in result.stdout
+
+
 def test_rank_by_count(demo):
     out, _ = demo
     result = cli("rank", out, "--by", "count", "--top", "3")

@@ -1,14 +1,10 @@
 """The Spark job on the bundled sample corpus, checked against independent counts."""
 
-import gzip
 import json
 import os
 from collections import Counter
 
-import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 import pytest
-import zstandard
 
 from prevalence import job
 from prevalence.catalog import load_catalog
@@ -16,38 +12,11 @@ from prevalence.config import RunConfig
 from prevalence.errors import RunDirError
 from prevalence.query import open_run
 from prevalence.tables import SCHEMAS, type_name
-from tests.conftest import REPO, SAMPLE
+from tests.conftest import REPO, SAMPLE, read_table, sample_documents
 from tests.reference_tagger import ReferenceTagger
 
 pytestmark = pytest.mark.spark
 
-
-def read_table(run_dir, table):
-    return ds.dataset(os.path.join(run_dir, table), format="parquet").to_table()
-
-
-def sample_documents():
-    """(shard, position) -> text, read with plain Python, not with prevalence.corpus."""
-    docs = {}
-    with gzip.open(SAMPLE / "wikitext2.jsonl.gz", "rt", encoding="utf-8") as f:
-        for i, line in enumerate(f):
-            docs[("wikitext2.jsonl.gz", i)] = json.loads(line)["text"]
-    with open(SAMPLE / "sotu.jsonl.zst", "rb") as f:
-        text = zstandard.ZstdDecompressor().stream_reader(f).read().decode("utf-8")
-    for i, line in enumerate(text.splitlines()):
-        docs[("sotu.jsonl.zst", i)] = json.loads(line)["text"]
-    for i, t in enumerate(pq.read_table(SAMPLE / "bible_kjv_akjv.parquet").column("text").to_pylist()):
-        docs[("bible_kjv_akjv.parquet", i)] = t
-    for name in sorted(os.listdir(SAMPLE / "shakespeare")):
-        docs[(f"shakespeare/{name}", 0)] = (SAMPLE / "shakespeare" / name).read_text(encoding="utf-8")
-    return docs
-
-
-@pytest.fixture(scope="module")
-def sample_run(spark, tmp_path_factory):
-    out = str(tmp_path_factory.mktemp("runs") / "sample")
-    manifest = job.run(RunConfig(corpus=(str(SAMPLE),), out=out), spark=spark)
-    return out, manifest
 
 
 def test_written_tables_match_their_contracts(sample_run):

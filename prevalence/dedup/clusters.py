@@ -1,0 +1,104 @@
+"""Near-duplicate clusters as Spark shuffles: candidate edges, verification, connected components.
+
+Nothing reaches the driver but counts. Candidate edges join each document of an LSH bucket (or of an
+exact-text group) to the bucket's smallest doc id, a window over the shuffle rather than a collected
+list, so a huge bucket costs one edge per member, not one per pair. Components come from iterated
+min-label propagation with pointer jumping; each document's cluster_id is the smallest doc id of
+its component.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pyarrow as pa
+
+from prevalence.dedup.lsh import estimated_jaccard
+
+MAX_ITERATIONS = 64
+_EDGE_SCHEMA = pa.schema([("src", pa.string()), ("dst", pa.string())])
+
+
+def candidate_edges(docs):
+    """(src, dst) pairs, src < dst: documents sharing an exact-text key or an LSH band key."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    exact = docs.where(F.col("text_key").isNotNull()).select("doc_id", F.col("text_key").alias("bucket"))
+    banded = docs.where(F.col("bands").isNotNull()).select(
+        "doc_id", F.posexplode("bands").alias("band", "key")
+    ).select("doc_id", F.concat_ws(":", F.col("band").cast("string"), F.col("key").cast("string")).alias("bucket"))
+    buckets = exact.unionByName(banded)
+    root = F.min("doc_id").over(Window.partitionBy("bucket"))
+    return (
+        buckets.select(root.alias("src"), F.col("doc_id").alias("dst"))
+        .where(F.col("src") != F.col("dst"))
+        .distinct()
+    )
+
+
+def _verify_batches(batches: Iterator[pa.RecordBatch], threshold: float) -> Iterator[pa.RecordBatch]:
+    for batch in batches:
+        a = np.frombuffer(b"".join(batch.column("sig_src").to_pylist()), dtype=np.uint32)
+        b = np.frombuffer(b"".join(batch.column("sig_dst").to_pylist()), dtype=np.uint32)
+        n = batch.num_rows
+        if n == 0:
+            continue
+        keep = estimated_jaccard(a.reshape(n, -1), b.reshape(n, -1)) >= threshold
+        yield pa.RecordBatch.from_arrays([batch.column("src").filter(keep), batch.column("dst").filter(keep)], schema=_EDGE_SCHEMA)
+
+
+def verified_edges(edges, docs, threshold: float):
+    """Edges whose two signatures agree on at least `threshold` of their values (estimated Jaccard).
+    Edges from exact-text groups always pass (equal texts have equal signatures)."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    sigs = docs.where(F.col("signature").isNotNull()).select("doc_id", "signature")
+    joined = (
+        edges.join(sigs.select(F.col("doc_id").alias("src"), F.col("signature").alias("sig_src")), "src")
+        .join(sigs.select(F.col("doc_id").alias("dst"), F.col("signature").alias("sig_dst")), "dst")
+        .select("src", "dst", "sig_src", "sig_dst")
+    )
+    return joined.mapInArrow(lambda it: _verify_batches(it, threshold), from_arrow_schema(_EDGE_SCHEMA))
+
+
+def connected_components(edges):
+    """(node, cluster) for every node of the edge list; cluster = smallest node id in its component."""
+    from pyspark.sql import functions as F
+
+    both = edges.select("src", "dst").unionByName(edges.select(F.col("dst").alias("src"), F.col("src").alias("dst")))
+    labels = both.groupBy(F.col("src").alias("node")).agg(F.least(F.min("dst"), F.first("src")).alias("label"))
+    labels = labels.localCheckpoint()
+    for _ in range(MAX_ITERATIONS):
+        neighbour = both.join(labels.select(F.col("node").alias("dst"), F.col("label").alias("n_label")), "dst")
+        spread = neighbour.groupBy(F.col("src").alias("node")).agg(F.min("n_label").alias("n_label"))
+        step = labels.join(spread, "node").select("node", F.least("label", "n_label").alias("label"))
+        # Pointer jumping: take the label of one's label, halving chain lengths each round.
+        jumped = (
+            step.alias("a")
+            .join(step.alias("b"), F.col("a.label") == F.col("b.node"))
+            .select(F.col("a.node").alias("node"), F.least(F.col("a.label"), F.col("b.label")).alias("label"))
+        ).localCheckpoint()
+        changed = jumped.join(labels.withColumnRenamed("label", "old"), "node").where(F.col("label") != F.col("old")).count()
+        labels = jumped
+        if changed == 0:
+            return labels.withColumnRenamed("label", "cluster")
+    raise RuntimeError(f"connected components did not converge in {MAX_ITERATIONS} rounds")
+
+
+def cluster_documents(docs, threshold: float, verify: bool):
+    """(doc_id, cluster_id, cluster_size) for every row of `docs` (doc_id, text_key, bands, signature)."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    edges = candidate_edges(docs)
+    if verify:
+        edges = verified_edges(edges, docs, threshold)
+    edges = edges.localCheckpoint()
+    components = connected_components(edges)
+    clustered = docs.select("doc_id").join(components, docs["doc_id"] == components["node"], "left").select(
+        "doc_id", F.coalesce("cluster", "doc_id").alias("cluster_id")
+    )
+    return clustered.withColumn("cluster_size", F.count("*").over(Window.partitionBy("cluster_id")))
