@@ -163,12 +163,16 @@ def cmd_rank(args: argparse.Namespace) -> int:
         print(format_table(["rank", "persona", "kind", "unique docs", "docs", "count", "unique share", "95% interval"], rows))
         return 0
     print(f"Top {len(table)} personas by {args.by}, role {args.role}, in {counts['documents_kept']:,} documents")
+    header = ["rank", "persona", "kind", "docs", "unique docs", "count", "tokens", "doc share", "95% interval"]
     rows = [
         [r["rank"], r["name"], r["kind"], r["docs"], r["unique_docs"], r["count"], r["tokens"], _pct(r["doc_share"]),
          f"[{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]"]
         for r in table
     ]
-    print(format_table(["rank", "persona", "kind", "docs", "unique docs", "count", "tokens", "doc share", "95% interval"], rows))
+    if all(r["tokens"] is None for r in table):  # mentions carry no tokens
+        header.pop(6)
+        rows = [row[:6] + row[7:] for row in rows]
+    print(format_table(header, rows))
     return 0
 
 
