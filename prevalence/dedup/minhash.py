@@ -26,22 +26,22 @@ _SHINGLE_SEED = np.uint64(0x9E3779B97F4A7C15)
 CHUNK_SHINGLES = 8192
 
 
-def _fmix64(h: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 64-bit finalizer, element-wise (wrapping uint64 arithmetic)."""
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xFF51AFD7ED558CCD)
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xC4CEB9FE1A85EC53)
-    return h ^ (h >> np.uint64(33))
+# MurmurHash3 finalizer constants per width: (shift, multiplier, shift, multiplier, shift).
+_FMIX = {
+    64: tuple(np.uint64(c) for c in (33, 0xFF51AFD7ED558CCD, 33, 0xC4CEB9FE1A85EC53, 33)),
+    32: tuple(np.uint32(c) for c in (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16)),
+}
 
 
-def _fmix32(h: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 32-bit finalizer, as datasketch's affine32 scheme applies it."""
-    h = h ^ (h >> np.uint32(16))
-    h = h * np.uint32(0x85EBCA6B)
-    h = h ^ (h >> np.uint32(13))
-    h = h * np.uint32(0xC2B2AE35)
-    return h ^ (h >> np.uint32(16))
+def _fmix(h: np.ndarray, width: int) -> np.ndarray:
+    """MurmurHash3's finalizer, element-wise with wrapping arithmetic; width 32 is what datasketch's
+    affine32 scheme applies to every input hash."""
+    s1, m1, s2, m2, s3 = _FMIX[width]
+    h = h ^ (h >> s1)
+    h = h * m1
+    h = h ^ (h >> s2)
+    h = h * m2
+    return h ^ (h >> s3)
 
 
 def word_hash(word: str) -> int:
@@ -54,7 +54,7 @@ def _combine(word_hashes: list[np.ndarray]) -> np.ndarray:
     h = np.full(word_hashes[0].shape, _SHINGLE_SEED, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for w in word_hashes:
-            h = _fmix64(h ^ w)
+            h = _fmix(h ^ w, 64)
     return ((h >> np.uint64(32)) ^ (h & MASK32)).astype(np.uint32)
 
 
@@ -105,7 +105,7 @@ class MinHasher:
             return sig, has
         has[shingle_doc] = True
         a, b = self.permutations()
-        pre = _fmix32(shingle_hashes)
+        pre = _fmix(shingle_hashes, 32)
         sig_t = sig.T.copy()  # permutation-major: each block row is one permutation
         block = np.empty((self.num_perm, CHUNK_SHINGLES), dtype=np.uint32)
         with np.errstate(over="ignore"):
