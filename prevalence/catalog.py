@@ -24,6 +24,8 @@ KINDS = (
     "mythological_figure",
     "author_archetype",
     "assistant",
+    # Speakers found in a corpus but not in the catalog (added by a run, not written in catalogs).
+    "ad_hoc_speaker",
 )
 # Kinds tagged by classifiers, not by name: their names describe who writes, they are not aliases.
 UNNAMED_KINDS = ("author_archetype",)
@@ -189,6 +191,24 @@ def _validate(records: list, origin: str) -> list[Persona]:
         seen_names[name.lower()] = pid
         personas.append(Persona(id=pid, name=name, kind=kind, description=str(rec.get("description") or ""), **lists))
     return personas
+
+
+def with_ad_hoc_speakers(catalog: Catalog, persona_ids: list[str]) -> Catalog:
+    """The catalog plus a persona of kind `ad_hoc_speaker` for every `speaker:<source>:<name>` id.
+
+    Display names come from the id (`First Citizen`); a name already taken gets its source appended.
+    """
+    from prevalence.tagging.speakers import AD_HOC_PREFIX, ad_hoc_name
+
+    taken = {p.name.lower() for p in catalog.personas}
+    extra = []
+    for pid in sorted({i for i in persona_ids if i.startswith(AD_HOC_PREFIX)}):
+        name = ad_hoc_name(pid)
+        if name.lower() in taken:
+            name = f"{name} ({pid.split(':')[1]})"
+        taken.add(name.lower())
+        extra.append(Persona(id=pid, name=name, kind="ad_hoc_speaker"))
+    return Catalog(personas=catalog.personas + tuple(extra), origin=catalog.origin) if extra else catalog
 
 
 def resolve(catalog: Catalog, query: str) -> Persona:

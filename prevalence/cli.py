@@ -21,6 +21,7 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--catalog", help="persona catalog (.yaml or .csv); default: the bundled catalog")
     p.add_argument("--text-field", default="text", help="field holding the document text (dotted for nested JSON)")
     p.add_argument("--id-field", default="id", help="field holding a document id; documents without one get a stable hash")
+    p.add_argument("--speaker-field", default="speaker", help="field naming the speaker of a transcript record (role speaker)")
     p.add_argument("--format", default="auto", choices=FORMATS, help="shard format (default: from the file name)")
     p.add_argument("--text-unit", default="file", choices=TEXT_UNITS, help="plain text: one document per file or per blank-line block")
     p.add_argument("--max-doc-chars", type=_positive_int, default=ReadOptions.max_doc_chars, help="longer documents are rejected as oversized")
@@ -47,7 +48,7 @@ def run_config(args: argparse.Namespace) -> RunConfig:
         out=args.out,
         catalog=args.catalog,
         read=ReadOptions(
-            format=args.format, text_field=args.text_field, id_field=args.id_field,
+            format=args.format, text_field=args.text_field, id_field=args.id_field, speaker_field=args.speaker_field,
             text_unit=args.text_unit, max_doc_chars=args.max_doc_chars,
         ),
         dedup=DedupOptions(
@@ -163,15 +164,15 @@ def cmd_rank(args: argparse.Namespace) -> int:
         print(format_table(["rank", "persona", "kind", "unique docs", "docs", "count", "unique share", "95% interval"], rows))
         return 0
     print(f"Top {len(table)} personas by {args.by}, role {args.role}, in {counts['documents_kept']:,} documents")
-    header = ["rank", "persona", "kind", "docs", "unique docs", "count", "tokens", "doc share", "95% interval"]
+    header = ["rank", "persona", "kind", "docs", "unique docs", "count", "doc share", "95% interval"]
     rows = [
-        [r["rank"], r["name"], r["kind"], r["docs"], r["unique_docs"], r["count"], r["tokens"], _pct(r["doc_share"]),
+        [r["rank"], r["name"], r["kind"], r["docs"], r["unique_docs"], r["count"], _pct(r["doc_share"]),
          f"[{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]"]
         for r in table
     ]
-    if all(r["tokens"] is None for r in table):  # mentions carry no tokens
-        header.pop(6)
-        rows = [row[:6] + row[7:] for row in rows]
+    if any(r["tokens"] is not None for r in table):  # speakers and authors carry words; mentions do not
+        header[6:6] = ["tokens", "token share"]
+        rows = [row[:6] + [r["tokens"], _pct(r["token_share"])] + row[6:] for row, r in zip(rows, table)]
     print(format_table(header, rows))
     return 0
 
@@ -188,7 +189,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
         ["95% interval", f"[{_pct(a['ci_low'])}, {_pct(a['ci_high'])}]", f"[{_pct(b['ci_low'])}, {_pct(b['ci_high'])}]"],
         ["unique documents", _dash(a["unique_docs"]), _dash(b["unique_docs"])],
         ["unique share", _pct(a["unique_doc_share"]), _pct(b["unique_doc_share"])],
-        [f"{args.role}s" if args.role == "mention" else "count", a["count"], b["count"]],
+        [{"mention": "mentions", "speaker": "turns"}.get(args.role, "count"), a["count"], b["count"]],
+        *([["words", _dash(a["tokens"]), _dash(b["tokens"])], ["token share", _pct(a["token_share"]), _pct(b["token_share"])]]
+          if a["tokens"] is not None or b["tokens"] is not None else []),
         ["rank", a["rank"] if a["rank"] is not None else "-", b["rank"] if b["rank"] is not None else "-"],
     ]
     print(f"role {result['role']}, {result['total_docs']:,} documents")
@@ -196,6 +199,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     ratios = f"documents {_ratio(result['ratio_docs'])}, count {_ratio(result['ratio_count'])}"
     if result["ratio_unique_docs"] is not None or a["unique_docs"] is not None:
         ratios += f", unique documents {_ratio(result['ratio_unique_docs'])}"
+    if a["tokens"] is not None or b["tokens"] is not None:
+        ratios += f", words {_ratio(result['ratio_tokens'])}"
     print(f"ratio {a['name']} / {b['name']}: {ratios}")
     return 0
 

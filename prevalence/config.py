@@ -16,6 +16,8 @@ class ReadOptions:
     text_field: str = "text"
     # Records that carry this field use it as doc_id; others get a stable hash of shard + position.
     id_field: str = "id"
+    # Transcript records whose text is spoken by one speaker name this field (role `speaker`).
+    speaker_field: str = "speaker"
     # Plain-text files: one document per file, or one per blank-line-separated block.
     text_unit: str = "file"
     # Documents longer than this many characters are rejected as `oversized`.

@@ -88,7 +88,12 @@ def prevalence_table(
     found = {(r["persona_id"], r["role"]): r for r in counts.to_pylist()}
     rows = []
     for role in roles:
-        eligible = [p for p in catalog.personas if not (role == "mention" and p.kind in UNNAMED_KINDS)]
+        eligible = [
+            p for p in catalog.personas
+            if not (role == "mention" and p.kind in UNNAMED_KINDS)
+            and not (role != "speaker" and p.kind == "ad_hoc_speaker")
+            and not (role == "speaker" and p.kind in UNNAMED_KINDS)
+        ]
         for p in eligible:
             r = found.get((p.id, role), {})
             rows.append({"persona_id": p.id, "name": p.name, "kind": p.kind, "role": role,

@@ -17,7 +17,7 @@ import pyarrow as pa
 import xxhash
 
 from prevalence import __version__
-from prevalence.catalog import Catalog, load_catalog
+from prevalence.catalog import Catalog, load_catalog, with_ad_hoc_speakers
 from prevalence.config import DedupOptions, ReadOptions, RunConfig
 from prevalence.corpus import Shard, list_shards, read_shard
 from prevalence.corpus.rejects import DUPLICATE_ID
@@ -27,19 +27,20 @@ from prevalence.dedup.minhash import MinHasher
 from prevalence.estimate import COUNTS_SCHEMA, prevalence_table
 from prevalence.tables import RunWriter
 from prevalence.tagging import TAGGED_SCHEMA, MentionTagger, tag_batch
+from prevalence.tagging.speakers import SpeakerTagger
 from prevalence.tagging.stage import Signer
 
-ROLES = ("mention",)
+ROLES = ("mention", "speaker")
 FINGERPRINT_BYTES = 1 << 20
 _SHARD_SCHEMA = pa.schema([("path", pa.string()), ("name", pa.string()), ("format", pa.string()), ("compression", pa.string())])
-_taggers: dict[str, MentionTagger] = {}
+_taggers: dict[str, tuple[MentionTagger, SpeakerTagger]] = {}
 
 
-def _mention_tagger(catalog: Catalog) -> MentionTagger:
-    """One automaton per worker process and catalog, reused across tasks."""
+def _taggers_for(catalog: Catalog) -> tuple[MentionTagger, SpeakerTagger]:
+    """One automaton and name index per worker process and catalog, reused across tasks."""
     key = catalog.fingerprint()
     if key not in _taggers:
-        _taggers[key] = MentionTagger(catalog)
+        _taggers[key] = (MentionTagger(catalog), SpeakerTagger(catalog))
     return _taggers[key]
 
 
@@ -47,14 +48,14 @@ def tag_shards(
     shard_batches: Iterator[pa.RecordBatch], catalog: Catalog, opts: ReadOptions, dedup: DedupOptions
 ) -> Iterator[pa.RecordBatch]:
     """The worker side of the job: read each shard of a partition, tag and sign it, batch by batch."""
-    tagger = _mention_tagger(catalog)
+    mentions, speakers = _taggers_for(catalog)
     signer = None
     if dedup.enabled:
         signer = Signer(MinHasher(dedup.num_perm, dedup.shingle_size, dedup.seed), *lsh_params(dedup.threshold, dedup.num_perm))
     for shard_batch in shard_batches:
         for row in shard_batch.to_pylist():
             for raw in read_shard(Shard(**row), opts):
-                yield tag_batch(raw, tagger, signer)
+                yield tag_batch(raw, mentions, signer, speakers)
 
 
 def shard_fingerprint(shard: Shard) -> dict:
@@ -86,12 +87,14 @@ def run(config: RunConfig, spark=None, progress: Callable[[str], None] = lambda 
         timings["session_s"] = time.time() - started
         counts = _run_spark(spark, shards, catalog, config, writer, timings, progress)
         t = time.time()
+        per_persona = counts.pop("per_persona")
+        run_catalog = with_ad_hoc_speakers(catalog, per_persona.column("persona_id").to_pylist())
         prevalence = prevalence_table(
-            counts.pop("per_persona"), counts["documents_kept"], counts["tokens"], catalog, ROLES, config.interval_level,
+            per_persona, counts["documents_kept"], counts["tokens"], run_catalog, ROLES, config.interval_level,
             total_unique_docs=counts["clusters"],
         )
         writer.write_arrow("prevalence", prevalence)
-        writer.write_arrow("personas", catalog.to_arrow())
+        writer.write_arrow("personas", run_catalog.to_arrow())
         timings["estimate_s"] = time.time() - t
         timings["total_s"] = time.time() - started
         manifest = _manifest(config, shards, skipped, catalog, counts, timings, spark)

@@ -59,7 +59,7 @@ class Run:
         return self.con.sql(
             f"""
             SELECT row_number() OVER (ORDER BY {by} DESC NULLS LAST, docs DESC, count DESC, persona_id) AS rank,
-                   name, kind, docs, unique_docs, count, tokens, doc_share, ci_low, ci_high,
+                   name, kind, docs, unique_docs, count, tokens, doc_share, ci_low, ci_high, token_share,
                    unique_doc_share, unique_ci_low, unique_ci_high, persona_id
             FROM prevalence WHERE role = ? AND {by} > 0
             ORDER BY rank LIMIT ?
@@ -73,7 +73,8 @@ class Run:
         pa_, pb = self.persona(a), self.persona(b)
         rows = {}
         for p in (pa_, pb):
-            fields = ("name", "kind", "docs", "count", "doc_share", "ci_low", "ci_high", "rank", "unique_docs", "unique_doc_share")
+            fields = ("name", "kind", "docs", "count", "doc_share", "ci_low", "ci_high", "rank", "unique_docs", "unique_doc_share",
+                      "tokens", "token_share")
             got = self.con.execute(
                 f"SELECT {', '.join(fields)} FROM prevalence WHERE persona_id = ? AND role = ?", [p.id, role]
             ).fetchone()
@@ -88,6 +89,7 @@ class Run:
             "ratio_docs": ra["docs"] / rb["docs"] if rb["docs"] else None,
             "ratio_count": ra["count"] / rb["count"] if rb["count"] else None,
             "ratio_unique_docs": ra["unique_docs"] / rb["unique_docs"] if rb["unique_docs"] else None,
+            "ratio_tokens": ra["tokens"] / rb["tokens"] if rb["tokens"] else None,
             "total_docs": self.manifest["counts"]["documents_kept"],
         }
 

@@ -26,6 +26,8 @@ RAW_SCHEMA = pa.schema(
         pa.field("doc_id", pa.string(), nullable=False),
         pa.field("source", pa.string(), nullable=False),
         pa.field("text", pa.string()),
+        # The speaker field of transcript records (ReadOptions.speaker_field), when present.
+        pa.field("speaker", pa.string()),
         pa.field("reject_reason", pa.string()),
         pa.field("excerpt", pa.string()),
     ]
@@ -50,14 +52,16 @@ class _BatchBuilder:
         self.positions: list[int] = []
         self.ids: list[str] = []
         self.texts: list[str | None] = []
+        self.speakers: list[str | None] = []
         self.reasons: list[str | None] = []
         self.excerpts: list[str | None] = []
         self.chars = 0
 
-    def add_document(self, position: int, text: str, corpus_id: str | None) -> None:
+    def add_document(self, position: int, text: str, corpus_id: str | None, speaker: str | None = None) -> None:
         self.positions.append(position)
         self.ids.append(corpus_id if corpus_id is not None else stable_doc_id(self.shard.name, position))
         self.texts.append(text)
+        self.speakers.append(speaker)
         self.reasons.append(None)
         self.excerpts.append(None)
         self.chars += len(text)
@@ -66,6 +70,7 @@ class _BatchBuilder:
         self.positions.append(position)
         self.ids.append(stable_doc_id(self.shard.name, position))
         self.texts.append(None)
+        self.speakers.append(None)
         self.reasons.append(reason)
         self.excerpts.append(rejects.excerpt(excerpt))
 
@@ -83,6 +88,7 @@ class _BatchBuilder:
                 pa.array(self.ids, pa.string()),
                 pa.array([self.shard.source] * n, pa.string()),
                 pa.array(self.texts, pa.string()),
+                pa.array(self.speakers, pa.string()),
                 pa.array(self.reasons, pa.string()),
                 pa.array(self.excerpts, pa.string()),
             ],
@@ -227,7 +233,9 @@ def _add_json_record(out: _BatchBuilder, pos: int, raw: bytes, opts: ReadOptions
     if reason:
         out.add_reject(pos, reason, text if isinstance(text, str) else line)
         return
-    out.add_document(pos, text, _corpus_id(obj, opts.id_field))
+    speaker, _ = _field(obj, opts.speaker_field) if opts.speaker_field else (None, False)
+    speaker = speaker.strip() if isinstance(speaker, str) and speaker.strip() else None
+    out.add_document(pos, text, _corpus_id(obj, opts.id_field), speaker)
 
 
 def _decode_document(out: _BatchBuilder, pos: int, raw: bytes, opts: ReadOptions) -> None:
@@ -312,7 +320,8 @@ def _read_parquet(shard: Shard, opts: ReadOptions) -> Iterator[pa.RecordBatch]:
                 builder.add_reject(pos, rejects.MISSING_TEXT, note)
             yield builder.flush()
         return
-    columns = [opts.text_field] + ([opts.id_field] if opts.id_field in names and opts.id_field != opts.text_field else [])
+    extra = [c for c in (opts.id_field, opts.speaker_field) if c and c in names and c != opts.text_field]
+    columns = [opts.text_field] + list(dict.fromkeys(extra))
     position = 0
     try:
         for batch in pf.iter_batches(batch_size=opts.batch_rows, columns=columns):
@@ -352,6 +361,9 @@ def _parquet_batch(shard: Shard, opts: ReadOptions, batch: pa.RecordBatch, start
         ids = pc.if_else(reasons.is_null(), pc.coalesce(corpus_ids, hashed), hashed)
     else:
         ids = hashed
+    speakers = pa.nulls(n, pa.string())
+    if opts.speaker_field in batch.schema.names and pa.types.is_string(batch.column(opts.speaker_field).type):
+        speakers = pc.if_else(reasons.is_null(), batch.column(opts.speaker_field), pa.scalar(None, pa.string()))
     return pa.RecordBatch.from_arrays(
         [
             pa.array([shard.name] * n, pa.string()),
@@ -359,6 +371,7 @@ def _parquet_batch(shard: Shard, opts: ReadOptions, batch: pa.RecordBatch, start
             ids,
             pa.array([shard.source] * n, pa.string()),
             texts,
+            speakers,
             reasons.cast(pa.string()),
             excerpts.cast(pa.string()),
         ],

@@ -89,8 +89,13 @@ class MentionTagger:
 
     def count(self, text: str) -> dict[str, int]:
         """{persona_id: mentions} for one whitespace-normalised document."""
+        return self.analyse(text)[0]
+
+    def analyse(self, text: str) -> tuple[dict[str, int], dict[int, int]]:
+        """({persona_id: mentions}, {persona index: full-alias mentions + cue occurrences}); the second
+        is the document's support for each persona, which short aliases and speaker names rely on."""
         if not len(self._automaton):
-            return {}
+            return {}, {}
         low = _lower_same_length(text)
         spans: list[tuple[int, int, list[_Entry]]] = []
         cues_seen: dict[int, int] = defaultdict(int)
@@ -109,9 +114,11 @@ class MentionTagger:
                     aliases.append(e)
             if aliases:
                 spans.append((start, end + 1, aliases))
-        return self._resolve(low, _leftmost_longest(spans), cues_seen)
+        counts, strong = self._resolve(low, _leftmost_longest(spans), cues_seen)
+        evidence = {p: strong.get(p, 0) + cues_seen.get(p, 0) for p in set(strong) | set(cues_seen)}
+        return counts, evidence
 
-    def _resolve(self, low: str, spans, cues_seen: dict[int, int]) -> dict[str, int]:
+    def _resolve(self, low: str, spans, cues_seen: dict[int, int]) -> tuple[dict[str, int], dict[int, int]]:
         strong: dict[int, int] = defaultdict(int)
         weak_spans: list[list[int]] = []
         for start, end, entries in spans:
@@ -128,7 +135,7 @@ class MentionTagger:
             if supported:
                 best = min(supported, key=lambda p: (-(strong.get(p, 0) + cues_seen.get(p, 0)), p))
                 counts[best] = counts.get(best, 0) + 1
-        return {self.persona_ids[p]: c for p, c in sorted(counts.items())}
+        return {self.persona_ids[p]: c for p, c in sorted(counts.items())}, strong
 
     def _next_to_anti_cue(self, persona: int, low: str, start: int, end: int) -> bool:
         anti = self._anti_cues.get(persona)

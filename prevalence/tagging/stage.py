@@ -10,6 +10,7 @@ from prevalence.dedup.exact import text_keys
 from prevalence.dedup.lsh import band_keys
 from prevalence.dedup.minhash import MinHasher
 from prevalence.tagging.mentions import METHOD, MentionTagger
+from prevalence.tagging.speakers import SpeakerTagger
 
 HIT_TYPE = pa.struct(
     [
@@ -61,27 +62,37 @@ class Signer:
         return text_keys(texts), bands, signature
 
 
-def tag_batch(batch: pa.RecordBatch, mentions: MentionTagger, signer: Signer | None = None) -> pa.RecordBatch:
+def tag_batch(
+    batch: pa.RecordBatch, mentions: MentionTagger, signer: Signer | None = None, speakers: SpeakerTagger | None = None
+) -> pa.RecordBatch:
     """Measure and tag the documents of a RAW_SCHEMA batch; reject rows pass through untagged.
 
     One `str.split()` per document gives both the token count and the whitespace-normalised text the
-    automaton reads (a multi-word alias then matches across line breaks and runs of spaces).
+    automaton reads (a multi-word alias then matches across line breaks and runs of spaces). The
+    speaker tagger reads the raw text (scripts are line-based) and the mention evidence.
     """
     texts = batch.column("text")
     n_tokens: list[int | None] = []
     hits: list[list[dict] | None] = []
-    for text in texts.to_pylist():
+    rows = zip(texts.to_pylist(), batch.column("source").to_pylist(), batch.column("speaker").to_pylist())
+    for text, source, speaker in rows:
         if text is None:
             n_tokens.append(None)
             hits.append(None)
             continue
         words = text.split()
         n_tokens.append(len(words))
-        counts = mentions.count(" ".join(words))
-        hits.append([
+        counts, evidence = mentions.analyse(" ".join(words))
+        doc_hits = [
             {"persona_id": pid, "role": mentions.role, "count": c, "tokens": None, "score": 1.0, "method": METHOD}
             for pid, c in counts.items()
-        ])
+        ]
+        if speakers is not None:
+            doc_hits += [
+                {"persona_id": pid, "role": speakers.role, "count": turns, "tokens": spoken, "score": 1.0, "method": method}
+                for pid, (turns, spoken, method) in speakers.tag(text, evidence, source, speaker).items()
+            ]
+        hits.append(doc_hits)
     n = batch.num_rows
     if signer is not None:
         text_key, bands, signature = signer.sign(texts)

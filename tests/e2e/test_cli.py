@@ -70,6 +70,16 @@ def test_run_summary_reports_clusters(demo):
     assert "near-duplicates: 917 documents in" in result.stdout
 
 
+def test_rank_speakers_by_words_spoken(demo):
+    out, _ = demo
+    result = cli("rank", out, "--role", "speaker", "--by", "tokens", "--top", "3")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Top 3 personas by tokens, role speaker")
+    assert "token share" in lines[1]
+    assert lines[2].split()[1:4] == ["Richard", "III", "of"]
+
+
 def test_rank_by_count(demo):
     out, _ = demo
     result = cli("rank", out, "--by", "count", "--top", "3")
@@ -168,3 +178,16 @@ def test_spark_submit_runs_the_same_job(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "documents in: 60 = kept 60 + rejected 0" in result.stdout
     assert json.loads((out / "manifest.json").read_text())["spark"]["master"] == "local[2]"
+
+
+def test_transcript_records_with_a_speaker_field(tmp_path):
+    write_jsonl(tmp_path / "chat.jsonl", [
+        {"who": "ChatGPT", "text": "Hello! How can I help you today?"},
+        {"who": "Ada", "text": "Explain the Analytical Engine."},
+        {"who": "ChatGPT", "text": "It was a mechanical general-purpose computer designed by Charles Babbage."},
+    ])
+    out = tmp_path / "run"
+    assert cli("run", tmp_path / "chat.jsonl", "--out", out, "--speaker-field", "who").returncode == 0
+    rows = cli("sql", out, "SELECT persona_id, docs, count, tokens FROM prevalence WHERE role = 'speaker' AND docs > 0 ORDER BY tokens DESC").stdout
+    assert "chatgpt" in rows and "speaker:chat:ada" in rows
+    assert rows.splitlines()[1].split() == ["chatgpt", "2", "2", "17"]

@@ -79,12 +79,13 @@ def test_unique_docs_count_one_vote_per_cluster(sample_run):
     out, _ = sample_run
     cluster = {d["doc_id"]: d["cluster_id"] for d in read_table(out, "documents").select(["doc_id", "cluster_id"]).to_pylist()}
     per_persona = {}
-    for h in read_table(out, "persona_hits").select(["doc_id", "persona_id"]).to_pylist():
-        per_persona.setdefault(h["persona_id"], set()).add(cluster[h["doc_id"]])
+    for h in read_table(out, "persona_hits").select(["doc_id", "persona_id", "role"]).to_pylist():
+        per_persona.setdefault((h["persona_id"], h["role"]), set()).add(cluster[h["doc_id"]])
     rows = read_table(out, "prevalence").to_pylist()
     total = len(set(cluster.values()))
     for r in rows:
-        assert r["unique_docs"] == len(per_persona.get(r["persona_id"], ())), r["persona_id"]
+        key = (r["persona_id"], r["role"])
+        assert r["unique_docs"] == len(per_persona.get(key, ())), key
         assert r["total_unique_docs"] == total
         assert r["unique_docs"] <= r["docs"]
     assert any(r["unique_docs"] < r["docs"] for r in rows)

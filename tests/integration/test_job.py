@@ -63,21 +63,54 @@ def test_mention_hits_equal_an_independent_regex_count(sample_run):
 def test_prevalence_agrees_with_hits_and_documents(sample_run):
     out, manifest = sample_run
     hits = read_table(out, "persona_hits").to_pylist()
-    docs_per = Counter(h["persona_id"] for h in hits)
+    docs_per = Counter((h["persona_id"], h["role"]) for h in hits)
     count_per = Counter()
     for h in hits:
-        count_per[h["persona_id"]] += h["count"]
+        count_per[(h["persona_id"], h["role"])] += h["count"]
     total = read_table(out, "documents").num_rows
-    rows = {r["persona_id"]: r for r in read_table(out, "prevalence").to_pylist()}
-    for pid, r in rows.items():
-        assert r["docs"] == docs_per.get(pid, 0), pid
-        assert r["count"] == count_per.get(pid, 0), pid
+    rows = {(r["persona_id"], r["role"]): r for r in read_table(out, "prevalence").to_pylist()}
+    assert set(docs_per) <= set(rows)
+    for key, r in rows.items():
+        assert r["docs"] == docs_per.get(key, 0), key
+        assert r["count"] == count_per.get(key, 0), key
         assert r["total_docs"] == total
         assert r["doc_share"] == pytest.approx(r["docs"] / total)
         assert r["ci_low"] <= r["doc_share"] <= r["ci_high"]
-    ranked = sorted((r for r in rows.values() if r["rank"]), key=lambda r: r["rank"])
-    assert [r["docs"] for r in ranked] == sorted((r["docs"] for r in ranked), reverse=True)
-    assert manifest["counts"]["personas_found"] == len(docs_per)
+    for role in ("mention", "speaker"):
+        ranked = sorted((r for r in rows.values() if r["rank"] and r["role"] == role), key=lambda r: r["rank"])
+        assert [r["rank"] for r in ranked] == list(range(1, len(ranked) + 1))
+        assert [r["docs"] for r in ranked] == sorted((r["docs"] for r in ranked), reverse=True)
+    assert manifest["counts"]["personas_found"] == len({pid for pid, _ in docs_per})
+
+
+def test_speaker_turns_and_words_equal_the_scripts_own_headings(sample_run):
+    """Every `NAME:` block of the Shakespeare shards is one turn; its words are the words spoken."""
+    out, _ = sample_run
+    expected_turns = expected_words = 0
+    for (shard, _), text in sample_documents().items():
+        if shard.startswith("shakespeare/"):
+            for block in text.split("\n\n"):
+                lines = block.strip("\n").split("\n")
+                words = len(" ".join(lines[1:]).split())
+                if words and lines[0].endswith(":"):
+                    expected_turns += 1
+                    expected_words += words
+    got = open_run(out).sql(
+        "SELECT sum(h.count), sum(h.tokens) FROM persona_hits h JOIN documents d USING (doc_id) "
+        "WHERE h.role = 'speaker' AND d.source = 'shakespeare'"
+    ).fetchall()[0]
+    assert got == (expected_turns, expected_words)
+
+
+def test_ad_hoc_speakers_are_personas_of_the_run(sample_run):
+    out, _ = sample_run
+    run = open_run(out)
+    assert run.persona("First Citizen").id == "speaker:shakespeare:first_citizen"
+    rows = run.sql("SELECT kind, count(*) FROM prevalence WHERE role = 'speaker' AND docs > 0 GROUP BY 1").fetchall()
+    kinds = dict(rows)
+    assert kinds["ad_hoc_speaker"] > 100 and kinds["historical_figure"] > 5
+    top = run.rank(role="speaker", by="tokens", top=1).column("name").to_pylist()
+    assert top == ["Richard III of England"]
 
 
 def test_harry_potter_and_lincoln_are_both_measured(sample_run):

@@ -1,0 +1,139 @@
+"""Speaker turns in scripts, plays, transcripts and chat logs, found line by line.
+
+Forms (each counts in a document only with at least three turns and speakers who come back, so
+labelled sections such as `Energy: ...` `Trade: ...` are no transcript):
+- heading:    `HAMLET:` or `First Citizen:` alone on a line, the speech on the following lines;
+- inline:     `Name: speech` on one line (transcripts, chats);
+- caps_period:`MARY. speech` (all-caps name and a full stop, as in many printed plays);
+- bracket:    `[Ross] speech`;
+- screenplay: an all-caps character cue alone on a line (`RICK`, `ILSA (V.O.)`) above dialogue.
+A turn runs until a blank line or the next turn. Scene headings (`INT. BAR - NIGHT`), transitions
+(`CUT TO:`), act and scene titles and common labels (`Note:`, `Example:`) are not speakers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_NAME = r"[A-Z][\w'’.-]*(?:[ \t]+(?:[A-Z0-9][\w'’.-]*|of|the|de|la|le|du|van|von|and|&)){0,5}"
+# A name alone on a line before a colon is a strong cue: lowercase words and `, &C` are allowed.
+HEADING = re.compile(r"^[ \t]*([A-Z][\w'’.,&-]*(?:[ \t]+[\w'’.,&-]+){0,5})[ \t]*:[ \t]*$")
+INLINE = re.compile(rf"^[ \t]*({_NAME})[ \t]*:[ \t]+(\S.*)$")
+CAPS_PERIOD = re.compile(r"^[ \t]*([A-Z][A-Z'’-]*(?:[ \t]+[A-Z][A-Z'’-]*){0,3})\.[ \t]+(\S.*)$")
+BRACKET = re.compile(rf"^[ \t]*\[({_NAME})\][ \t]*(\S.*)$")
+SCREEN_CUE = re.compile(r"^[ \t]*([A-Z][A-Z'’.-]*(?:[ \t]+[A-Z][A-Z'’.-]*){0,3})(?:[ \t]*\((?:V\.O\.|O\.S\.|O\.C\.|CONT'D|CONT’D|CONTD)\))?[ \t]*$")
+SCENE_HEADING = re.compile(r"^[ \t]*(?:INT|EXT|INT\./EXT|I/E)[. ]|\bTO:$|^[ \t]*(?:FADE|DISSOLVE|SMASH CUT|THE END|CONTINUED)")
+NOT_SPEAKERS = frozenset(
+    """note notes nb example examples source sources warning caution important answer question q a summary abstract
+    introduction chapter step tip tips update edit date subject from to re cc bcc title author authors tags tag
+    category categories keywords references see also result results output input usage description definition
+    act scene enter exit exeunt prologue epilogue contents preface index appendix table figure fig http https
+    www email phone tel fax address location status total price cost name version copyright license ps p.s""".split()
+)
+ORDINALS = frozenset("first second third fourth fifth sixth seventh eighth ninth tenth last next finally".split())
+ROMAN = re.compile(r"^[ivxlcdm]+$")
+MIN_TURNS = 3
+# Forms with one turn per line: the next line of the same form always opens a turn.
+LINE_FORMS = ("inline", "bracket", "caps_period")
+# Dialogue returns to its speakers; section headings (`Energy:`, `Trade:`) do not.
+MAX_DISTINCT_SHARE = 0.75
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One speaker turn: the name as written, the words spoken, where it starts, and its form."""
+
+    speaker: str
+    words: int
+    start: int
+    form: str
+
+
+CONNECTORS = frozenset("of the de la le du van von and & &c".split())
+
+
+def _is_name(name: str) -> bool:
+    """A speaker name, not a label (`Note`) or a sentence (`He wrote this down`): at most one
+    lowercase word besides connectors (`Second murderer`, `Duke of York`)."""
+    key = name.strip().lower()
+    if not key or key in NOT_SPEAKERS or key.startswith(("act ", "scene ", "chapter ", "part ", "book ")):
+        return False
+    if any(ch.isdigit() for ch in key) or ROMAN.match(key) or key in ORDINALS:
+        return False
+    lowercase = [w for w in name.replace(",", " ").split()[1:] if w[:1].islower() and w.lower() not in CONNECTORS]
+    return len(lowercase) <= 1
+
+
+def script_turns(text: str) -> list[Turn]:
+    """Speaker turns in script-like text, in order; [] when the text has no script form."""
+    lines = text.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    found: dict[str, list[Turn]] = {}
+    current: tuple[str, str, int] | None = None  # (speaker, form, start)
+    words = 0
+    previous_blank = True
+    seen: set[str] = set()
+
+    def close() -> None:
+        nonlocal current, words
+        if current is not None and words > 0:
+            found.setdefault(current[1], []).append(Turn(current[0], words, current[2], current[1]))
+        current, words = None, 0
+
+    for i, raw in enumerate(lines):
+        line = raw.rstrip("\r\n")
+        if not line.strip():
+            close()
+            previous_blank = True
+            continue
+        start = _turn_start(line, lines[i + 1].rstrip("\r\n") if i + 1 < len(lines) else "", previous_blank)
+        if start is not None and current is not None and not previous_blank:
+            # Inside a speech (`Come:`, `Here: what's the matter?`), only a clear cue opens a new turn.
+            name, form = start[0], start[1]
+            if form != current[1] or not (form in LINE_FORMS or name.isupper() or name in seen):
+                start = None
+        if start is not None:
+            close()
+            seen.add(start[0])
+            speaker, form, speech = start
+            current = (speaker, form, offsets[i])
+            words = len(speech.split())
+        elif current is not None and not (line.strip().startswith("(") and line.strip().endswith(")")):
+            words += len(line.split())
+        previous_blank = False
+    close()
+    turns = [t for form_turns in found.values() if _is_dialogue(form_turns) for t in form_turns]
+    return sorted(turns, key=lambda t: t.start)
+
+
+def _is_dialogue(turns: list[Turn]) -> bool:
+    """Enough turns, and speakers who come back: a document of distinct labelled sections is no script."""
+    names = [t.speaker.lower() for t in turns]
+    distinct = len(set(names))
+    return len(turns) >= MIN_TURNS and distinct < len(names) and distinct <= MAX_DISTINCT_SHARE * len(names)
+
+
+def _turn_start(line: str, next_line: str, previous_blank: bool) -> tuple[str, str, str] | None:
+    """(speaker, form, speech on this line) when the line opens a turn."""
+    m = HEADING.match(line)
+    if m and _is_name(m.group(1)) and next_line.strip():
+        return m.group(1).strip(), "heading", ""
+    m = INLINE.match(line)
+    if m and _is_name(m.group(1)) and not m.group(2).startswith("//"):
+        return m.group(1).strip(), "inline", m.group(2)
+    m = BRACKET.match(line)
+    if m and _is_name(m.group(1)):
+        return m.group(1).strip(), "bracket", m.group(2)
+    m = CAPS_PERIOD.match(line)
+    if m and len(m.group(1)) > 1 and _is_name(m.group(1)):
+        return m.group(1).strip(), "caps_period", m.group(2)
+    m = SCREEN_CUE.match(line)
+    if (
+        m and previous_blank and len(m.group(1)) > 1 and _is_name(m.group(1)) and not SCENE_HEADING.search(line)
+        and next_line.strip() and next_line.strip() != next_line.strip().upper()
+    ):
+        return m.group(1).strip(), "screenplay", ""
+    return None

@@ -1,0 +1,122 @@
+"""Speaker turns in scripts and prose, and how speaker names resolve to personas."""
+
+import importlib.util
+
+import pytest
+
+from prevalence.catalog import load_catalog
+from prevalence.tagging.dialogue import quotes
+from prevalence.tagging.mentions import MentionTagger
+from prevalence.tagging.scripts import script_turns
+from prevalence.tagging.speakers import SpeakerTagger, ad_hoc_id, ad_hoc_name
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def taggers():
+    catalog = load_catalog()
+    return MentionTagger(catalog), SpeakerTagger(catalog)
+
+
+def speakers_of(taggers, text, source="test", speaker=None):
+    mentions, speakers = taggers
+    _, evidence = mentions.analyse(" ".join(text.split()))
+    return speakers.tag(text, evidence, source, speaker)
+
+
+def test_play_headings_alone_on_a_line():
+    text = "HAMLET:\nTo be, or not to be: that is the question.\n\nOPHELIA:\nGood my lord.\n\nHAMLET:\nAy, truly.\n"
+    assert [(t.speaker, t.words) for t in script_turns(text)] == [("HAMLET", 10), ("OPHELIA", 3), ("HAMLET", 2)]
+
+
+def test_a_colon_inside_a_speech_does_not_open_a_turn():
+    text = "MARCIUS:\nHere: what's the matter?\nCome:\nWe shall fight.\n\nTITUS:\nNo.\n\nMARCIUS:\nThen go.\n"
+    assert [t.speaker for t in script_turns(text)] == ["MARCIUS", "TITUS", "MARCIUS"]
+
+
+def test_transcript_lines_and_multi_party_chat():
+    text = "Alice: hi there\nBob: hello\nCarol: hey all\nAlice: how are you?\nBob: fine\n"
+    assert [t.speaker for t in script_turns(text)] == ["Alice", "Bob", "Carol", "Alice", "Bob"]
+
+
+def test_caps_period_and_bracketed_speakers():
+    assert [t.speaker for t in script_turns("MARY. Where?\nJOHN. Home.\nMARY. Why?\n")] == ["MARY", "JOHN", "MARY"]
+    assert [t.speaker for t in script_turns("[Ross] News.\n[Macbeth] Speak.\n[Ross] The king is dead.\n")] == ["Ross", "Macbeth", "Ross"]
+
+
+def test_screenplay_cues_but_not_scene_headings_or_transitions():
+    text = ("INT. RICK'S CAFE - NIGHT\n\nRICK\nOf all the gin joints in all the towns.\n\nILSA (V.O.)\nPlay it, Sam.\n\n"
+            "RICK\n(quietly)\nHere's looking at you.\n\nCUT TO:\n\nEXT. AIRPORT - NIGHT\n")
+    assert [(t.speaker, t.words) for t in script_turns(text)] == [("RICK", 9), ("ILSA", 3), ("RICK", 4)]
+
+
+def test_labels_and_section_headings_are_not_dialogue():
+    assert script_turns("Note: this is prose.\nExample: more prose.\nNote: again.\n") == []
+    sections = "Energy: we must save.\nTrade: we must sell.\nBudget: we must cut.\nDefense: we must arm.\n"
+    assert script_turns(sections) == []
+    assert script_turns("He wrote this down:\nIt was late.\n\nAnd then she said:\nNothing.\n\nHe wrote this down:\nNo.\n") == []
+
+
+def test_prose_attribution_after_and_before_the_quote():
+    text = ("\"I think,\" said Harry, \"that we should go.\"\n\n"
+            "\"It is elementary,\" Holmes remarked.\n\n"
+            "Elizabeth asked, \"Shall we dance?\"\n\n"
+            "\"Never,\" she said.")
+    assert [(q.speaker, q.words) for q in quotes(text)] == [("Harry", 2), ("Harry", 4), ("Holmes", 3), ("Elizabeth", 3), (None, 1)]
+
+
+def test_prose_single_quotes_and_apostrophes():
+    text = "'I don't see any wine,' she remarked.\n\n'There isn't any,' said the March Hare.\n"
+    assert [(q.speaker, q.words) for q in quotes(text)] == [(None, 5), ("the March Hare", 3)]
+
+
+def test_curly_quotes():
+    assert [q.speaker for q in quotes("“Come in,” said Watson. “The door is open.”")] == ["Watson", "Watson"]
+
+
+def test_full_names_and_aliases_resolve_directly(taggers):
+    result = speakers_of(taggers, "KING RICHARD III:\nA horse!\n\nCATESBY:\nWithdraw.\n\nKING RICHARD III:\nSlave!\n")
+    assert result["richard_iii"][:2] == (2, 3)
+    assert result[ad_hoc_id("test", "CATESBY")] == (1, 1, "script")
+
+
+def test_short_alias_needs_support_in_the_document(taggers):
+    with_cue = "GLOUCESTER:\nNow is the winter.\n\nBUCKINGHAM:\nMy lord.\n\nGLOUCESTER:\nGo, Buckingham.\n"
+    without = "GLOUCESTER:\nMy eyes.\n\nEDGAR:\nFather.\n\nGLOUCESTER:\nAlas.\n"
+    assert "richard_iii" in speakers_of(taggers, with_cue)
+    assert "richard_iii" not in speakers_of(taggers, without) and ad_hoc_id("test", "GLOUCESTER") in speakers_of(taggers, without)
+
+
+def test_hermione_is_the_queen_next_to_leontes(taggers):
+    text = "LEONTES:\nYou, Hermione.\n\nHERMIONE:\nSir.\n\nLEONTES:\nAway with her.\n"
+    assert "hermione_winters_tale" in speakers_of(taggers, text)
+
+
+def test_speaker_field_makes_the_whole_text_one_turn(taggers):
+    assert speakers_of(taggers, "Hello there, how can I help?", speaker="ChatGPT") == {"chatgpt": (1, 6, "field")}
+
+
+def test_ad_hoc_ids_and_names():
+    assert ad_hoc_id("My Corpus", "First Citizen") == "speaker:my_corpus:first_citizen"
+    assert ad_hoc_id("plays", "the Mock Turtle") == "speaker:plays:mock_turtle"
+    assert ad_hoc_name("speaker:plays:duke_of_york") == "Duke of York"
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("speaker_accuracy", REPO / "bench" / "speaker_accuracy.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_script_accuracy_on_tinyshakespeare():
+    result = _bench().script_accuracy()
+    assert result["turns"] > 7000
+    assert result["precision"] >= 0.99 and result["recall"] >= 0.99
+    assert result["spearman_names"] >= 0.98 and result["spearman_personas"] >= 0.98
+
+
+def test_prose_accuracy_on_hand_labelled_alice():
+    result = _bench().prose_accuracy()
+    # Measured 0.989 precision and 0.750 recall; pronoun-only attributions stay unresolved.
+    assert result["precision"] >= 0.95 and result["recall"] >= 0.70
