@@ -193,6 +193,17 @@ def _validate(records: list, origin: str) -> list[Persona]:
     return personas
 
 
+def alias_owners(catalog: Catalog, key=str.lower) -> dict[str, set[int]]:
+    """{alias key: indexes of the personas listing it as name, alias or short alias}, for the named
+    kinds; an alias with several owners is ambiguous and needs context."""
+    owners: dict[str, set[int]] = {}
+    for i, p in enumerate(catalog.personas):
+        if p.kind not in UNNAMED_KINDS:
+            for alias in p.names:
+                owners.setdefault(key(alias), set()).add(i)
+    return owners
+
+
 def with_ad_hoc_speakers(catalog: Catalog, persona_ids: list[str]) -> Catalog:
     """The catalog plus a persona of kind `ad_hoc_speaker` for every `speaker:<source>:<name>` id.
 

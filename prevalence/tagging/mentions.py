@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from prevalence.catalog import UNNAMED_KINDS, Catalog
+from prevalence.catalog import UNNAMED_KINDS, Catalog, alias_owners
 
 STRONG, WEAK, CUE = 0, 1, 2
 EXACT, CAPITAL, ANY_CASE = 0, 1, 2
@@ -64,10 +64,7 @@ class MentionTagger:
 
     def __init__(self, catalog: Catalog):
         self.persona_ids = [p.id for p in catalog.personas]
-        owners: dict[str, set[int]] = defaultdict(set)
-        for i, p in enumerate(catalog.personas):
-            for alias in (p.name, *p.aliases, *p.short_aliases):
-                owners[alias.lower()].add(i)
+        owners = alias_owners(catalog)
         entries: dict[str, list[_Entry]] = defaultdict(list)
         for i, p in enumerate(catalog.personas):
             if p.kind in UNNAMED_KINDS:

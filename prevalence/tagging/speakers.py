@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from prevalence.catalog import UNNAMED_KINDS, Catalog
+from prevalence.catalog import UNNAMED_KINDS, Catalog, alias_owners
 from prevalence.tagging.dialogue import quotes
 from prevalence.tagging.scripts import script_turns
 
@@ -53,12 +53,7 @@ class SpeakerTagger:
 
     def __init__(self, catalog: Catalog):
         self.persona_ids = [p.id for p in catalog.personas]
-        owners: dict[str, set[int]] = defaultdict(set)
-        for i, p in enumerate(catalog.personas):
-            if p.kind in UNNAMED_KINDS:
-                continue
-            for alias in p.names:
-                owners[normalise_name(alias)].add(i)
+        owners = alias_owners(catalog, normalise_name)
         self._strong: dict[str, int] = {}
         self._weak: dict[str, list[int]] = defaultdict(list)
         for i, p in enumerate(catalog.personas):
