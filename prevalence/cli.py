@@ -30,6 +30,9 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--num-perm", type=_positive_int, default=DedupOptions.num_perm, help="MinHash permutations (default 128)")
     p.add_argument("--shingle-size", type=_positive_int, default=DedupOptions.shingle_size, help="words per shingle (default 5)")
     p.add_argument("--no-verify", action="store_true", help="link LSH candidates without checking their estimated Jaccard")
+    p.add_argument("--sample", type=_fraction, default=1.0, metavar="FRACTION", help="tag this share of documents, chosen by a stable hash of doc id")
+    p.add_argument("--replicates", type=_positive_int, default=200, help="Poisson bootstrap replicates for intervals (default 200)")
+    p.add_argument("--audit", metavar="CSV", help="tagger error rates per persona and role (persona,role,tp,fn,fp,tn) for adjusted shares")
     p.add_argument("--master", default="local[*]", help="Spark master URL (default local[*])")
     p.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE", help="extra Spark setting (repeatable)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
@@ -55,10 +58,20 @@ def run_config(args: argparse.Namespace) -> RunConfig:
             enabled=not args.no_dedup, threshold=args.dedup_threshold, num_perm=args.num_perm,
             shingle_size=args.shingle_size, verify=not args.no_verify,
         ),
+        sample_fraction=args.sample,
+        replicates=args.replicates,
+        audit=args.audit,
         master=args.master,
         overwrite=args.overwrite,
         spark_conf=tuple(conf),
     )
+
+
+def _fraction(value: str) -> float:
+    x = float(value)
+    if not 0 < x <= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {value}")
+    return x
 
 
 def _unit_interval(value: str) -> float:
@@ -138,7 +151,8 @@ def format_summary(manifest: dict, out: str) -> str:
     t = manifest["timings"]["total_s"]
     mb = manifest["corpus"]["bytes"] / 1e6
     lines = [
-        f"documents in: {c['documents_in']:,} = kept {c['documents_kept']:,} + rejected {c['rejected']:,}" + (f" ({reasons})" if reasons else ""),
+        f"documents in: {c['documents_in']:,} = kept {c['documents_kept']:,} + rejected {c['rejected']:,}"
+        + (f" + not sampled {c['not_sampled']:,}" if c.get("not_sampled") else "") + (f" ({reasons})" if reasons else ""),
         f"persona hits: {c['persona_hits']:,} rows; {c['personas_found']:,} personas found",
         *([f"near-duplicates: {c['documents_kept']:,} documents in {c['clusters']:,} clusters"] if c.get("clusters") is not None else []),
         f"took {t:.1f} s for {mb:.1f} MB in {len(manifest['corpus']['shards'])} shard(s) ({mb / t:.2f} MB/s)",
@@ -196,12 +210,23 @@ def cmd_compare(args: argparse.Namespace) -> int:
     ]
     print(f"role {result['role']}, {result['total_docs']:,} documents")
     print(format_table(["", a["name"], b["name"]], rows))
-    ratios = f"documents {_ratio(result['ratio_docs'])}, count {_ratio(result['ratio_count'])}"
-    if result["ratio_unique_docs"] is not None or a["unique_docs"] is not None:
-        ratios += f", unique documents {_ratio(result['ratio_unique_docs'])}"
+    level = f"{100 * result['level']:.0f}%"
+    ratios = [f"documents {_ratio(result['ratio_docs'])}{_interval(result['ratio_docs_interval'], level)}"]
     if a["tokens"] is not None or b["tokens"] is not None:
-        ratios += f", words {_ratio(result['ratio_tokens'])}"
-    print(f"ratio {a['name']} / {b['name']}: {ratios}")
+        ratios.append(f"words {_ratio(result['ratio_tokens'])}{_interval(result['ratio_tokens_interval'], level)}")
+    ratios.append(f"count {_ratio(result['ratio_count'])}")
+    if result["ratio_unique_docs"] is not None or a["unique_docs"] is not None:
+        ratios.append(f"unique documents {_ratio(result['ratio_unique_docs'])}")
+    print(f"ratio {a['name']} / {b['name']}: " + ", ".join(ratios))
+    main_interval = result["ratio_tokens_interval"] if a["tokens"] is not None else result["ratio_docs_interval"]
+    if main_interval is not None:
+        low, high = main_interval
+        if low <= 1 <= high:
+            print(f"not distinguishable at this sample size: the {level} interval of the ratio includes 1")
+        else:
+            print(f"{a['name'] if low > 1 else b['name']} is larger ({level} interval of the ratio excludes 1)")
+    else:
+        print("no interval for the ratio: the second persona is in too few documents for the bootstrap")
     return 0
 
 
@@ -224,6 +249,10 @@ def _pct(x) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
     return f"{100 * x:.3g}%" if x >= 0.001 or x == 0 else f"{100 * x:.2g}%"
+
+
+def _interval(bounds, level: str) -> str:
+    return "" if bounds is None else f" [{bounds[0]:.3g}, {bounds[1]:.3g}]"
 
 
 def _dash(x) -> str:

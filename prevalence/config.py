@@ -53,7 +53,16 @@ class RunConfig:
     # Extra Spark settings on top of spark-defaults.conf (key -> value).
     spark_conf: tuple[tuple[str, str], ...] = ()
     interval_level: float = 0.95
+    # Share of documents to tag, selected by a stable hash of doc_id (1.0: all).
+    sample_fraction: float = 1.0
+    # Poisson bootstrap replicates for token-share and ratio intervals and tagger-error correction.
+    replicates: int = 200
+    # Tagger error rates (confusion counts per persona and role) for adjusted shares; None: no correction.
+    audit: str | None = None
 
     def parameters(self) -> dict:
         """The parameters that determine the tables, for the manifest."""
-        return {"read": asdict(self.read), "dedup": asdict(self.dedup), "interval_level": self.interval_level}
+        return {
+            "read": asdict(self.read), "dedup": asdict(self.dedup), "interval_level": self.interval_level,
+            "sample_fraction": self.sample_fraction, "replicates": self.replicates, "audit": self.audit,
+        }

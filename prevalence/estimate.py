@@ -2,36 +2,16 @@
 
 from __future__ import annotations
 
-from statistics import NormalDist
-
 import numpy as np
 import pyarrow as pa
+import xxhash
 
 from prevalence.catalog import UNNAMED_KINDS, Catalog
+from prevalence.stats.bootstrap import percentile_interval
+from prevalence.stats.correction import adjusted_estimate
+from prevalence.stats.intervals import wilson_interval, z_value
 
-
-def z_value(level: float) -> float:
-    """Two-sided normal quantile for a confidence level such as 0.95."""
-    if not 0 < level < 1:
-        raise ValueError(f"confidence level must be in (0, 1), got {level}")
-    return NormalDist().inv_cdf(0.5 + level / 2)
-
-
-def wilson_interval(successes, trials, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for proportions successes/trials (arrays or scalars); NaN where trials is 0."""
-    k = np.asarray(successes, dtype=float)
-    n = np.asarray(trials, dtype=float)
-    z = z_value(level)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = k / n
-        denom = 1 + z * z / n
-        centre = (p + z * z / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-        low = np.clip(centre - half, 0.0, 1.0)
-        high = np.clip(centre + half, 0.0, 1.0)
-    low = np.where(k == 0, 0.0, low)
-    high = np.where(k == n, 1.0, high)
-    return np.where(n > 0, low, np.nan), np.where(n > 0, high, np.nan)
+__all__ = ["COUNTS_SCHEMA", "PREVALENCE_SCHEMA", "prevalence_table", "wilson_interval", "z_value"]
 
 
 COUNTS_SCHEMA = pa.schema(
@@ -53,17 +33,27 @@ PREVALENCE_SCHEMA = pa.schema(
         pa.field("token_share", pa.float64()),
         pa.field("ci_low", pa.float64()),
         pa.field("ci_high", pa.float64()),
+        pa.field("token_ci_low", pa.float64()),
+        pa.field("token_ci_high", pa.float64()),
         pa.field("ci_method", pa.string(), nullable=False),
         pa.field("ci_level", pa.float64(), nullable=False),
         pa.field("unique_doc_share", pa.float64()),
         pa.field("unique_ci_low", pa.float64()),
         pa.field("unique_ci_high", pa.float64()),
         pa.field("adjusted_share", pa.float64()),
+        pa.field("adjusted_ci_low", pa.float64()),
+        pa.field("adjusted_ci_high", pa.float64()),
+        pa.field("adjustment", pa.string()),
         pa.field("rank", pa.int64()),
         pa.field("unique_rank", pa.int64()),
         pa.field("total_docs", pa.int64(), nullable=False),
         pa.field("total_unique_docs", pa.int64()),
         pa.field("total_tokens", pa.int64(), nullable=False),
+        pa.field("sample_fraction", pa.float64(), nullable=False),
+        pa.field("est_docs", pa.float64(), nullable=False),
+        pa.field("est_count", pa.float64(), nullable=False),
+        pa.field("est_tokens", pa.float64()),
+        pa.field("est_total_docs", pa.float64(), nullable=False),
     ]
 )
 
@@ -76,6 +66,9 @@ def prevalence_table(
     roles: tuple[str, ...],
     level: float = 0.95,
     total_unique_docs: int | None = None,
+    replicates: pa.Table | None = None,
+    sample_fraction: float = 1.0,
+    audits: dict | None = None,
 ) -> pa.Table:
     """One row per (persona, role) for every catalog persona taggable in that role, zeros included.
 
@@ -83,7 +76,12 @@ def prevalence_table(
     null without deduplication). doc_share is docs over all kept documents, unique_doc_share is
     unique_docs over all clusters, each with a Wilson interval. rank (by docs) and unique_rank (by
     unique_docs) order within a role, ties broken by count then id, and are null for personas never
-    seen. token_share stays null for mentions, adjusted_share until error correction fills it.
+    seen. token_share stays null for mentions.
+
+    With `replicates` (REPLICATE_SCHEMA, `*`/`*` rows for corpus totals) token shares get percentile
+    bootstrap intervals, and personas with an audit entry (`audits`, keyed (persona_id or `*`, role))
+    get an adjusted share corrected for tagger error with an interval over corpus and audit. est_*
+    columns extrapolate sample counts by 1 / sample_fraction.
     """
     found = {(r["persona_id"], r["role"]): r for r in counts.to_pylist()}
     rows = []
@@ -116,6 +114,8 @@ def prevalence_table(
         u_low, u_high = pa.array(lo, pa.float64(), from_pandas=True), pa.array(hi, pa.float64(), from_pandas=True)
         u_ranks = pa.array(_ranks(rows, "unique_docs"), pa.int64())
     token_share = [None if r["tokens"] is None or not total_tokens else r["tokens"] / total_tokens for r in rows]
+    token_low, token_high, adjusted = _bootstrap_columns(rows, replicates, audits or {}, total_docs, level)
+    scale = 1.0 / sample_fraction
     return pa.table(
         {
             "persona_id": [r["persona_id"] for r in rows],
@@ -130,20 +130,66 @@ def prevalence_table(
             "token_share": pa.array(token_share, pa.float64()),
             "ci_low": pa.array(low, pa.float64(), from_pandas=True),
             "ci_high": pa.array(high, pa.float64(), from_pandas=True),
+            "token_ci_low": pa.array(token_low, pa.float64()),
+            "token_ci_high": pa.array(token_high, pa.float64()),
             "ci_method": ["wilson"] * n,
             "ci_level": [level] * n,
             "unique_doc_share": u_share,
             "unique_ci_low": u_low,
             "unique_ci_high": u_high,
-            "adjusted_share": pa.nulls(n, pa.float64()),
+            "adjusted_share": pa.array([a[0] for a in adjusted], pa.float64()),
+            "adjusted_ci_low": pa.array([a[1] for a in adjusted], pa.float64()),
+            "adjusted_ci_high": pa.array([a[2] for a in adjusted], pa.float64()),
+            "adjustment": pa.array([a[3] for a in adjusted], pa.string()),
             "rank": pa.array(ranks, pa.int64()),
             "unique_rank": u_ranks,
             "total_docs": [total_docs] * n,
             "total_unique_docs": pa.array([total_unique_docs] * n, pa.int64()),
             "total_tokens": [total_tokens] * n,
+            "sample_fraction": [sample_fraction] * n,
+            "est_docs": docs * scale,
+            "est_count": [r["count"] * scale for r in rows],
+            "est_tokens": pa.array([None if r["tokens"] is None else r["tokens"] * scale for r in rows], pa.float64()),
+            "est_total_docs": [total_docs * scale] * n,
         },
         schema=PREVALENCE_SCHEMA,
     )
+
+
+def _bootstrap_columns(rows, replicates, audits, total_docs, level):
+    """(token_ci_low, token_ci_high, [(adjusted, low, high, method)]) per row; None where not available."""
+    n = len(rows)
+    none4 = (None, None, None, None)
+    if replicates is None or replicates.num_rows == 0:
+        return [None] * n, [None] * n, [none4] * n
+    reps: dict[tuple[str, str], dict[str, np.ndarray]] = {}
+    data = replicates.sort_by([("persona_id", "ascending"), ("role", "ascending"), ("replicate", "ascending")]).to_pydict()
+    for i in range(len(data["persona_id"])):
+        entry = reps.setdefault((data["persona_id"][i], data["role"][i]), {"docs": [], "tokens": []})
+        entry["docs"].append(data["docs"][i])
+        entry["tokens"].append(data["tokens"][i])
+    reps = {k: {c: np.asarray(v) for c, v in e.items()} for k, e in reps.items()}
+    totals = reps[("*", "*")]
+    zeros = np.zeros_like(totals["docs"])
+    token_low, token_high, adjusted = [], [], []
+    for r in rows:
+        own = reps.get((r["persona_id"], r["role"]), {"docs": zeros, "tokens": zeros})
+        if r["tokens"] is None:
+            token_low.append(None)
+            token_high.append(None)
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                low, high = percentile_interval(own["tokens"] / totals["tokens"], level)
+            token_low.append(float(low))
+            token_high.append(float(high))
+        audit = audits.get((r["persona_id"], r["role"])) or audits.get(("*", r["role"]))
+        if audit is None or not total_docs:
+            adjusted.append(none4)
+            continue
+        seed = xxhash.xxh3_64_intdigest(f"{r['persona_id']}\n{r['role']}".encode())
+        point, low, high = adjusted_estimate(r["docs"] / total_docs, own["docs"] / totals["docs"], audit, level, seed)
+        adjusted.append((point, low, high, "acc"))
+    return token_low, token_high, adjusted
 
 
 def _ranks(rows: list[dict], by: str) -> list[int | None]:

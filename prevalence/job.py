@@ -25,6 +25,8 @@ from prevalence.dedup.clusters import cluster_documents
 from prevalence.dedup.lsh import lsh_params
 from prevalence.dedup.minhash import MinHasher
 from prevalence.estimate import COUNTS_SCHEMA, prevalence_table
+from prevalence.stats.bootstrap import REPLICATE_SCHEMA, partial_replicate_sums
+from prevalence.stats.correction import load_audit
 from prevalence.tables import RunWriter
 from prevalence.tagging import TAGGED_SCHEMA, MentionTagger, tag_batch
 from prevalence.tagging.speakers import SpeakerTagger
@@ -45,7 +47,7 @@ def _taggers_for(catalog: Catalog) -> tuple[MentionTagger, SpeakerTagger]:
 
 
 def tag_shards(
-    shard_batches: Iterator[pa.RecordBatch], catalog: Catalog, opts: ReadOptions, dedup: DedupOptions
+    shard_batches: Iterator[pa.RecordBatch], catalog: Catalog, opts: ReadOptions, dedup: DedupOptions, sample_fraction: float = 1.0
 ) -> Iterator[pa.RecordBatch]:
     """The worker side of the job: read each shard of a partition, tag and sign it, batch by batch."""
     mentions, speakers = _taggers_for(catalog)
@@ -55,7 +57,7 @@ def tag_shards(
     for shard_batch in shard_batches:
         for row in shard_batch.to_pylist():
             for raw in read_shard(Shard(**row), opts):
-                yield tag_batch(raw, mentions, signer, speakers)
+                yield tag_batch(raw, mentions, signer, speakers, sample_fraction)
 
 
 def shard_fingerprint(shard: Shard) -> dict:
@@ -76,6 +78,7 @@ def run(config: RunConfig, spark=None, progress: Callable[[str], None] = lambda 
     timings: dict[str, float] = {}
     shards, skipped = list_shards(config.corpus, config.read.format)
     catalog = load_catalog(config.catalog)
+    audits = load_audit(config.audit, catalog) if config.audit else {}
     writer = RunWriter(config.out, config.overwrite)
     own_session = spark is None
     try:
@@ -91,7 +94,8 @@ def run(config: RunConfig, spark=None, progress: Callable[[str], None] = lambda 
         run_catalog = with_ad_hoc_speakers(catalog, per_persona.column("persona_id").to_pylist())
         prevalence = prevalence_table(
             per_persona, counts["documents_kept"], counts["tokens"], run_catalog, ROLES, config.interval_level,
-            total_unique_docs=counts["clusters"],
+            total_unique_docs=counts["clusters"], replicates=counts.pop("replicates"),
+            sample_fraction=config.sample_fraction, audits=audits,
         )
         writer.write_arrow("prevalence", prevalence)
         writer.write_arrow("personas", run_catalog.to_arrow())
@@ -119,9 +123,9 @@ def _run_spark(spark, shards: list[Shard], catalog: Catalog, config: RunConfig, 
     shard_df = spark.createDataFrame(
         spark.sparkContext.parallelize(rows, numSlices=len(rows)), from_arrow_schema(_SHARD_SCHEMA)
     )
-    opts, dedup = config.read, config.dedup
+    opts, dedup, fraction = config.read, config.dedup, config.sample_fraction
     tagged = shard_df.mapInArrow(
-        lambda batches: tag_shards(batches, catalog, opts, dedup), from_arrow_schema(TAGGED_SCHEMA)
+        lambda batches: tag_shards(batches, catalog, opts, dedup, fraction), from_arrow_schema(TAGGED_SCHEMA)
     )
     # A corpus id used twice: the first occurrence (by shard, position) is kept, later ones are rejects.
     first = F.row_number().over(Window.partitionBy("doc_id").orderBy("shard", "position"))
@@ -132,8 +136,9 @@ def _run_spark(spark, shards: list[Shard], catalog: Catalog, config: RunConfig, 
         "excerpt", F.when(F.col("reject_reason") == DUPLICATE_ID, F.concat(F.lit("doc_id "), "doc_id")).otherwise(F.col("excerpt"))
     ).persist(StorageLevel.MEMORY_AND_DISK)
     progress("reading and tagging shards")
-    kept = tagged.where(F.col("reject_reason").isNull())
+    kept = tagged.where(F.col("reject_reason").isNull() & F.col("sampled"))
     n_kept = kept.count()
+    n_not_sampled = tagged.where(F.col("reject_reason").isNull() & ~F.col("sampled")).count() if fraction < 1 else 0
     timings["read_tag_s"] = time.time() - t
 
     t = time.time()
@@ -150,11 +155,11 @@ def _run_spark(spark, shards: list[Shard], catalog: Catalog, config: RunConfig, 
     progress("writing tables")
     documents = kept.join(clusters, "doc_id").select(
         "doc_id", "shard", "position", "source", "n_chars", "n_tokens", "cluster_id", "cluster_size",
-        F.lit(1.0).alias("sample_weight"),
+        F.lit(1.0 / fraction).alias("sample_weight"),
     )
     documents.write.parquet(writer.table_path("documents"))
-    hits = kept.select("doc_id", F.explode("hits").alias("h")).select("doc_id", "h.*")
-    hits.write.parquet(writer.table_path("persona_hits"))
+    hits = kept.select("doc_id", "doc_hash", F.explode("hits").alias("h")).select("doc_id", "doc_hash", "h.*")
+    hits.drop("doc_hash").write.parquet(writer.table_path("persona_hits"))
     rejects = tagged.where(F.col("reject_reason").isNotNull()).select(
         "shard", "position", F.col("reject_reason").alias("reason"), "excerpt"
     )
@@ -173,14 +178,20 @@ def _run_spark(spark, shards: list[Shard], catalog: Catalog, config: RunConfig, 
     totals = kept.agg(F.sum("n_tokens").alias("tokens"), F.sum("n_chars").alias("chars")).first()
     by_reason = dict(tagged.where(F.col("reject_reason").isNotNull()).groupBy("reject_reason").count().collect())  # small: one row per reason
     n_hits = int(hits.agg(F.count("*")).first()[0])
+    progress(f"bootstrap: {config.replicates} replicates")
+    replicates = _replicate_sums(hits, kept, config.replicates)
+    replicates.write.parquet(writer.table_path("replicates"))
+    replicate_rows = writer_table(writer, "replicates")
     clusters.unpersist()
     tagged.unpersist()
     timings["aggregate_s"] = time.time() - t
     rejected = sum(by_reason.values())
     return {
         "per_persona": pa.Table.from_pylist([r.asDict() for r in per_persona_rows], schema=COUNTS_SCHEMA),
-        "documents_in": n_kept + rejected,
+        "replicates": replicate_rows,
+        "documents_in": n_kept + rejected + n_not_sampled,
         "documents_kept": n_kept,
+        "not_sampled": n_not_sampled,
         "rejected": rejected,
         "rejects_by_reason": dict(sorted(by_reason.items())),
         "clusters": n_clusters,
@@ -189,6 +200,28 @@ def _run_spark(spark, shards: list[Shard], catalog: Catalog, config: RunConfig, 
         "persona_hits": n_hits,
         "personas_found": len({r["persona_id"] for r in per_persona_rows}),
     }
+
+
+def _replicate_sums(hits, kept, replicates: int):
+    """Poisson-bootstrap sums per (persona, role, replicate), plus `*`/`*` rows for the corpus totals."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    rows = hits.select("doc_hash", "persona_id", "role", "count", "tokens").unionByName(
+        kept.select("doc_hash", F.lit("*").alias("persona_id"), F.lit("*").alias("role"),
+                    F.lit(1).cast("long").alias("count"), F.col("n_tokens").alias("tokens"))
+    )
+    partial = rows.mapInArrow(lambda it: partial_replicate_sums(it, replicates), from_arrow_schema(REPLICATE_SCHEMA))
+    return partial.groupBy("persona_id", "role", "replicate").agg(
+        F.sum("docs").alias("docs"), F.sum("count").alias("count"), F.sum("tokens").alias("tokens")
+    ).orderBy("role", "persona_id", "replicate")
+
+
+def writer_table(writer: RunWriter, table: str) -> pa.Table:
+    """A table the run has just staged, read back with pyarrow (catalog-sized tables only)."""
+    import pyarrow.dataset as ds
+
+    return ds.dataset(writer.table_path(table), format="parquet").to_table()
 
 
 def _manifest(config: RunConfig, shards, skipped, catalog: Catalog, counts: dict, timings: dict, spark) -> dict:
@@ -211,7 +244,7 @@ def _manifest(config: RunConfig, shards, skipped, catalog: Catalog, counts: dict
         "catalog": {"origin": catalog.origin, "fingerprint": catalog.fingerprint(), "personas": len(catalog.personas)},
         "parameters": config.parameters(),
         "roles": list(ROLES),
-        "sample_fraction": 1.0,
+        "sample_fraction": config.sample_fraction,
         "dedup": {**asdict(config.dedup), **dict(zip(("bands", "rows"), lsh_params(config.dedup.threshold, config.dedup.num_perm)))}
         if config.dedup.enabled else None,
         "counts": counts,

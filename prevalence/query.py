@@ -7,13 +7,16 @@ parameters, never pasted into SQL.
 
 from __future__ import annotations
 
+import glob
 import os
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from prevalence.catalog import Catalog, Persona, catalog_from_arrow, resolve
 from prevalence.errors import PrevalenceError
+from prevalence.stats.bootstrap import percentile_interval
 from prevalence.tables import SCHEMAS, read_manifest, table_glob
 
 RANK_BY = ("docs", "unique_docs", "count", "tokens")
@@ -29,7 +32,8 @@ class Run:
         self.con.execute("SET allowed_directories = [?]", [self.path + os.sep])
         self.con.execute("SET enable_external_access = false")
         self.con.execute("SET lock_configuration = true")
-        for table in SCHEMAS:
+        self.tables = [t for t in SCHEMAS if glob.glob(table_glob(self.path, t))]
+        for table in self.tables:  # a run from an older version may lack newer tables
             pattern = table_glob(self.path, table)
             # The path is ours, not the user's SQL; quote it for the one statement that must embed it.
             self.con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{pattern.replace(chr(39), chr(39) * 2)}')")
@@ -90,8 +94,33 @@ class Run:
             "ratio_count": ra["count"] / rb["count"] if rb["count"] else None,
             "ratio_unique_docs": ra["unique_docs"] / rb["unique_docs"] if rb["unique_docs"] else None,
             "ratio_tokens": ra["tokens"] / rb["tokens"] if rb["tokens"] else None,
+            "ratio_docs_interval": self._ratio_interval(pa_.id, pb.id, role, "docs"),
+            "ratio_tokens_interval": self._ratio_interval(pa_.id, pb.id, role, "tokens") if ra["tokens"] is not None else None,
+            "level": self.manifest.get("parameters", {}).get("interval_level", 0.95),
             "total_docs": self.manifest["counts"]["documents_kept"],
         }
+
+    def _ratio_interval(self, a: str, b: str, role: str, column: str) -> tuple[float, float] | None:
+        """Percentile bootstrap interval of sum(a) / sum(b) over the run's replicates (None without them,
+        or when b is zero in too many replicates)."""
+        level = self.manifest.get("parameters", {}).get("interval_level", 0.95)
+        if "replicates" not in self.tables:
+            return None
+        rows = self.con.execute(
+            f"SELECT persona_id, replicate, {column} FROM replicates WHERE role = ? AND persona_id IN (?, ?)", [role, a, b]
+        ).fetchall()
+        if not rows:
+            return None
+        n = 1 + max(r[1] for r in rows)
+        values = {a: np.zeros(n), b: np.zeros(n)}
+        for pid, rep, v in rows:
+            values[pid][rep] = v or 0.0
+        if np.mean(values[b] > 0) < 0.9:
+            return None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratios = np.where(values[b] > 0, values[a] / values[b], np.nan)
+        low, high = percentile_interval(ratios, level)
+        return float(low), float(high)
 
     def sql(self, query: str) -> duckdb.DuckDBPyRelation:
         """Run one read-only SELECT over the run's views (documents, persona_hits, prevalence, rejects, personas)."""

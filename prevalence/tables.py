@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 from prevalence.catalog import PERSONAS_SCHEMA
 from prevalence.errors import RunDirError
 from prevalence.estimate import PREVALENCE_SCHEMA
+from prevalence.stats.bootstrap import REPLICATE_SCHEMA
 from prevalence.tagging.stage import HIT_TYPE
 
 MANIFEST = "manifest.json"
@@ -50,6 +51,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     "prevalence": PREVALENCE_SCHEMA,
     "rejects": REJECTS_SCHEMA,
     "personas": PERSONAS_SCHEMA,
+    "replicates": REPLICATE_SCHEMA,
 }
 
 

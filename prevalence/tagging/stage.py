@@ -9,6 +9,7 @@ import pyarrow.compute as pc
 from prevalence.dedup.exact import text_keys
 from prevalence.dedup.lsh import band_keys
 from prevalence.dedup.minhash import MinHasher
+from prevalence.stats.sampling import doc_hashes, in_sample
 from prevalence.tagging.mentions import METHOD, MentionTagger
 from prevalence.tagging.speakers import SpeakerTagger
 
@@ -36,6 +37,10 @@ TAGGED_SCHEMA = pa.schema(
         pa.field("text_key", pa.string()),
         pa.field("bands", pa.list_(pa.int64())),
         pa.field("signature", pa.binary()),
+        # xxh3 of doc_id: the key of deterministic sampling and bootstrap weights.
+        pa.field("doc_hash", pa.int64(), nullable=False),
+        # False for documents outside the sample (--sample): counted, not tagged.
+        pa.field("sampled", pa.bool_(), nullable=False),
         pa.field("reject_reason", pa.string()),
         pa.field("excerpt", pa.string()),
     ]
@@ -63,7 +68,11 @@ class Signer:
 
 
 def tag_batch(
-    batch: pa.RecordBatch, mentions: MentionTagger, signer: Signer | None = None, speakers: SpeakerTagger | None = None
+    batch: pa.RecordBatch,
+    mentions: MentionTagger,
+    signer: Signer | None = None,
+    speakers: SpeakerTagger | None = None,
+    sample_fraction: float = 1.0,
 ) -> pa.RecordBatch:
     """Measure and tag the documents of a RAW_SCHEMA batch; reject rows pass through untagged.
 
@@ -71,7 +80,11 @@ def tag_batch(
     automaton reads (a multi-word alias then matches across line breaks and runs of spaces). The
     speaker tagger reads the raw text (scripts are line-based) and the mention evidence.
     """
+    hashes = doc_hashes(batch.column("doc_id").to_pylist())
+    sampled = in_sample(hashes, sample_fraction) | batch.column("reject_reason").is_valid().to_numpy(zero_copy_only=False)
     texts = batch.column("text")
+    if not sampled.all():
+        texts = pc.if_else(pa.array(sampled), texts, pa.scalar(None, pa.string()))
     n_tokens: list[int | None] = []
     hits: list[list[dict] | None] = []
     rows = zip(texts.to_pylist(), batch.column("source").to_pylist(), batch.column("speaker").to_pylist())
@@ -110,6 +123,8 @@ def tag_batch(
             text_key,
             bands,
             signature,
+            pa.array(hashes.view(np.int64)),
+            pa.array(sampled),
             batch.column("reject_reason"),
             batch.column("excerpt"),
         ],

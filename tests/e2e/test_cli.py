@@ -94,6 +94,20 @@ def test_compare_harry_potter_and_lincoln(demo):
     assert "ratio Harry Potter / Abraham Lincoln: documents" in result.stdout
 
 
+def test_compare_gives_the_ratio_interval_and_a_verdict(demo):
+    out, _ = demo
+    result = cli("compare", out, "Harry Potter", "Abraham Lincoln")
+    assert "documents 0.0556 [" in result.stdout
+    assert "Abraham Lincoln is larger (95% interval of the ratio excludes 1)" in result.stdout
+    close = cli("compare", out, "Moses", "King David").stdout
+    assert "not distinguishable at this sample size" in close
+
+
+def test_bad_audit_file_is_one_line_and_exit_2(tmp_path):
+    (tmp_path / "audit.csv").write_text("persona,role\nHamlet,mention\n")
+    assert_user_error(cli("run", "data/sample", "--out", tmp_path / "run", "--audit", tmp_path / "audit.csv"), "missing column")
+
+
 def test_compare_unknown_name_lists_close_matches(demo):
     out, _ = demo
     assert_user_error(cli("compare", out, "Harry Poter", "Lincoln"), "Harry Poter", "close matches: Harry Potter")

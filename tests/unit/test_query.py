@@ -34,6 +34,7 @@ def run_dir(tmp_path):
                        "tokens": pa.array([None, None], pa.int64())})
     writer.write_arrow("prevalence", prevalence_table(counts, 10, 20, CATALOG, ("mention",)))
     writer.write_arrow("personas", CATALOG.to_arrow())
+    writer.write_arrow("replicates", SCHEMAS["replicates"].empty_table())
     writer.commit({"roles": ["mention"], "counts": {"documents_kept": 10}})
     return str(out)
 

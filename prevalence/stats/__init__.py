@@ -1,0 +1,1 @@
+"""The estimator: deterministic sampling, Poisson bootstrap replicates, tagger-error correction."""

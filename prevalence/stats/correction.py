@@ -1,0 +1,108 @@
+"""Adjusted classify-and-count: shares corrected for a tagger's true- and false-positive rates.
+
+A tagger that finds a persona in a document with probability tpr when it is there and fpr when it
+is not reports observed = tpr * p + fpr * (1 - p), so p = (observed - fpr) / (tpr - fpr), clipped to
+[0, 1]. With soft scores (probabilities) the same formula on mean scores is the probabilistic variant
+(mean score over true positives and over true negatives in place of tpr and fpr). The rates come from
+an audit set of documents labelled by hand or a classifier's held-out split; its uncertainty enters
+the interval by resampling the audit in every bootstrap replicate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from prevalence.stats.intervals import z_value
+
+
+
+def adjust(observed, tpr, fpr) -> np.ndarray:
+    """(observed - fpr) / (tpr - fpr) clipped to [0, 1]; NaN where tpr <= fpr (no information)."""
+    observed, tpr, fpr = (np.asarray(x, dtype=float) for x in (observed, tpr, fpr))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = (observed - fpr) / (tpr - fpr)
+    return np.where(tpr > fpr, np.clip(p, 0.0, 1.0), np.nan)
+
+
+@dataclass(frozen=True)
+class Audit:
+    """The tagger's output (1/0 or a score) on documents known to contain the persona (positives)
+    and known not to (negatives)."""
+
+    positives: np.ndarray
+    negatives: np.ndarray
+
+    @property
+    def rates(self) -> tuple[float, float]:
+        """(tpr, fpr) as mean tagger output over positives and negatives."""
+        return float(np.mean(self.positives)), float(np.mean(self.negatives))
+
+    def replicate_rates(self, replicates: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """(tpr, fpr) [replicates]: each class resampled with replacement, seeded."""
+        rng = np.random.default_rng(seed)
+        pos = rng.choice(self.positives, size=(replicates, len(self.positives)), replace=True).mean(axis=1)
+        neg = rng.choice(self.negatives, size=(replicates, len(self.negatives)), replace=True).mean(axis=1)
+        return pos, neg
+
+
+def adjusted_estimate(
+    observed: float, observed_replicates: np.ndarray, audit: Audit, level: float = 0.95, seed: int = 0
+) -> tuple[float, float, float]:
+    """(adjusted share, low, high) for one persona.
+
+    The point estimate uses the audit's rates. The interval is normal with the bootstrap standard
+    error of the unclipped estimate over replicates that resample both the corpus
+    (`observed_replicates`) and the audit; its ends are clipped to [0, 1]. Clipping each replicate
+    first would pile replicates on 0 for rare personas and undercover them.
+    """
+    tpr, fpr = audit.rates
+    if tpr <= fpr:
+        return float("nan"), float("nan"), float("nan")
+    unclipped = (observed - fpr) / (tpr - fpr)
+    tpr_r, fpr_r = audit.replicate_rates(len(observed_replicates), seed)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        replicates = (observed_replicates - fpr_r) / (tpr_r - fpr_r)
+    se = float(np.nanstd(replicates[tpr_r > fpr_r], ddof=1))
+    half = z_value(level) * se
+    return float(np.clip(unclipped, 0, 1)), float(np.clip(unclipped - half, 0, 1)), float(np.clip(unclipped + half, 0, 1))
+
+
+AUDIT_COLUMNS = ("persona", "role", "tp", "fn", "fp", "tn")
+
+
+def load_audit(path: str, catalog) -> dict[tuple[str, str], Audit]:
+    """{(persona_id or `*`, role): Audit} from a CSV of confusion counts per persona and role.
+
+    Columns: persona (id, name or alias; `*` for every persona of the role), role, tp, fn, fp, tn:
+    documents with the persona that the tagger found (tp) and missed (fn), documents without it that
+    the tagger tagged (fp) and did not (tn). Classifier reports and hand audits both reduce to these.
+    """
+    import csv
+    import os
+
+    from prevalence.catalog import resolve
+    from prevalence.errors import PrevalenceError
+
+    if not os.path.isfile(path):
+        raise PrevalenceError(f"audit file not found: {path}")
+    with open(path, encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        missing = set(AUDIT_COLUMNS) - set(reader.fieldnames or [])
+        if missing:
+            raise PrevalenceError(f"audit file {path}: missing column(s) {', '.join(sorted(missing))}; needs {', '.join(AUDIT_COLUMNS)}")
+        audits = {}
+        for line, row in enumerate(reader, start=2):
+            try:
+                tp, fn, fp, tn = (int(row[c]) for c in ("tp", "fn", "fp", "tn"))
+            except ValueError:
+                raise PrevalenceError(f"audit file {path}, line {line}: tp, fn, fp, tn must be whole numbers") from None
+            if min(tp, fn, fp, tn) < 0 or tp + fn == 0 or fp + tn == 0:
+                raise PrevalenceError(f"audit file {path}, line {line}: needs counts >= 0 and at least one positive and one negative")
+            persona = row["persona"].strip()
+            pid = "*" if persona == "*" else resolve(catalog, persona).id
+            audits[(pid, row["role"].strip())] = Audit(
+                positives=np.r_[np.ones(tp), np.zeros(fn)], negatives=np.r_[np.ones(fp), np.zeros(tn)]
+            )
+    return audits

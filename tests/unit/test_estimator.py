@@ -1,0 +1,128 @@
+"""Sampling, bootstrap replicates, error correction and their measured coverage (fixed seeds)."""
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from prevalence.catalog import catalog_from_records
+from prevalence.errors import PrevalenceError
+from prevalence.estimate import prevalence_table
+from prevalence.stats.bootstrap import partial_replicate_sums, replicate_weights
+from prevalence.stats.correction import Audit, adjust, adjusted_estimate, load_audit
+from prevalence.stats.coverage import measure
+from prevalence.stats.sampling import doc_hashes, in_sample
+
+IDS = [f"doc-{i}" for i in range(20000)]
+
+
+def test_sampling_keeps_the_fraction_and_the_same_documents_every_time():
+    hashes = doc_hashes(IDS)
+    a, b = in_sample(hashes, 0.3), in_sample(doc_hashes(list(IDS)), 0.3)
+    assert np.array_equal(a, b)
+    assert abs(a.mean() - 0.3) < 0.01
+
+
+def test_a_smaller_sample_is_inside_a_larger_one():
+    hashes = doc_hashes(IDS)
+    small, large = in_sample(hashes, 0.1), in_sample(hashes, 0.3)
+    assert np.all(large[small]) and small.sum() < large.sum()
+
+
+def test_replicate_weights_are_poisson_one_and_independent_of_batching():
+    hashes = doc_hashes(IDS)
+    w = replicate_weights(hashes, 50).astype(float)
+    assert abs(w.mean() - 1) < 0.01 and abs(w.var() - 1) < 0.02
+    assert np.array_equal(replicate_weights(hashes[:7], 50), replicate_weights(hashes, 50)[:7])
+    assert not np.array_equal(w[:, 0], w[:, 1])
+
+
+def test_partial_sums_equal_the_weighted_sums():
+    hashes = doc_hashes(IDS[:10])
+    batch = pa.RecordBatch.from_pydict({
+        "doc_hash": hashes.view(np.int64), "persona_id": ["b", "a"] * 5, "role": ["speaker"] * 10,
+        "count": list(range(10)), "tokens": [10 * i for i in range(10)],
+    })
+    out = pa.Table.from_batches(list(partial_replicate_sums(iter([batch]), 6))).to_pydict()
+    w = replicate_weights(hashes, 6).astype(float)
+    a = np.array([1, 3, 5, 7, 9])
+    rows = [i for i, p in enumerate(out["persona_id"]) if p == "a"]
+    assert [out["replicate"][i] for i in rows] == list(range(6))
+    assert np.allclose([out["docs"][i] for i in rows], w[a].sum(axis=0))
+    assert np.allclose([out["tokens"][i] for i in rows], (10 * a[:, None] * w[a]).sum(axis=0))
+
+
+def test_adjustment_inverts_the_tagger():
+    p, tpr, fpr = 0.02, 0.8, 0.05
+    assert adjust(tpr * p + fpr * (1 - p), tpr, fpr) == pytest.approx(p)
+    assert adjust(0.01, 0.8, 0.05) == 0.0  # below the false-positive floor: clipped
+    assert np.isnan(adjust(0.3, 0.4, 0.5))  # a tagger worse than chance carries no information
+
+
+def test_adjusted_interval_widens_with_a_smaller_audit():
+    rng = np.random.default_rng(0)
+    reps = 0.06 + rng.normal(0, 0.002, 200)
+    big = Audit(positives=np.r_[np.ones(900), np.zeros(100)], negatives=np.r_[np.ones(50), np.zeros(950)])
+    small = Audit(positives=np.r_[np.ones(9), np.zeros(1)], negatives=np.r_[np.ones(1), np.zeros(19)])
+    _, lo_big, hi_big = adjusted_estimate(0.06, reps, big)
+    _, lo_small, hi_small = adjusted_estimate(0.06, reps, small)
+    assert hi_small - lo_small > 2 * (hi_big - lo_big)
+
+
+def test_raw_counts_rank_false_positives_and_adjusted_estimates_cover_the_truth():
+    """200 seeded corpora of 20,000 documents, prevalences 1e-4 .. 5e-2, tagger tpr 0.9, fpr 0.01."""
+    report = measure(range(200))
+    assert np.all(report.raw_mean > 0.0099)  # a persona at 1e-4 shows up near the false-positive rate
+    assert np.all(report.raw_coverage <= 0.25)
+    assert np.all(report.adjusted_abs_error < report.raw_abs_error)
+    big = report.prevalences >= 1e-2
+    assert np.all(np.abs(report.adjusted_mean[big] - report.prevalences[big]) < 0.0015)
+    assert np.all((report.adjusted_coverage >= 0.90) & (report.adjusted_coverage <= 0.99))
+    assert 0.93 <= report.adjusted_coverage.mean() <= 0.97
+
+
+CATALOG = catalog_from_records([
+    {"id": "harry_potter", "name": "Harry Potter", "kind": "fictional_character"},
+    {"id": "hamlet", "name": "Hamlet", "kind": "fictional_character"},
+])
+
+
+def test_audit_file_of_confusion_counts(tmp_path):
+    path = tmp_path / "audit.csv"
+    path.write_text("persona,role,tp,fn,fp,tn\nHarry Potter,mention,90,10,5,995\n*,speaker,40,10,1,99\n")
+    audits = load_audit(str(path), CATALOG)
+    assert audits[("harry_potter", "mention")].rates == (0.9, 0.005)
+    assert ("*", "speaker") in audits
+
+
+@pytest.mark.parametrize("content, message", [
+    ("persona,role,tp\nHamlet,mention,1\n", "missing column"),
+    ("persona,role,tp,fn,fp,tn\nHamlet,mention,x,1,1,1\n", "whole numbers"),
+    ("persona,role,tp,fn,fp,tn\nHamlet,mention,0,0,1,1\n", "at least one positive"),
+    ("persona,role,tp,fn,fp,tn\nNobody,mention,1,1,1,1\n", "no persona named"),
+])
+def test_bad_audit_files_are_clear_errors(tmp_path, content, message):
+    path = tmp_path / "audit.csv"
+    path.write_text(content)
+    with pytest.raises(PrevalenceError, match=message):
+        load_audit(str(path), CATALOG)
+
+
+def test_prevalence_table_fills_adjusted_shares_and_extrapolates_samples():
+    n_rep = 50
+    docs_total = np.full(n_rep, 1000.0)
+    replicates = pa.table({
+        "persona_id": ["*"] * n_rep + ["harry_potter"] * n_rep, "role": ["*"] * n_rep + ["mention"] * n_rep,
+        "replicate": list(range(n_rep)) * 2,
+        "docs": np.r_[docs_total, 60 + np.arange(n_rep) % 5], "count": np.r_[docs_total, np.full(n_rep, 80.0)],
+        "tokens": np.r_[np.full(n_rep, 5e5), np.zeros(n_rep)],
+    })
+    counts = pa.table({"persona_id": ["harry_potter"], "role": ["mention"], "docs": [62], "unique_docs": pa.array([None], pa.int64()),
+                       "count": [80], "tokens": pa.array([None], pa.int64())})
+    audits = {("harry_potter", "mention"): Audit(np.r_[np.ones(90), np.zeros(10)], np.r_[np.ones(2), np.zeros(98)])}
+    rows = {r["persona_id"]: r for r in prevalence_table(counts, 1000, 500000, CATALOG, ("mention",), replicates=replicates,
+                                                         sample_fraction=0.25, audits=audits).to_pylist()}
+    harry = rows["harry_potter"]
+    assert harry["adjusted_share"] == pytest.approx((0.062 - 0.02) / (0.9 - 0.02))
+    assert harry["adjusted_ci_low"] < harry["adjusted_share"] < harry["adjusted_ci_high"] and harry["adjustment"] == "acc"
+    assert harry["est_docs"] == 248 and harry["est_total_docs"] == 4000 and harry["sample_fraction"] == 0.25
+    assert rows["hamlet"]["adjusted_share"] is None
