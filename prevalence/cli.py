@@ -31,6 +31,7 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--shingle-size", type=_positive_int, default=DedupOptions.shingle_size, help="words per shingle (default 5)")
     p.add_argument("--no-verify", action="store_true", help="link LSH candidates without checking their estimated Jaccard")
     p.add_argument("--sample", type=_fraction, default=1.0, metavar="FRACTION", help="tag this share of documents, chosen by a stable hash of doc id")
+    p.add_argument("--interval-level", type=_unit_interval, default=0.95, help="confidence level of every interval (default 0.95)")
     p.add_argument("--replicates", type=_positive_int, default=200, help="Poisson bootstrap replicates for intervals (default 200)")
     p.add_argument("--audit", metavar="CSV", help="tagger error rates per persona and role (persona,role,tp,fn,fp,tn) for adjusted shares")
     p.add_argument("--master", default="local[*]", help="Spark master URL (default local[*])")
@@ -59,6 +60,7 @@ def run_config(args: argparse.Namespace) -> RunConfig:
             shingle_size=args.shingle_size, verify=not args.no_verify,
         ),
         sample_fraction=args.sample,
+        interval_level=args.interval_level,
         replicates=args.replicates,
         audit=args.audit,
         master=args.master,
@@ -175,10 +177,10 @@ def cmd_rank(args: argparse.Namespace) -> int:
               f"in {counts['clusters']:,} clusters of {counts['documents_kept']:,} documents")
         rows = [[r["rank"], r["name"], r["kind"], r["unique_docs"], r["docs"], r["count"], _pct(r["unique_doc_share"]),
                  f"[{_pct(r['unique_ci_low'])}, {_pct(r['unique_ci_high'])}]"] for r in table]
-        print(format_table(["rank", "persona", "kind", "unique docs", "docs", "count", "unique share", "95% interval"], rows))
+        print(format_table(["rank", "persona", "kind", "unique docs", "docs", "count", "unique share", f"{_level(run)} interval"], rows))
         return 0
     print(f"Top {len(table)} personas by {args.by}, role {args.role}, in {counts['documents_kept']:,} documents")
-    header = ["rank", "persona", "kind", "docs", "unique docs", "count", "doc share", "95% interval"]
+    header = ["rank", "persona", "kind", "docs", "unique docs", "count", "doc share", f"{_level(run)} interval"]
     rows = [
         [r["rank"], r["name"], r["kind"], r["docs"], r["unique_docs"], r["count"], _pct(r["doc_share"]),
          f"[{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]"]
@@ -200,7 +202,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         ["kind", a["kind"], b["kind"]],
         ["documents", a["docs"], b["docs"]],
         ["doc share", _pct(a["doc_share"]), _pct(b["doc_share"])],
-        ["95% interval", f"[{_pct(a['ci_low'])}, {_pct(a['ci_high'])}]", f"[{_pct(b['ci_low'])}, {_pct(b['ci_high'])}]"],
+        [f"{100 * result['level']:g}% interval", f"[{_pct(a['ci_low'])}, {_pct(a['ci_high'])}]", f"[{_pct(b['ci_low'])}, {_pct(b['ci_high'])}]"],
         ["unique documents", _dash(a["unique_docs"]), _dash(b["unique_docs"])],
         ["unique share", _pct(a["unique_doc_share"]), _pct(b["unique_doc_share"])],
         [{"mention": "mentions", "speaker": "turns"}.get(args.role, "count"), a["count"], b["count"]],
@@ -249,6 +251,10 @@ def _pct(x) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
     return f"{100 * x:.3g}%" if x >= 0.001 or x == 0 else f"{100 * x:.2g}%"
+
+
+def _level(run) -> str:
+    return f"{100 * run.manifest.get('parameters', {}).get('interval_level', 0.95):g}%"
 
 
 def _interval(bounds, level: str) -> str:

@@ -205,3 +205,15 @@ def test_transcript_records_with_a_speaker_field(tmp_path):
     rows = cli("sql", out, "SELECT persona_id, docs, count, tokens FROM prevalence WHERE role = 'speaker' AND docs > 0 ORDER BY tokens DESC").stdout
     assert "chatgpt" in rows and "speaker:chat:ada" in rows
     assert rows.splitlines()[1].split() == ["chatgpt", "2", "2", "17"]
+
+
+def test_interval_level_is_configurable(tmp_path):
+    from prevalence.stats.intervals import wilson_interval
+
+    out = tmp_path / "run90"
+    assert cli("run", "data/sample/wikitext2.jsonl.gz", "--out", out, "--interval-level", "0.9").returncode == 0
+    row = cli("sql", out, "SELECT docs, total_docs, ci_low, ci_high FROM prevalence WHERE persona_id = 'harry_potter' AND role = 'mention'").stdout
+    docs, total, low, high = (float(x) for x in row.splitlines()[1].split())
+    assert (low, high) == pytest.approx(tuple(float(x) for x in wilson_interval(docs, total, 0.9)), rel=1e-5)
+    assert high - low < float(wilson_interval(docs, total, 0.95)[1] - wilson_interval(docs, total, 0.95)[0])
+    assert "90% interval" in cli("rank", out).stdout
