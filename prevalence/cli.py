@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import time
 
@@ -97,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_p = sub.add_parser("run", help="tag a corpus with Spark and write prevalence tables")
     add_run_arguments(run_p)
     run_p.add_argument("--quiet", action="store_true", help="print only errors")
+    run_p.add_argument("--json", action="store_true", help="print the run summary as one JSON object (for scripts)")
 
     rank_p = sub.add_parser("rank", help="print the largest personas of a run")
     rank_p.add_argument("run_dir")
@@ -110,6 +112,21 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_p.add_argument("a")
     cmp_p.add_argument("b")
     cmp_p.add_argument("--role", default="mention")
+
+    w_p = sub.add_parser("weights", help="export prevalence weights (JSON, CSV or Parquet) for other projects")
+    w_p.add_argument("run_dir")
+    w_p.add_argument("--out", required=True)
+    w_p.add_argument("--format", default="json", choices=("json", "csv", "parquet"))
+    w_p.add_argument("--role", default="mention")
+    w_p.add_argument("--normalize", default="sum", choices=("sum", "max", "none"))
+    w_p.add_argument("--dedup", action="store_true", help="weights from deduplicated shares (one vote per cluster)")
+    w_p.add_argument("--adjusted", action="store_true", help="weights from shares corrected for tagger error (needs --audit at run time)")
+    w_p.add_argument("--min-docs", type=_positive_int, default=1)
+
+    rep_p = sub.add_parser("report", help="write a self-contained HTML page of the run's figures")
+    rep_p.add_argument("run_dir")
+    rep_p.add_argument("--out", required=True)
+    rep_p.add_argument("--compare", nargs=2, metavar=("A", "B"), help="add a two-persona comparison")
 
     sql_p = sub.add_parser("sql", help="run a read-only SELECT over the run's tables")
     sql_p.add_argument("run_dir")
@@ -133,7 +150,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from prevalence.job import run
 
     config = run_config(args)
-    say = (lambda _m: None) if args.quiet else (lambda m: print(f"[{time.strftime('%H:%M:%S')}] {m}", file=sys.stderr, flush=True))
+    quiet = args.quiet or args.json
+    say = (lambda _m: None) if quiet else (lambda m: print(f"[{time.strftime('%H:%M:%S')}] {m}", file=sys.stderr, flush=True))
     try:
         manifest = run(config, progress=say)
     except Exception:
@@ -142,7 +160,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         if session.spark_log_path:
             print(f"prevalence: Spark's own log of this run: {session.spark_log_path}", file=sys.stderr)
         raise
-    if not args.quiet:
+    if args.json:
+        import json
+
+        print(json.dumps({"run_dir": os.path.abspath(config.out), "counts": manifest["counts"], "timings": manifest["timings"],
+                          "throughput_mb_s": manifest["throughput_mb_s"], "sample_fraction": manifest["sample_fraction"]}))
+    elif not args.quiet:
         print(format_summary(manifest, config.out))
     return 0
 
@@ -232,6 +255,30 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_weights(args: argparse.Namespace) -> int:
+    from prevalence.query import open_run
+    from prevalence.weights import write_weights
+
+    run = open_run(args.run_dir)
+    table = run.weights(role=args.role, normalize=args.normalize, dedup=args.dedup, adjusted=args.adjusted, min_docs=args.min_docs)
+    write_weights(table, args.out, args.format, {**run.run_info(), "role": args.role, "normalize": args.normalize,
+                                                   "measure": table.column("measure")[0].as_py()})
+    print(f"wrote {table.num_rows} persona weights ({table.column('measure')[0].as_py()}, normalised by {args.normalize}) to {args.out}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from prevalence.query import open_run
+    from prevalence.report import write_html
+
+    run = open_run(args.run_dir)
+    if not os.path.isdir(os.path.dirname(os.path.abspath(args.out))):
+        raise PrevalenceError(f"output folder does not exist: {os.path.dirname(os.path.abspath(args.out))}")
+    write_html(run, args.out, tuple(args.compare) if args.compare else None)
+    print(f"wrote {args.out}")
+    return 0
+
+
 def cmd_sql(args: argparse.Namespace) -> int:
     import duckdb
 
@@ -289,7 +336,7 @@ def _cell(v) -> str:
     return str(v)
 
 
-COMMANDS = {"run": cmd_run, "rank": cmd_rank, "compare": cmd_compare, "sql": cmd_sql}
+COMMANDS = {"run": cmd_run, "rank": cmd_rank, "compare": cmd_compare, "weights": cmd_weights, "report": cmd_report, "sql": cmd_sql}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -25,6 +25,7 @@ from prevalence.dedup.clusters import cluster_documents
 from prevalence.dedup.lsh import lsh_params
 from prevalence.dedup.minhash import MinHasher
 from prevalence.estimate import COUNTS_SCHEMA, prevalence_table
+from prevalence.session import build_session, stage_progress
 from prevalence.stats.bootstrap import REPLICATE_SCHEMA, partial_replicate_sums
 from prevalence.stats.correction import load_audit
 from prevalence.tables import RunWriter
@@ -84,8 +85,6 @@ def run(config: RunConfig, spark=None, progress: Callable[[str], None] = lambda 
     try:
         progress(f"corpus: {len(shards)} shard(s); catalog: {len(catalog.personas)} personas")
         if own_session:
-            from prevalence.session import build_session
-
             spark = build_session(config.master, config.spark_conf)
         timings["session_s"] = time.time() - started
         counts = _run_spark(spark, shards, catalog, config, writer, timings, progress)
@@ -135,9 +134,11 @@ def _run_spark(spark, shards: list[Shard], catalog: Catalog, config: RunConfig, 
     ).withColumn(
         "excerpt", F.when(F.col("reject_reason") == DUPLICATE_ID, F.concat(F.lit("doc_id "), "doc_id")).otherwise(F.col("excerpt"))
     ).persist(StorageLevel.MEMORY_AND_DISK)
-    progress("reading and tagging shards")
+    progress(f"reading and tagging {len(shards)} shard(s), one task each")
     kept = tagged.where(F.col("reject_reason").isNull() & F.col("sampled"))
-    n_kept = kept.count()
+    with stage_progress(spark, progress, "tagging"):
+        n_kept = kept.count()
+    progress(f"tagged {n_kept:,} documents in {time.time() - t:.1f} s ({n_kept / max(time.time() - t, 1e-9):,.0f} documents/s)")
     n_not_sampled = tagged.where(F.col("reject_reason").isNull() & ~F.col("sampled")).count() if fraction < 1 else 0
     timings["read_tag_s"] = time.time() - t
 

@@ -122,8 +122,34 @@ class Run:
         low, high = percentile_interval(ratios, level)
         return float(low), float(high)
 
-    def sql(self, query: str) -> duckdb.DuckDBPyRelation:
-        """Run one read-only SELECT over the run's views (documents, persona_hits, prevalence, rejects, personas)."""
+    def weights(
+        self, role: str = "mention", normalize: str = "sum", dedup: bool = False, adjusted: bool = False, min_docs: int = 1
+    ) -> pa.Table:
+        """Weights of one role's personas for other projects: id, name, weight, interval (schemas/weights.md).
+
+        The measure is doc_share for mentions and token_share for speakers; `dedup` uses the
+        deduplicated share, `adjusted` the share corrected for tagger error.
+        """
+        from prevalence.weights import measure_of, weights_table
+
+        self._check_role(role)
+        if dedup and not self.manifest.get("dedup"):
+            raise PrevalenceError("this run was made without deduplication (--no-dedup); drop --dedup")
+        prevalence = self.con.sql("SELECT * FROM prevalence WHERE role = ?", params=[role]).to_arrow_table()
+        return weights_table(prevalence, role, normalize, measure_of(role, dedup, adjusted), min_docs)
+
+    def run_info(self) -> dict:
+        """What a weights file records about the run it came from."""
+        m = self.manifest
+        return {
+            "run": self.path, "corpus_fingerprint": m.get("corpus", {}).get("fingerprint"),
+            "catalog_fingerprint": m.get("catalog", {}).get("fingerprint"), "tool_version": m.get("tool", {}).get("version"),
+            "documents": m.get("counts", {}).get("documents_kept"), "sample_fraction": m.get("sample_fraction"),
+        }
+
+    def sql(self, query: str, params: list | None = None) -> duckdb.DuckDBPyRelation:
+        """Run one read-only SELECT over the run's views (documents, persona_hits, prevalence, rejects,
+        personas, replicates); values go in `params` (`?` placeholders), never into the SQL text."""
         try:
             statements = duckdb.extract_statements(query)
         except duckdb.Error as error:
@@ -133,7 +159,7 @@ class Run:
         if statements[0].type != duckdb.StatementType.SELECT:
             raise PrevalenceError(f"only SELECT queries are allowed (read-only), got {statements[0].type.name}")
         try:
-            return self.con.sql(query)
+            return self.con.sql(query, params=params)
         except duckdb.Error as error:
             raise PrevalenceError(f"SQL error: {_first_line(error)}") from None
 

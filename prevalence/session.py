@@ -87,3 +87,35 @@ def _jvm_stderr_to_log():
         os.dup2(saved, 2)
         os.close(saved)
         os.close(fd)
+
+
+@contextlib.contextmanager
+def stage_progress(spark, say, label: str, every: float = 2.0):
+    """While the block runs, report `label: k/n tasks` of Spark's active stages every few seconds."""
+    import threading
+    import time
+
+    done = threading.Event()
+    started = time.time()
+
+    def poll() -> None:
+        tracker = spark.sparkContext.statusTracker()
+        last = None
+        while not done.wait(every):
+            stages = [tracker.getStageInfo(i) for i in tracker.getActiveStageIds()]
+            stages = [s for s in stages if s is not None]
+            if stages:
+                total = sum(s.numTasks for s in stages)
+                finished = sum(s.numCompletedTasks for s in stages)
+                message = f"{label}: {finished}/{total} tasks done, {time.time() - started:.0f} s"
+                if message != last:
+                    say(message)
+                    last = message
+
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join(timeout=every + 1)

@@ -42,6 +42,7 @@ def demo(tmp_path_factory):
 
 def test_run_prints_the_accounting_summary(demo):
     _, result = demo
+    assert "reading and tagging 11 shard(s)" in result.stderr and "documents/s" in result.stderr
     assert "documents in: 917 = kept 917 + rejected 0" in result.stdout
     assert "tables:" in result.stdout
     assert "WARN" not in result.stderr and "Setting default log level" not in result.stderr
@@ -217,3 +218,65 @@ def test_interval_level_is_configurable(tmp_path):
     assert (low, high) == pytest.approx(tuple(float(x) for x in wilson_interval(docs, total, 0.9)), rel=1e-5)
     assert high - low < float(wilson_interval(docs, total, 0.95)[1] - wilson_interval(docs, total, 0.95)[0])
     assert "90% interval" in cli("rank", out).stdout
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "parquet"])
+def test_weights_export_in_every_format(demo, tmp_path, fmt):
+    out, _ = demo
+    path = tmp_path / f"weights.{fmt}"
+    result = cli("weights", out, "--out", path, "--format", fmt, "--min-docs", "5")
+    assert result.returncode == 0, result.stderr
+    if fmt == "json":
+        data = json.loads(path.read_text())
+        assert (data["format"], data["version"], data["measure"]) == ("persona-prevalence-weights", 1, "doc_share")
+        weights = [p["weight"] for p in data["personas"]]
+        assert all(p["docs"] >= 5 for p in data["personas"])
+    elif fmt == "csv":
+        import csv
+
+        assert path.read_text().startswith('"format_version","persona_id"')
+        weights = [float(row["weight"]) for row in csv.DictReader(path.open())]
+    else:
+        table = pq.read_table(path)
+        assert json.loads(table.schema.metadata[b"persona_prevalence"])["version"] == 1
+        weights = table.column("weight").to_pylist()
+    assert sum(weights) == pytest.approx(1.0) and weights == sorted(weights, reverse=True)
+
+
+def test_weights_of_speakers_normalised_by_max(demo, tmp_path):
+    out, _ = demo
+    path = tmp_path / "w.json"
+    assert cli("weights", out, "--out", path, "--role", "speaker", "--normalize", "max").returncode == 0
+    data = json.loads(path.read_text())
+    assert data["measure"] == "token_share" and data["personas"][0]["weight"] == 1.0
+    assert data["personas"][0]["name"] == "Richard III of England"
+
+
+def test_adjusted_weights_need_an_audit(demo, tmp_path):
+    out, _ = demo
+    assert_user_error(cli("weights", out, "--out", tmp_path / "w.json", "--adjusted"), "--audit")
+
+
+def test_report_writes_a_self_contained_page(demo, tmp_path):
+    out, _ = demo
+    page = tmp_path / "report.html"
+    result = cli("report", out, "--out", page, "--compare", "Harry Potter", "Abraham Lincoln")
+    assert result.returncode == 0, result.stderr
+    assert page.read_text().count("data:image/png;base64,") == 5
+
+
+def test_json_summary_for_scripts(tmp_path):
+    result = cli("run", "data/sample/wikitext2.jsonl.gz", "--out", tmp_path / "run", "--json")
+    assert result.returncode == 0 and result.stderr == ""
+    summary = json.loads(result.stdout)
+    assert summary["counts"]["documents_in"] == 60 and summary["run_dir"] == str(tmp_path / "run")
+
+
+def test_python_api_for_other_projects(demo):
+    import prevalence
+
+    run = prevalence.open_run(str(demo[0]))
+    assert run.rank(top=3).num_rows == 3
+    assert run.weights(role="mention", normalize="max").column("weight")[0].as_py() == 1.0
+    assert run.compare("Moses", "King David")["ratio_docs_interval"] is not None
+    assert run.sql("SELECT count(*) FROM documents WHERE doc_id = ?", ["sotu:1862-Lincoln-1"]).fetchall() == [(1,)]
