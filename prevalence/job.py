@@ -182,7 +182,7 @@ def _run_spark(spark, shards: list[Shard], catalog: Catalog, config: RunConfig, 
     progress(f"bootstrap: {config.replicates} replicates")
     replicates = _replicate_sums(hits, kept, config.replicates)
     replicates.write.parquet(writer.table_path("replicates"))
-    replicate_rows = writer_table(writer, "replicates")
+    replicate_rows = _staged_table(writer, "replicates")
     clusters.unpersist()
     tagged.unpersist()
     timings["aggregate_s"] = time.time() - t
@@ -218,7 +218,7 @@ def _replicate_sums(hits, kept, replicates: int):
     ).orderBy("role", "persona_id", "replicate")
 
 
-def writer_table(writer: RunWriter, table: str) -> pa.Table:
+def _staged_table(writer: RunWriter, table: str) -> pa.Table:
     """A table the run has just staged, read back with pyarrow (catalog-sized tables only)."""
     import pyarrow.dataset as ds
 

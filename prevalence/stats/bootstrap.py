@@ -1,6 +1,6 @@
 """Poisson bootstrap with replicate weights drawn from a stable hash of each document id.
 
-Replicate r gives document d the weight Poisson(1) drawn from splitmix64(hash(d), r): the same
+Replicate r gives document d the weight Poisson(1) drawn from splitmix64(xxh3(doc_id), r): the same
 weights on any machine and in any partition, so every replicate is summed in the pass that counts
 the data, with no extra pass per replicate.
 """
