@@ -51,10 +51,18 @@ class Quote:
     paragraph: int
 
 
-def _style(text: str) -> re.Pattern:
-    """The quote style with the most quotations in the text (nested quotes use the other style)."""
-    counts = {name: sum(1 for _ in pattern.finditer(text)) for name, pattern in QUOTE_STYLES.items()}
-    return QUOTE_STYLES[max(QUOTE_STYLES, key=lambda name: counts[name])]
+def _style(text: str) -> re.Pattern | None:
+    """The quote style with the most quotations (nested quotes use the other style), judged from cheap
+    character counts: curly marks, pairs of `"`, and `'` opening after whitespace (an apostrophe inside
+    a word never does). None when the text has no quotation marks."""
+    counts = {
+        "curly_double": text.count("“"),
+        "straight_double": text.count('"') // 2,
+        "curly_single": text.count("‘"),
+        "straight_single": text.count(" '") + text.count("\n'") + text.count("('") + (1 if text.startswith("'") else 0),
+    }
+    best = max(QUOTE_STYLES, key=lambda name: counts[name])
+    return QUOTE_STYLES[best] if counts[best] else None
 
 
 def _name(match: re.Match | None) -> str | None:
@@ -68,6 +76,8 @@ def quotes(text: str) -> list[Quote]:
     """Every quotation of a text with its speaker where one can be read off the text."""
     pattern = _style(text)
     found: list[Quote] = []
+    if pattern is None:
+        return found
     offset = 0
     for number, paragraph in enumerate(re.split(r"(\n[ \t]*\n)", text)):
         start = offset
