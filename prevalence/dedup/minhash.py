@@ -144,11 +144,11 @@ class MinHasher:
         # Full shingles: windows of k tokens that start and end inside one document.
         n_tokens = len(token_hashes)
         if n_tokens >= k:
-            starts = np.arange(n_tokens - k + 1)
-            full = starts + k <= offsets[doc_of_token[starts] + 1]
-            starts = starts[full]
-            hashes = _combine([token_hashes[starts + j] for j in range(k)])
-            docs = doc_of_token[starts]
+            windows = n_tokens - k + 1
+            # Every window as k contiguous slices (views, no gathers); keep those inside one document.
+            full = np.arange(windows) + k <= offsets[doc_of_token[:windows] + 1]
+            hashes = _combine([token_hashes[j : windows + j] for j in range(k)])[full]
+            docs = doc_of_token[:windows][full]
         else:
             hashes, docs = np.empty(0, np.uint32), np.empty(0, np.int64)
         # Short documents (1..k-1 words): one shingle of all their words.
