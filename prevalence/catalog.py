@@ -204,13 +204,21 @@ def alias_owners(catalog: Catalog, key=str.lower) -> dict[str, set[int]]:
     return owners
 
 
+AD_HOC_PREFIX = "speaker:"
+
+
+def ad_hoc_name(persona_id: str) -> str:
+    """Display name of an ad-hoc speaker id: `speaker:shakespeare:first_citizen` -> `First Citizen`."""
+    words = persona_id.rsplit(":", 1)[-1].split("_")
+    small = {"of", "the", "and", "de", "la", "le", "du", "van", "von"}
+    return " ".join(w if (i and w in small) else w.capitalize() for i, w in enumerate(words))
+
+
 def with_ad_hoc_speakers(catalog: Catalog, persona_ids: list[str]) -> Catalog:
     """The catalog plus a persona of kind `ad_hoc_speaker` for every `speaker:<source>:<name>` id.
 
     Display names come from the id (`First Citizen`); a name already taken gets its source appended.
     """
-    from prevalence.tagging.speakers import AD_HOC_PREFIX, ad_hoc_name
-
     taken = {p.name.lower() for p in catalog.personas}
     extra = []
     for pid in sorted({i for i in persona_ids if i.startswith(AD_HOC_PREFIX)}):

@@ -391,13 +391,13 @@ def _valid_utf8(texts: pa.Array) -> tuple[pa.Array, pa.Array]:
         return texts, pa.array([False] * len(texts))
     except pa.ArrowInvalid:
         pass
-    raw = texts.cast(pa.binary()).to_pylist()
-    bad = []
-    for value in raw:
+    decoded: list[str | None] = []
+    bad: list[bool] = []
+    for value in texts.cast(pa.binary()).to_pylist():
         try:
-            bad.append(value is not None and not isinstance(value.decode("utf-8"), str))
+            decoded.append(None if value is None else value.decode("utf-8"))
+            bad.append(False)
         except UnicodeDecodeError:
+            decoded.append(None)
             bad.append(True)
-    mask = pa.array(bad)
-    clean = pa.array([None if b else (v.decode("utf-8") if v is not None else None) for v, b in zip(raw, bad)], pa.string())
-    return clean, mask
+    return pa.array(decoded, pa.string()), pa.array(bad)

@@ -27,15 +27,6 @@ def replicate_weights(hashes: np.ndarray, replicates: int = REPLICATES) -> np.nd
     return np.searchsorted(_POISSON1_CDF, _uniform(keys), side="right").astype(np.uint8)
 
 
-def replicate_sums(hashes: np.ndarray, values: np.ndarray, replicates: int = REPLICATES, chunk: int = 8192) -> np.ndarray:
-    """float64 [replicates]: sum over documents of weight x value, for each replicate."""
-    total = np.zeros(replicates)
-    for start in range(0, len(hashes), chunk):
-        w = replicate_weights(hashes[start : start + chunk], replicates)
-        total += values[start : start + chunk].astype(np.float64) @ w
-    return total
-
-
 def percentile_interval(replicates: np.ndarray, level: float = 0.95, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
     """(low, high) percentile interval of bootstrap replicates, ignoring NaN replicates."""
     tail = (1 - level) / 2 * 100

@@ -19,12 +19,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from prevalence.catalog import UNNAMED_KINDS, Catalog, alias_owners
+from prevalence.catalog import AD_HOC_PREFIX, UNNAMED_KINDS, Catalog, alias_owners
 from prevalence.tagging.dialogue import quotes
 from prevalence.tagging.scripts import script_turns
-
-AD_HOC_PREFIX = "speaker:"
-
 
 def normalise_name(name: str) -> str:
     """Lowercase, single spaces, no surrounding punctuation, no leading `the`."""
@@ -37,13 +34,6 @@ def ad_hoc_id(source: str, name: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "_", normalise_name(name)).strip("_") or "unnamed"
     scope = re.sub(r"[^a-z0-9_.-]+", "_", source.lower()).strip("_") or "corpus"
     return f"{AD_HOC_PREFIX}{scope}:{slug}"
-
-
-def ad_hoc_name(persona_id: str) -> str:
-    """Display name of an ad-hoc speaker id: `speaker:shakespeare:first_citizen` -> `First Citizen`."""
-    words = persona_id.rsplit(":", 1)[-1].split("_")
-    small = {"of", "the", "and", "de", "la", "le", "du", "van", "von"}
-    return " ".join(w if (i and w in small) else w.capitalize() for i, w in enumerate(words))
 
 
 class SpeakerTagger:

@@ -174,3 +174,10 @@ def test_garbage_parquet_is_an_unreadable_shard(tmp_path):
     path = tmp_path / "a.parquet"
     path.write_bytes(b"PAR1 not really")
     assert reasons(rows(path)) == ["unreadable_shard"]
+
+
+def test_parquet_text_that_is_not_utf8_is_rejected(tmp_path):
+    path = tmp_path / "a.parquet"
+    raw = pa.array([b"Moses went up.", b"caf\xe9"], pa.binary())
+    pq.write_table(pa.table({"text": raw.view(pa.string())}), path)
+    assert reasons(rows(path)) == [None, "invalid_utf8"]

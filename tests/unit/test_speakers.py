@@ -4,11 +4,11 @@ import importlib.util
 
 import pytest
 
-from prevalence.catalog import load_catalog
+from prevalence.catalog import ad_hoc_name, load_catalog
 from prevalence.tagging.dialogue import quotes
 from prevalence.tagging.mentions import MentionTagger
 from prevalence.tagging.scripts import script_turns
-from prevalence.tagging.speakers import SpeakerTagger, ad_hoc_id, ad_hoc_name
+from prevalence.tagging.speakers import SpeakerTagger, ad_hoc_id
 from tests.conftest import REPO
 
 
