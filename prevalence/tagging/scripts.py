@@ -8,7 +8,8 @@ labelled sections such as `Energy: ...` `Trade: ...` are no transcript):
 - bracket:    `[Ross] speech`;
 - screenplay: an all-caps character cue alone on a line (`RICK`, `ILSA (V.O.)`) above dialogue.
 A turn runs until a blank line or the next turn. Scene headings (`INT. BAR - NIGHT`), transitions
-(`CUT TO:`), act and scene titles and common labels (`Note:`, `Example:`) are not speakers.
+(`CUT TO:`), act and scene titles and common labels (`Note:`, `Example:`) are not speakers; stage
+directions inside a turn (`Enter Ghost.`, `[Aside]`, `(beat)`) are not words spoken.
 """
 
 from __future__ import annotations
@@ -100,13 +101,31 @@ def script_turns(text: str) -> list[Turn]:
             seen.add(start[0])
             speaker, form, speech = start
             current = (speaker, form, offsets[i])
-            words = len(speech.split())
-        elif current is not None and not (line.strip().startswith("(") and line.strip().endswith(")")):
-            words += len(line.split())
+            words = _spoken_words(speech)
+        elif current is not None and not _is_stage_direction(line):
+            words += _spoken_words(line)
         previous_blank = False
     close()
     turns = [t for form_turns in found.values() if _is_dialogue(form_turns) for t in form_turns]
     return sorted(turns, key=lambda t: t.start)
+
+
+# Whole-line stage directions: `(beat)`, `[Aside]`, `Enter Ghost.`, `Re-enter HAMLET`, `Exeunt.`,
+# `Exit Macbeth` (short). `Aside, aside; here is ...` is speech, so keywords need this exact shape.
+STAGE_DIRECTION = re.compile(
+    r"^\s*(?:\(.*\)|\[.*\]|(?:Enter|Re-enter)\s+[A-Z].*|(?:Exit|Exeunt)(?:\s+\S+){0,4}\s*\.?)\s*$"
+)
+INLINE_DIRECTION = re.compile(r"\[[^\]\n]*\]|\([^)\n]*\)")
+
+
+def _is_stage_direction(line: str) -> bool:
+    """A line that is only a stage direction: no words spoken."""
+    return bool(STAGE_DIRECTION.match(line))
+
+
+def _spoken_words(line: str) -> int:
+    """Words of a speech line without bracketed or parenthesised directions (`[Aside]`, `(beat)`)."""
+    return len(INLINE_DIRECTION.sub(" ", line).split())
 
 
 def _is_dialogue(turns: list[Turn]) -> bool:

@@ -120,3 +120,14 @@ def test_prose_accuracy_on_hand_labelled_alice():
     result = _bench().prose_accuracy()
     # Measured 0.989 precision and 0.750 recall; pronoun-only attributions stay unresolved.
     assert result["precision"] >= 0.95 and result["recall"] >= 0.70
+
+
+def test_stage_directions_are_not_words_spoken():
+    text = ("HAMLET:\nWhat art thou?\nEnter Ghost.\n[Aside] Speak to it.\n\nHORATIO:\nLook, my lord.\nExeunt.\n\n"
+            "HAMLET:\n(quietly)\nAngels defend us!\n")
+    assert [(t.speaker, t.words) for t in script_turns(text)] == [("HAMLET", 6), ("HORATIO", 3), ("HAMLET", 3)]
+
+
+def test_a_speech_that_starts_like_a_direction_is_still_speech():
+    text = "POLONIUS:\nAside, aside; here is more matter.\n\nHAMLET:\nWords.\n\nPOLONIUS:\nExit, my lord, by this door.\n"
+    assert [t.words for t in script_turns(text)] == [6, 1, 6]
