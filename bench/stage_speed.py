@@ -26,7 +26,7 @@ from prevalence.dedup.lsh import lsh_params  # noqa: E402
 from prevalence.dedup.minhash import MinHasher  # noqa: E402
 from prevalence.tagging import MentionTagger, tag_batch  # noqa: E402
 from prevalence.tagging.speakers import SpeakerTagger  # noqa: E402
-from prevalence.tagging.stage import Signer  # noqa: E402
+from prevalence.dedup.signer import Signer  # noqa: E402
 
 SAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "sample")
 

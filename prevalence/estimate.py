@@ -86,13 +86,7 @@ def prevalence_table(
     found = {(r["persona_id"], r["role"]): r for r in counts.to_pylist()}
     rows = []
     for role in roles:
-        eligible = [
-            p for p in catalog.personas
-            if not (role == "mention" and p.kind in UNNAMED_KINDS)
-            and not (role != "speaker" and p.kind == "ad_hoc_speaker")
-            and not (role == "speaker" and p.kind in UNNAMED_KINDS)
-        ]
-        for p in eligible:
+        for p in (p for p in catalog.personas if _measured_in(p.kind, role)):
             r = found.get((p.id, role), {})
             rows.append({"persona_id": p.id, "name": p.name, "kind": p.kind, "role": role,
                          "docs": int(r.get("docs") or 0), "count": int(r.get("count") or 0), "tokens": r.get("tokens"),
@@ -154,6 +148,14 @@ def prevalence_table(
         },
         schema=PREVALENCE_SCHEMA,
     )
+
+
+def _measured_in(kind: str, role: str) -> bool:
+    """Whether a persona kind is measured in a role: mentions and speakers are found by name, so
+    archetypes (unnamed) are not; ad-hoc speakers exist only as speakers."""
+    if kind == "ad_hoc_speaker":
+        return role == "speaker"
+    return kind not in UNNAMED_KINDS or role not in ("mention", "speaker")
 
 
 def _bootstrap_columns(rows, replicates, audits, total_docs, level):

@@ -24,6 +24,7 @@ from prevalence.corpus.rejects import DUPLICATE_ID
 from prevalence.dedup.clusters import cluster_documents
 from prevalence.dedup.lsh import lsh_params
 from prevalence.dedup.minhash import MinHasher
+from prevalence.dedup.signer import Signer
 from prevalence.estimate import COUNTS_SCHEMA, prevalence_table
 from prevalence.session import build_session, stage_progress
 from prevalence.stats.bootstrap import REPLICATE_SCHEMA, partial_replicate_sums
@@ -31,7 +32,6 @@ from prevalence.stats.correction import load_audit
 from prevalence.tables import RunWriter
 from prevalence.tagging import TAGGED_SCHEMA, MentionTagger, tag_batch
 from prevalence.tagging.speakers import SpeakerTagger
-from prevalence.tagging.stage import Signer
 
 ROLES = ("mention", "speaker")
 FINGERPRINT_BYTES = 1 << 20
@@ -178,7 +178,6 @@ def _run_spark(spark, shards: list[Shard], catalog: Catalog, config: RunConfig, 
     per_persona_rows = per_persona.collect()  # small: one row per persona and role
     totals = kept.agg(F.sum("n_tokens").alias("tokens"), F.sum("n_chars").alias("chars")).first()
     by_reason = dict(tagged.where(F.col("reject_reason").isNotNull()).groupBy("reject_reason").count().collect())  # small: one row per reason
-    n_hits = int(hits.agg(F.count("*")).first()[0])
     progress(f"bootstrap: {config.replicates} replicates")
     replicates = _replicate_sums(hits, kept, config.replicates)
     replicates.write.parquet(writer.table_path("replicates"))
@@ -198,7 +197,8 @@ def _run_spark(spark, shards: list[Shard], catalog: Catalog, config: RunConfig, 
         "clusters": n_clusters,
         "tokens": int(totals["tokens"] or 0),
         "chars": int(totals["chars"] or 0),
-        "persona_hits": n_hits,
+        # Each (persona, role) group counts its hit rows, so the groups add up to the table's rows.
+        "persona_hits": sum(int(r["docs"]) for r in per_persona_rows),
         "personas_found": len({r["persona_id"] for r in per_persona_rows}),
     }
 

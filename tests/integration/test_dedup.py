@@ -9,7 +9,7 @@ from prevalence.config import DedupOptions, RunConfig
 from prevalence.dedup.clusters import connected_components
 from prevalence.dedup.lsh import lsh_params
 from prevalence.dedup.minhash import MinHasher
-from prevalence.tagging.stage import Signer
+from prevalence.dedup.signer import Signer
 from tests.conftest import read_table, sample_documents, write_jsonl
 
 pytestmark = pytest.mark.spark

@@ -81,6 +81,7 @@ def test_prevalence_agrees_with_hits_and_documents(sample_run):
         assert [r["rank"] for r in ranked] == list(range(1, len(ranked) + 1))
         assert [r["docs"] for r in ranked] == sorted((r["docs"] for r in ranked), reverse=True)
     assert manifest["counts"]["personas_found"] == len({pid for pid, _ in docs_per})
+    assert manifest["counts"]["persona_hits"] == len(hits)
 
 
 def test_speaker_turns_and_words_equal_the_scripts_own_headings(sample_run):

@@ -11,7 +11,7 @@ from datasketch import MinHash, MinHashLSH
 from prevalence.dedup.exact import text_keys
 from prevalence.dedup.lsh import band_keys, estimated_jaccard, lsh_params
 from prevalence.dedup.minhash import MinHasher, shingle_hash, shingles, to_datasketch
-from prevalence.tagging.stage import Signer
+from prevalence.dedup.signer import Signer
 from tests.conftest import SAMPLE
 
 

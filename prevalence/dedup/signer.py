@@ -1,0 +1,30 @@
+"""Deduplication inputs of a batch: exact-text keys, MinHash signatures and LSH band keys."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from prevalence.dedup.exact import text_keys
+from prevalence.dedup.lsh import band_keys
+from prevalence.dedup.minhash import MinHasher
+
+
+class Signer:
+    """Signs documents for deduplication: exact-text key, MinHash signature, LSH band keys."""
+
+    def __init__(self, hasher: MinHasher, bands: int, rows: int):
+        self.hasher, self.bands, self.rows = hasher, bands, rows
+
+    def sign(self, texts: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+        """(text_key, bands, signature) arrays aligned with `texts`."""
+        sig, has = self.hasher.signatures(texts)
+        keys = band_keys(sig, self.bands, self.rows)
+        n = len(texts)
+        offsets = pa.array(np.arange(n + 1, dtype=np.int32) * self.bands)
+        bands = pa.ListArray.from_arrays(offsets, pa.array(keys.reshape(-1)), mask=pa.array(~has))
+        width = sig.shape[1] * 4
+        blob = pa.py_buffer(np.ascontiguousarray(sig).tobytes())
+        signature = pa.Array.from_buffers(pa.binary(), n, [pa.py_buffer(np.packbits(has, bitorder="little").tobytes()),
+                                                          pa.py_buffer((np.arange(n + 1, dtype=np.int32) * width).tobytes()), blob])
+        return text_keys(texts), bands, signature
