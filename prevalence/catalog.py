@@ -24,8 +24,9 @@ KINDS = (
     "mythological_figure",
     "author_archetype",
     "assistant",
-    # Speakers found in a corpus but not in the catalog (added by a run, not written in catalogs).
+    # Speakers and authors found in a corpus but not in the catalog (added by a run, not written in catalogs).
     "ad_hoc_speaker",
+    "ad_hoc_author",
 )
 # Kinds tagged by classifiers, not by name: their names describe who writes, they are not aliases.
 UNNAMED_KINDS = ("author_archetype",)
@@ -204,30 +205,46 @@ def alias_owners(catalog: Catalog, key=str.lower) -> dict[str, set[int]]:
     return owners
 
 
+# Ad-hoc persona ids, `<role>:<source>:<name>`, by prefix -> the kind of persona they make.
+AD_HOC_KINDS = {"speaker:": "ad_hoc_speaker", "author:": "ad_hoc_author"}
 AD_HOC_PREFIX = "speaker:"
 
 
 def ad_hoc_name(persona_id: str) -> str:
-    """Display name of an ad-hoc speaker id: `speaker:shakespeare:first_citizen` -> `First Citizen`."""
+    """Display name of an ad-hoc persona id: `speaker:shakespeare:first_citizen` -> `First Citizen`."""
     words = persona_id.rsplit(":", 1)[-1].split("_")
     small = {"of", "the", "and", "de", "la", "le", "du", "van", "von"}
     return " ".join(w if (i and w in small) else w.capitalize() for i, w in enumerate(words))
 
 
-def with_ad_hoc_speakers(catalog: Catalog, persona_ids: list[str]) -> Catalog:
-    """The catalog plus a persona of kind `ad_hoc_speaker` for every `speaker:<source>:<name>` id.
+def with_ad_hoc_personas(catalog: Catalog, persona_ids: list[str]) -> Catalog:
+    """The catalog plus a persona for every ad-hoc id among `persona_ids`: kind `ad_hoc_speaker` for
+    `speaker:<source>:<name>`, `ad_hoc_author` for `author:<source>:<name>`.
 
-    Display names come from the id (`First Citizen`); a name already taken gets its source appended.
+    Display names come from the id (`First Citizen`); a name already taken gets its role and source
+    appended (`John Smith (author, usenet)`).
     """
     taken = {p.name.lower() for p in catalog.personas}
     extra = []
-    for pid in sorted({i for i in persona_ids if i.startswith(AD_HOC_PREFIX)}):
+    for pid in sorted({i for i in persona_ids if i.startswith(tuple(AD_HOC_KINDS))}):
+        role, source, _ = pid.split(":", 2)
         name = ad_hoc_name(pid)
         if name.lower() in taken:
-            name = f"{name} ({pid.split(':')[1]})"
+            name = f"{name} ({source})" if role == "speaker" else f"{name} ({role}, {source})"
         taken.add(name.lower())
-        extra.append(Persona(id=pid, name=name, kind="ad_hoc_speaker"))
+        extra.append(Persona(id=pid, name=name, kind=AD_HOC_KINDS[f"{role}:"]))
     return Catalog(personas=catalog.personas + tuple(extra), origin=catalog.origin) if extra else catalog
+
+
+def with_archetypes(catalog: Catalog, persona_ids: list[str]) -> Catalog:
+    """The catalog plus a persona of kind `author_archetype` for every id it lacks (labels of a
+    user-trained classifier: `archetype_sports_writer` is displayed `Sports writer`)."""
+    have = {p.id for p in catalog.personas}
+    extra = tuple(
+        Persona(id=pid, name=pid.removeprefix("archetype_").replace("_", " ").capitalize(), kind="author_archetype")
+        for pid in sorted(set(persona_ids) - have)
+    )
+    return Catalog(personas=catalog.personas + extra, origin=catalog.origin) if extra else catalog
 
 
 def resolve(catalog: Catalog, query: str) -> Persona:

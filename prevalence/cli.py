@@ -23,6 +23,8 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--text-field", default="text", help="field holding the document text (dotted for nested JSON)")
     p.add_argument("--id-field", default="id", help="field holding a document id; documents without one get a stable hash")
     p.add_argument("--speaker-field", default="speaker", help="field naming the speaker of a transcript record (role speaker)")
+    p.add_argument("--author-field", action="append", metavar="FIELD",
+                   help="field naming a document's author(s), dotted for nested JSON (repeatable; default: author, byline, meta.author)")
     p.add_argument("--format", default="auto", choices=FORMATS, help="shard format (default: from the file name)")
     p.add_argument("--text-unit", default="file", choices=TEXT_UNITS, help="plain text: one document per file or per blank-line block")
     p.add_argument("--max-doc-chars", type=_positive_int, default=ReadOptions.max_doc_chars, help="longer documents are rejected as oversized")
@@ -35,6 +37,10 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--interval-level", type=_unit_interval, default=0.95, help="confidence level of every interval (default 0.95)")
     p.add_argument("--replicates", type=_positive_int, default=200, help="Poisson bootstrap replicates for intervals (default 200)")
     p.add_argument("--audit", metavar="CSV", help="tagger error rates per persona and role (persona,role,tp,fn,fp,tn) for adjusted shares")
+    p.add_argument("--archetypes", default="default", metavar="MODEL_DIR|default|none",
+                   help="author-archetype classifier: the bundled default, a directory from train-classifier, or none")
+    p.add_argument("--archetype-threshold", type=_unit_interval, help="minimum probability of an archetype label (default: the model's)")
+    p.add_argument("--archetype-top-k", type=_positive_int, help="archetype labels per document at most (default: the model's, 1)")
     p.add_argument("--master", default="local[*]", help="Spark master URL (default local[*])")
     p.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE", help="extra Spark setting (repeatable)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
@@ -54,6 +60,7 @@ def run_config(args: argparse.Namespace) -> RunConfig:
         catalog=args.catalog,
         read=ReadOptions(
             format=args.format, text_field=args.text_field, id_field=args.id_field, speaker_field=args.speaker_field,
+            author_fields=tuple(args.author_field) if args.author_field else ReadOptions.author_fields,
             text_unit=args.text_unit, max_doc_chars=args.max_doc_chars,
         ),
         dedup=DedupOptions(
@@ -64,10 +71,58 @@ def run_config(args: argparse.Namespace) -> RunConfig:
         interval_level=args.interval_level,
         replicates=args.replicates,
         audit=args.audit,
+        archetypes=args.archetypes,
+        archetype_threshold=args.archetype_threshold,
+        archetype_top_k=args.archetype_top_k,
         master=args.master,
         overwrite=args.overwrite,
         spark_conf=tuple(conf),
     )
+
+
+def add_train_arguments(p: argparse.ArgumentParser) -> None:
+    """The flags of `prevalence train-classifier`, shared with jobs/train_classifier.py."""
+    from prevalence.classifier.train import TrainOptions
+
+    d = TrainOptions()
+    p.add_argument("corpus", nargs="*", help="labelled corpus files, directories or globs (any format `run` reads)")
+    p.add_argument("--out", help="model directory to write (model.ftz, model.json, report.json, report.md)")
+    p.add_argument("--default", action="store_true", help="train (or find) the bundled default archetype model and print its report")
+    p.add_argument("--label-field", default="label", help="field holding each document's label (default: label)")
+    p.add_argument("--group-field", help="field grouping documents that stay on one side of the held-out split (a book, a site)")
+    p.add_argument("--text-field", default="text")
+    p.add_argument("--id-field", default="id")
+    p.add_argument("--format", default="auto", choices=FORMATS)
+    p.add_argument("--text-unit", default="file", choices=TEXT_UNITS)
+    p.add_argument("--held-out", type=_unit_interval, default=d.held_out, help=f"share of groups held out for the report (default {d.held_out})")
+    p.add_argument("--threshold", type=_unit_interval, default=d.threshold, help=f"minimum probability of a label at prediction (default {d.threshold})")
+    p.add_argument("--epoch", type=_positive_int, default=d.epoch)
+    p.add_argument("--dim", type=_positive_int, default=d.dim)
+    p.add_argument("--word-ngrams", type=_positive_int, default=d.word_ngrams)
+    p.add_argument("--quantize", action="store_true", help="product-quantise the model (about 10x smaller, slower to train)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing model directory")
+
+
+def train(args: argparse.Namespace) -> tuple[dict, str]:
+    """Train as `args` say; returns (report, model directory)."""
+    from dataclasses import replace
+
+    from prevalence.classifier.train import TrainOptions, train_classifier
+
+    if args.default:
+        from prevalence.classifier.default import default_model
+
+        model = default_model(lambda m: print(m, file=sys.stderr, flush=True))
+        return model.report(), model.path
+    if not args.corpus or not args.out:
+        raise PrevalenceError("train-classifier needs a labelled CORPUS and --out MODEL_DIR (or --default)")
+    read = ReadOptions(format=args.format, text_field=args.text_field, id_field=args.id_field, text_unit=args.text_unit,
+                       author_fields=(), label_field=args.label_field, group_field=args.group_field)
+    opts = replace(TrainOptions(), held_out=args.held_out, threshold=args.threshold, epoch=args.epoch, dim=args.dim,
+                   word_ngrams=args.word_ngrams, quantize=args.quantize)
+    report = train_classifier(args.corpus, args.out, read, opts, overwrite=args.overwrite,
+                              progress=lambda m: print(m, file=sys.stderr, flush=True))
+    return report, args.out
 
 
 def _fraction(value: str) -> float:
@@ -106,6 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
     rank_p.add_argument("--top", type=_positive_int, default=20)
     rank_p.add_argument("--by", default="docs", choices=("docs", "count", "tokens"))
     rank_p.add_argument("--dedup", action="store_true", help="one vote per near-duplicate cluster: rank by unique documents")
+    rank_p.add_argument("--kind", help="only personas of this kind (author_archetype, historical_figure, ad_hoc_author, ...)")
+
+    tr_p = sub.add_parser("train-classifier", help="train a fastText author-archetype classifier with a held-out report")
+    add_train_arguments(tr_p)
 
     cmp_p = sub.add_parser("compare", help="two personas side by side, with their ratio")
     cmp_p.add_argument("run_dir")
@@ -193,7 +252,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
 
     run = open_run(args.run_dir)
     by = "unique_docs" if args.dedup else args.by
-    table = run.rank(role=args.role, top=args.top, by=by).to_pylist()
+    table = run.rank(role=args.role, top=args.top, by=by, kind=args.kind).to_pylist()
     counts = run.manifest["counts"]
     if args.dedup:
         print(f"Top {len(table)} personas by unique documents (one per near-duplicate cluster), role {args.role}, "
@@ -212,6 +271,10 @@ def cmd_rank(args: argparse.Namespace) -> int:
     if any(r["tokens"] is not None for r in table):  # speakers and authors carry words; mentions do not
         header[6:6] = ["tokens", "token share"]
         rows = [row[:6] + [r["tokens"], _pct(r["token_share"])] + row[6:] for row, r in zip(rows, table)]
+    if any(r["adjusted_share"] is not None for r in table):  # corrected for tagger error (audit or held-out rates)
+        header += ["adjusted share", "adjusted interval"]
+        rows = [row + ([_pct(r["adjusted_share"]), f"[{_pct(r['adjusted_ci_low'])}, {_pct(r['adjusted_ci_high'])}]"]
+                       if r["adjusted_share"] is not None else ["", ""]) for row, r in zip(rows, table)]
     print(format_table(header, rows))
     return 0
 
@@ -336,7 +399,22 @@ def _cell(v) -> str:
     return str(v)
 
 
-COMMANDS = {"run": cmd_run, "rank": cmd_rank, "compare": cmd_compare, "weights": cmd_weights, "report": cmd_report, "sql": cmd_sql}
+def cmd_train_classifier(args: argparse.Namespace) -> int:
+    report, path = train(args)
+    held = report["held_out"]
+    print(f"model: {path}")
+    print(f"held out: {held['documents']} documents; accuracy {held['accuracy']:.3f}, macro F1 {held['macro_f1']:.3f} at threshold {report['threshold']}")
+    rows = [[label, m["support"], _num(m["precision"]), _num(m["recall"]), _num(m["f1"])] for label, m in held["per_label"].items()]
+    print(format_table(["label", "support", "precision", "recall", "F1"], rows))
+    print(f"confusion matrix and rates: {os.path.join(path, 'report.md')}")
+    return 0
+
+
+def _num(x) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
+COMMANDS = {"run": cmd_run, "train-classifier": cmd_train_classifier, "rank": cmd_rank, "compare": cmd_compare, "weights": cmd_weights, "report": cmd_report, "sql": cmd_sql}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -18,6 +18,13 @@ class ReadOptions:
     id_field: str = "id"
     # Transcript records whose text is spoken by one speaker name this field (role `speaker`).
     speaker_field: str = "speaker"
+    # Fields naming a document's author(s) (role `author`): a string or a list of strings; dotted
+    # paths reach nested objects (`meta.author`).
+    author_fields: tuple[str, ...] = ("author", "byline", "meta.author")
+    # Training corpora only (`train-classifier`): the field holding a document's label, and an optional
+    # field grouping documents that must fall on the same side of the held-out split (a book, a site).
+    label_field: str | None = None
+    group_field: str | None = None
     # Plain-text files: one document per file, or one per blank-line-separated block.
     text_unit: str = "file"
     # Documents longer than this many characters are rejected as `oversized`.
@@ -59,10 +66,18 @@ class RunConfig:
     replicates: int = 200
     # Tagger error rates (confusion counts per persona and role) for adjusted shares; None: no correction.
     audit: str | None = None
+    # Author-archetype classifier: "default" (trained by the project from data it ships), a model
+    # directory written by `train-classifier`, or "none".
+    archetypes: str = "default"
+    # Override the model's probability threshold and labels per document (the held-out error rates then
+    # no longer apply, so shares are not corrected).
+    archetype_threshold: float | None = None
+    archetype_top_k: int | None = None
 
     def parameters(self) -> dict:
         """The parameters that determine the tables, for the manifest."""
         return {
             "read": asdict(self.read), "dedup": asdict(self.dedup), "interval_level": self.interval_level,
             "sample_fraction": self.sample_fraction, "replicates": self.replicates, "audit": self.audit,
+            "archetypes": self.archetypes, "archetype_threshold": self.archetype_threshold, "archetype_top_k": self.archetype_top_k,
         }

@@ -152,10 +152,12 @@ def prevalence_table(
 
 def _measured_in(kind: str, role: str) -> bool:
     """Whether a persona kind is measured in a role: mentions and speakers are found by name, so
-    archetypes (unnamed) are not; ad-hoc speakers exist only as speakers."""
+    archetypes (unnamed) are authors only; ad-hoc speakers and authors exist only in their role."""
     if kind == "ad_hoc_speaker":
         return role == "speaker"
-    return kind not in UNNAMED_KINDS or role not in ("mention", "speaker")
+    if kind == "ad_hoc_author":
+        return role == "author"
+    return kind not in UNNAMED_KINDS or role == "author"
 
 
 def _bootstrap_columns(rows, replicates, audits, total_docs, level):
@@ -189,7 +191,8 @@ def _bootstrap_columns(rows, replicates, audits, total_docs, level):
             adjusted.append(none4)
             continue
         seed = xxhash.xxh3_64_intdigest(f"{r['persona_id']}\n{r['role']}".encode())
-        point, low, high = adjusted_estimate(r["docs"] / total_docs, own["docs"] / totals["docs"], audit, level, seed)
+        with np.errstate(divide="ignore", invalid="ignore"):  # replicates that drew no documents
+            point, low, high = adjusted_estimate(r["docs"] / total_docs, own["docs"] / totals["docs"], audit, level, seed)
         adjusted.append((point, low, high, "acc"))
     return token_low, token_high, adjusted
 

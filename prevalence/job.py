@@ -17,7 +17,8 @@ import pyarrow as pa
 import xxhash
 
 from prevalence import __version__
-from prevalence.catalog import Catalog, load_catalog, with_ad_hoc_speakers
+from prevalence.catalog import Catalog, load_catalog, with_ad_hoc_personas, with_archetypes
+from prevalence.classifier.model import ArchetypeModel
 from prevalence.config import DedupOptions, ReadOptions, RunConfig
 from prevalence.corpus import Shard, list_shards, read_shard
 from prevalence.corpus.rejects import DUPLICATE_ID
@@ -28,37 +29,98 @@ from prevalence.dedup.signer import Signer
 from prevalence.estimate import COUNTS_SCHEMA, prevalence_table
 from prevalence.session import build_session, stage_progress
 from prevalence.stats.bootstrap import REPLICATE_SCHEMA, partial_replicate_sums
-from prevalence.stats.correction import load_audit
+from prevalence.stats.correction import Audit, load_audit
 from prevalence.tables import RunWriter
 from prevalence.tagging import TAGGED_SCHEMA, MentionTagger, tag_batch
+from prevalence.tagging.archetypes import ArchetypeTagger
+from prevalence.tagging.authors import AuthorTagger
 from prevalence.tagging.speakers import SpeakerTagger
 
-ROLES = ("mention", "speaker")
+ROLES = ("mention", "speaker", "author")
 FINGERPRINT_BYTES = 1 << 20
 _SHARD_SCHEMA = pa.schema([("path", pa.string()), ("name", pa.string()), ("format", pa.string()), ("compression", pa.string())])
-_taggers: dict[str, tuple[MentionTagger, SpeakerTagger]] = {}
+_taggers: dict[str, tuple[MentionTagger, SpeakerTagger, AuthorTagger]] = {}
+_models: dict[str, ArchetypeModel] = {}
+# Model directories registered with SparkContext.addFile, by model fingerprint (one per driver).
+_shipped: dict[str, str] = {}
 
 
-def _taggers_for(catalog: Catalog) -> tuple[MentionTagger, SpeakerTagger]:
+def _taggers_for(catalog: Catalog) -> tuple[MentionTagger, SpeakerTagger, AuthorTagger]:
     """One automaton and name index per worker process and catalog, reused across tasks."""
     key = catalog.fingerprint()
     if key not in _taggers:
-        _taggers[key] = (MentionTagger(catalog), SpeakerTagger(catalog))
+        _taggers[key] = (MentionTagger(catalog), SpeakerTagger(catalog), AuthorTagger(catalog))
     return _taggers[key]
 
 
+def _model_on_worker(shipped: tuple[str, float, int] | None) -> ArchetypeModel | None:
+    """The archetype model shipped with the job (SparkContext.addFile), loaded once per worker process."""
+    if shipped is None:
+        return None
+    from pyspark import SparkFiles
+
+    name, threshold, top_k = shipped
+    if name not in _models:
+        _models[name] = ArchetypeModel.load(SparkFiles.get(name))
+    return _models[name].with_options(threshold, top_k) if (threshold, top_k) != (_models[name].threshold, _models[name].top_k) else _models[name]
+
+
 def tag_shards(
-    shard_batches: Iterator[pa.RecordBatch], catalog: Catalog, opts: ReadOptions, dedup: DedupOptions, sample_fraction: float = 1.0
+    shard_batches: Iterator[pa.RecordBatch], catalog: Catalog, opts: ReadOptions, dedup: DedupOptions, sample_fraction: float = 1.0,
+    shipped_model: tuple[str, float, int] | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """The worker side of the job: read each shard of a partition, tag and sign it, batch by batch."""
-    mentions, speakers = _taggers_for(catalog)
+    mentions, speakers, authors = _taggers_for(catalog)
+    model = _model_on_worker(shipped_model)
+    archetypes = ArchetypeTagger(model, catalog) if model is not None else None
     signer = None
     if dedup.enabled:
         signer = Signer(MinHasher(dedup.num_perm, dedup.shingle_size, dedup.seed), *lsh_params(dedup.threshold, dedup.num_perm))
     for shard_batch in shard_batches:
         for row in shard_batch.to_pylist():
             for raw in read_shard(Shard(**row), opts):
-                yield tag_batch(raw, mentions, signer, speakers, sample_fraction)
+                yield tag_batch(raw, mentions, signer, speakers, sample_fraction, authors=authors, archetypes=archetypes)
+
+
+def load_archetype_model(config: RunConfig, progress: Callable[[str], None]) -> ArchetypeModel | None:
+    """The run's archetype classifier (default, a directory, or None), with the run's overrides."""
+    if config.archetypes == "none":
+        return None
+    if config.archetypes == "default":
+        from prevalence.classifier.default import default_model
+
+        model = default_model(progress)
+    else:
+        model = ArchetypeModel.load(config.archetypes)
+    return model.with_options(config.archetype_threshold, config.archetype_top_k)
+
+
+def classifier_audits(model: ArchetypeModel | None, catalog: Catalog) -> dict[tuple[str, str], Audit]:
+    """{(archetype persona, `author`): Audit} from the model's held-out report, when the run uses the
+    threshold and top_k the report was measured at (else the rates do not apply: no correction)."""
+    report = model.report() if model is not None else None
+    if report is None or (report["threshold"], report["top_k"]) != (model.threshold, model.top_k):
+        return {}
+    tagger = ArchetypeTagger(model, catalog)
+    audits = {}
+    for label, m in report["held_out"]["per_label"].items():
+        if m["tp"] + m["fn"] and m["fp"] + m["tn"]:
+            audits[(tagger.persona_ids[label], "author")] = Audit.from_counts(m["tp"], m["fn"], m["fp"], m["tn"])
+    return audits
+
+
+def _ship_model(spark, model: ArchetypeModel) -> tuple[str, float, int]:
+    """Register the model directory with Spark once per driver, under a name unique to its content."""
+    import shutil
+    import tempfile
+
+    name = f"archetypes-{model.fingerprint}"
+    if name not in _shipped:
+        staged = os.path.join(tempfile.mkdtemp(prefix="prevalence-model-"), name)
+        shutil.copytree(model.path, staged)
+        spark.sparkContext.addFile(staged, recursive=True)
+        _shipped[name] = staged
+    return name, model.threshold, model.top_k
 
 
 def shard_fingerprint(shard: Shard) -> dict:
@@ -79,7 +141,13 @@ def run(config: RunConfig, spark=None, progress: Callable[[str], None] = lambda 
     timings: dict[str, float] = {}
     shards, skipped = list_shards(config.corpus, config.read.format)
     catalog = load_catalog(config.catalog)
-    audits = load_audit(config.audit, catalog) if config.audit else {}
+    model = load_archetype_model(config, progress)
+    if model is not None:
+        catalog = with_archetypes(catalog, list(ArchetypeTagger(model, catalog).persona_ids.values()))
+    # Hand audits win over the classifier's held-out rates for the same persona and role.
+    held_out = classifier_audits(model, catalog)
+    hand = load_audit(config.audit, catalog) if config.audit else {}
+    audits = {**held_out, **hand}
     writer = RunWriter(config.out, config.overwrite)
     own_session = spark is None
     try:
@@ -87,10 +155,11 @@ def run(config: RunConfig, spark=None, progress: Callable[[str], None] = lambda 
         if own_session:
             spark = build_session(config.master, config.spark_conf)
         timings["session_s"] = time.time() - started
-        counts = _run_spark(spark, shards, catalog, config, writer, timings, progress)
+        shipped = _ship_model(spark, model) if model is not None else None
+        counts = _run_spark(spark, shards, catalog, config, writer, timings, progress, shipped)
         t = time.time()
         per_persona = counts.pop("per_persona")
-        run_catalog = with_ad_hoc_speakers(catalog, per_persona.column("persona_id").to_pylist())
+        run_catalog = with_ad_hoc_personas(catalog, per_persona.column("persona_id").to_pylist())
         prevalence = prevalence_table(
             per_persona, counts["documents_kept"], counts["tokens"], run_catalog, ROLES, config.interval_level,
             total_unique_docs=counts["clusters"], replicates=counts.pop("replicates"),
@@ -101,6 +170,7 @@ def run(config: RunConfig, spark=None, progress: Callable[[str], None] = lambda 
         timings["estimate_s"] = time.time() - t
         timings["total_s"] = time.time() - started
         manifest = _manifest(config, shards, skipped, catalog, counts, timings, spark)
+        manifest["archetypes"] = _model_summary(model, sorted(pid for (pid, role) in held_out if (pid, role) not in hand))
         writer.commit(manifest)
         return manifest
     except BaseException:
@@ -111,7 +181,15 @@ def run(config: RunConfig, spark=None, progress: Callable[[str], None] = lambda 
             spark.stop()
 
 
-def _run_spark(spark, shards: list[Shard], catalog: Catalog, config: RunConfig, writer: RunWriter, timings, progress) -> dict:
+def _model_summary(model: ArchetypeModel | None, corrected: list[str]) -> dict | None:
+    """The manifest's record of the classifier: which model, its settings, which shares it corrected."""
+    if model is None:
+        return None
+    return {"model": os.path.abspath(model.path), "fingerprint": model.fingerprint, "labels": model.labels,
+            "threshold": model.threshold, "top_k": model.top_k, "corrected_with_held_out_rates": corrected}
+
+
+def _run_spark(spark, shards: list[Shard], catalog: Catalog, config: RunConfig, writer: RunWriter, timings, progress, shipped=None) -> dict:
     from pyspark import StorageLevel
     from pyspark.sql import Window
     from pyspark.sql import functions as F
@@ -124,7 +202,7 @@ def _run_spark(spark, shards: list[Shard], catalog: Catalog, config: RunConfig, 
     )
     opts, dedup, fraction = config.read, config.dedup, config.sample_fraction
     tagged = shard_df.mapInArrow(
-        lambda batches: tag_shards(batches, catalog, opts, dedup, fraction), from_arrow_schema(TAGGED_SCHEMA)
+        lambda batches: tag_shards(batches, catalog, opts, dedup, fraction, shipped), from_arrow_schema(TAGGED_SCHEMA)
     )
     # A corpus id used twice: the first occurrence (by shard, position) is kept, later ones are rejects.
     first = F.row_number().over(Window.partitionBy("doc_id").orderBy("shard", "position"))

@@ -50,9 +50,9 @@ class Run:
         """Look a persona up by id, name or alias (case-insensitive)."""
         return resolve(self.catalog, name)
 
-    def rank(self, role: str = "mention", top: int = 20, by: str = "docs") -> pa.Table:
-        """The top personas of one role, largest first (by docs, unique_docs, count or tokens), with shares
-        and intervals."""
+    def rank(self, role: str = "mention", top: int = 20, by: str = "docs", kind: str | None = None) -> pa.Table:
+        """The top personas of one role (and kind, if given), largest first (by docs, unique_docs, count or
+        tokens), with shares, intervals and adjusted shares."""
         if by not in RANK_BY:
             raise PrevalenceError(f"--by must be one of {', '.join(RANK_BY)}, got {by!r}")
         if top < 1:
@@ -60,15 +60,20 @@ class Run:
         self._check_role(role)
         if by == "unique_docs" and not self.manifest.get("dedup"):
             raise PrevalenceError("this run was made without deduplication (--no-dedup); rank by docs instead")
+        if kind is not None:
+            kinds = [k for (k,) in self.con.sql("SELECT DISTINCT kind FROM prevalence WHERE role = ? ORDER BY 1", params=[role]).fetchall()]
+            if kind not in kinds:
+                raise PrevalenceError(f"no personas of kind {kind!r} in role {role}; kinds: {', '.join(kinds)}")
         return self.con.sql(
             f"""
             SELECT row_number() OVER (ORDER BY {by} DESC NULLS LAST, docs DESC, count DESC, persona_id) AS rank,
                    name, kind, docs, unique_docs, count, tokens, doc_share, ci_low, ci_high, token_share,
-                   unique_doc_share, unique_ci_low, unique_ci_high, persona_id
-            FROM prevalence WHERE role = ? AND {by} > 0
+                   unique_doc_share, unique_ci_low, unique_ci_high, adjusted_share, adjusted_ci_low, adjusted_ci_high,
+                   persona_id
+            FROM prevalence WHERE role = ? AND {by} > 0 AND (? IS NULL OR kind = ?)
             ORDER BY rank LIMIT ?
             """,
-            params=[role, top],
+            params=[role, kind, kind, top],
         ).to_arrow_table()
 
     def compare(self, a: str, b: str, role: str = "mention") -> dict:

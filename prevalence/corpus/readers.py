@@ -26,12 +26,19 @@ RAW_SCHEMA = pa.schema(
         pa.field("doc_id", pa.string(), nullable=False),
         pa.field("source", pa.string(), nullable=False),
         pa.field("text", pa.string()),
-        # The speaker field of transcript records (ReadOptions.speaker_field), when present.
+        # Metadata fields named by ReadOptions, when present (see META_COLUMNS).
         pa.field("speaker", pa.string()),
+        pa.field("author", pa.string()),
+        pa.field("label", pa.string()),
+        pa.field("group", pa.string()),
         pa.field("reject_reason", pa.string()),
         pa.field("excerpt", pa.string()),
     ]
 )
+
+# Metadata columns of RAW_SCHEMA: the speaker of a transcript record, its author(s) (several joined
+# by newlines), and the label and group of a labelled training corpus (`train-classifier`).
+META_COLUMNS = ("speaker", "author", "label", "group")
 
 # Small reads: a truncated compressed stream fails a whole read, so at most one chunk before the
 # cut is lost (it is part of what the `truncated_shard` reject stands for).
@@ -52,16 +59,17 @@ class _BatchBuilder:
         self.positions: list[int] = []
         self.ids: list[str] = []
         self.texts: list[str | None] = []
-        self.speakers: list[str | None] = []
+        self.meta: dict[str, list[str | None]] = {c: [] for c in META_COLUMNS}
         self.reasons: list[str | None] = []
         self.excerpts: list[str | None] = []
         self.chars = 0
 
-    def add_document(self, position: int, text: str, corpus_id: str | None, speaker: str | None = None) -> None:
+    def add_document(self, position: int, text: str, corpus_id: str | None, meta: dict[str, str | None] | None = None) -> None:
         self.positions.append(position)
         self.ids.append(corpus_id if corpus_id is not None else stable_doc_id(self.shard.name, position))
         self.texts.append(text)
-        self.speakers.append(speaker)
+        for column, values in self.meta.items():
+            values.append(meta.get(column) if meta else None)
         self.reasons.append(None)
         self.excerpts.append(None)
         self.chars += len(text)
@@ -70,7 +78,8 @@ class _BatchBuilder:
         self.positions.append(position)
         self.ids.append(stable_doc_id(self.shard.name, position))
         self.texts.append(None)
-        self.speakers.append(None)
+        for values in self.meta.values():
+            values.append(None)
         self.reasons.append(reason)
         self.excerpts.append(rejects.excerpt(excerpt))
 
@@ -88,7 +97,7 @@ class _BatchBuilder:
                 pa.array(self.ids, pa.string()),
                 pa.array([self.shard.source] * n, pa.string()),
                 pa.array(self.texts, pa.string()),
-                pa.array(self.speakers, pa.string()),
+                *(pa.array(self.meta[c], pa.string()) for c in META_COLUMNS),
                 pa.array(self.reasons, pa.string()),
                 pa.array(self.excerpts, pa.string()),
             ],
@@ -233,9 +242,42 @@ def _add_json_record(out: _BatchBuilder, pos: int, raw: bytes, opts: ReadOptions
     if reason:
         out.add_reject(pos, reason, text if isinstance(text, str) else line)
         return
-    speaker, _ = _field(obj, opts.speaker_field) if opts.speaker_field else (None, False)
-    speaker = speaker.strip() if isinstance(speaker, str) and speaker.strip() else None
-    out.add_document(pos, text, _corpus_id(obj, opts.id_field), speaker)
+    out.add_document(pos, text, _corpus_id(obj, opts.id_field), _record_meta(obj, opts))
+
+
+def _meta_fields(opts: ReadOptions) -> dict[str, tuple[str, ...]]:
+    """{metadata column: the record fields it is read from, first present wins (authors: all)}."""
+    return {
+        "speaker": (opts.speaker_field,) if opts.speaker_field else (),
+        "author": tuple(opts.author_fields),
+        "label": (opts.label_field,) if opts.label_field else (),
+        "group": (opts.group_field,) if opts.group_field else (),
+    }
+
+
+def _scalar(value) -> str | None:
+    """A metadata value as one stripped string: strings and integers; anything else is absent."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _names(value) -> list[str]:
+    """Author names of one metadata value: a string or a list of strings (other types: none)."""
+    values = value if isinstance(value, list) else [value]
+    return [n for n in (_scalar(v) for v in values if isinstance(v, str)) if n]
+
+
+def _record_meta(obj: dict, opts: ReadOptions) -> dict[str, str | None]:
+    meta: dict[str, str | None] = {}
+    for column, fields in _meta_fields(opts).items():
+        if column == "author":
+            names = [n for f in fields for n in _names(_field(obj, f)[0])]
+            meta[column] = "\n".join(dict.fromkeys(" ".join(n.split()) for n in names)) or None
+        else:
+            meta[column] = next((v for v in (_scalar(_field(obj, f)[0]) for f in fields) if v is not None), None)
+    return meta
 
 
 def _decode_document(out: _BatchBuilder, pos: int, raw: bytes, opts: ReadOptions) -> None:
@@ -320,7 +362,8 @@ def _read_parquet(shard: Shard, opts: ReadOptions) -> Iterator[pa.RecordBatch]:
                 builder.add_reject(pos, rejects.MISSING_TEXT, note)
             yield builder.flush()
         return
-    extra = [c for c in (opts.id_field, opts.speaker_field) if c and c in names and c != opts.text_field]
+    meta_fields = [f for fields in _meta_fields(opts).values() for f in fields]
+    extra = [c for c in (opts.id_field, *meta_fields) if c and c in names and c != opts.text_field]
     columns = [opts.text_field] + list(dict.fromkeys(extra))
     position = 0
     try:
@@ -361,9 +404,7 @@ def _parquet_batch(shard: Shard, opts: ReadOptions, batch: pa.RecordBatch, start
         ids = pc.if_else(reasons.is_null(), pc.coalesce(corpus_ids, hashed), hashed)
     else:
         ids = hashed
-    speakers = pa.nulls(n, pa.string())
-    if opts.speaker_field in batch.schema.names and pa.types.is_string(batch.column(opts.speaker_field).type):
-        speakers = pc.if_else(reasons.is_null(), batch.column(opts.speaker_field), pa.scalar(None, pa.string()))
+    meta = _parquet_meta(batch, opts, reasons.is_valid())
     return pa.RecordBatch.from_arrays(
         [
             pa.array([shard.name] * n, pa.string()),
@@ -371,12 +412,31 @@ def _parquet_batch(shard: Shard, opts: ReadOptions, batch: pa.RecordBatch, start
             ids,
             pa.array([shard.source] * n, pa.string()),
             texts,
-            speakers,
+            *(meta[c] for c in META_COLUMNS),
             reasons.cast(pa.string()),
             excerpts.cast(pa.string()),
         ],
         schema=RAW_SCHEMA,
     )
+
+
+def _parquet_meta(batch: pa.RecordBatch, opts: ReadOptions, rejected: pa.Array) -> dict[str, pa.Array]:
+    """Metadata columns of a Parquet batch: string or integer columns (author: also lists of strings)."""
+    n = batch.num_rows
+    out: dict[str, pa.Array] = {}
+    for column, fields in _meta_fields(opts).items():
+        present = [f for f in fields if f in batch.schema.names]
+        if column == "author" and present:
+            rows = zip(*(batch.column(f).to_pylist() for f in present))
+            values = pa.array(["\n".join(dict.fromkeys(" ".join(n.split()) for v in row for n in _names(v))) or None for row in rows], pa.string())
+        else:
+            arrays = [pc.cast(batch.column(f), pa.string()) for f in present if _castable(batch.column(f))]
+            values = pc.coalesce(*arrays) if arrays else pa.nulls(n, pa.string())
+            if arrays:
+                trimmed = pc.utf8_trim_whitespace(values)
+                values = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+        out[column] = pc.if_else(rejected, pa.scalar(None, pa.string()), values)
+    return out
 
 
 def _castable(arr: pa.Array) -> bool:

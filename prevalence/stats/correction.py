@@ -17,7 +17,6 @@ import numpy as np
 from prevalence.stats.intervals import z_value
 
 
-
 def adjust(observed, tpr, fpr) -> np.ndarray:
     """(observed - fpr) / (tpr - fpr) clipped to [0, 1]; NaN where tpr <= fpr (no information)."""
     observed, tpr, fpr = (np.asarray(x, dtype=float) for x in (observed, tpr, fpr))
@@ -33,6 +32,11 @@ class Audit:
 
     positives: np.ndarray
     negatives: np.ndarray
+
+    @classmethod
+    def from_counts(cls, tp: int, fn: int, fp: int, tn: int) -> "Audit":
+        """An audit from confusion counts: tp + fn positives, fp + tn negatives."""
+        return cls(positives=np.r_[np.ones(tp), np.zeros(fn)], negatives=np.r_[np.ones(fp), np.zeros(tn)])
 
     @property
     def rates(self) -> tuple[float, float]:
@@ -102,7 +106,5 @@ def load_audit(path: str, catalog) -> dict[tuple[str, str], Audit]:
                 raise PrevalenceError(f"audit file {path}, line {line}: needs counts >= 0 and at least one positive and one negative")
             persona = row["persona"].strip()
             pid = "*" if persona == "*" else resolve(catalog, persona).id
-            audits[(pid, row["role"].strip())] = Audit(
-                positives=np.r_[np.ones(tp), np.zeros(fn)], negatives=np.r_[np.ones(fp), np.zeros(tn)]
-            )
+            audits[(pid, row["role"].strip())] = Audit.from_counts(tp, fn, fp, tn)
     return audits

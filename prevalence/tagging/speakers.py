@@ -2,38 +2,27 @@
 
 A document's speakers come from, in order of precedence: its speaker field (transcript records: the
 whole text is one turn), script forms (`tagging.scripts`), or attributed quotations in prose
-(`tagging.dialogue`). Names resolve to catalog personas as follows (docs in schemas/catalog.md):
-1. a name equal (ignoring case, spacing and a leading `the`) to a persona's name or full alias is
-   that persona: `KING RICHARD III` is Richard III, `HAMLET` is Hamlet;
-2. a name equal to a short alias (or to an alias several personas share) is the persona only when the
-   document supports it, as for mentions (its full name or a cue occurs in the document):
-   `GLOUCESTER` is Richard III in a text that names Buckingham or Lady Anne, `Hermione` is the
-   Winter's Tale queen next to Leontes and Hermione Granger next to Hogwarts;
-3. any other name is an ad-hoc persona of its corpus source, `speaker:<source>:<name>`, so a new
-   script ranks its own characters without catalog edits. Variants the catalog does not join stay
-   separate (`DUKE OF YORK` and `YORK` are two ad-hoc speakers).
+(`tagging.dialogue`). Names resolve to personas by `tagging.names`: `KING RICHARD III` is Richard III;
+`GLOUCESTER` is Richard III only in a text that names Buckingham or Lady Anne; `Hermione` is the
+Winter's Tale queen next to Leontes and Hermione Granger next to Hogwarts; any other name is an
+ad-hoc persona `speaker:<source>:<name>`. Variants the catalog does not join stay separate
+(`DUKE OF YORK` and `YORK` are two ad-hoc speakers).
 """
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
-
-from prevalence.catalog import AD_HOC_PREFIX, UNNAMED_KINDS, Catalog, alias_owners
+from prevalence.catalog import Catalog
 from prevalence.tagging.dialogue import quotes
+from prevalence.tagging.names import NameResolver, normalise_name
+from prevalence.tagging.names import ad_hoc_id as _ad_hoc_id
 from prevalence.tagging.scripts import script_turns
 
-def normalise_name(name: str) -> str:
-    """Lowercase, single spaces, no surrounding punctuation, no leading `the`."""
-    key = " ".join(name.replace("’", "'").split()).strip(" .,:;").lower()
-    return key[4:] if key.startswith("the ") else key
+__all__ = ["SpeakerTagger", "ad_hoc_id", "normalise_name"]
 
 
 def ad_hoc_id(source: str, name: str) -> str:
     """`speaker:<source>:<name>` with the name as lowercase words joined by `_`."""
-    slug = re.sub(r"[^a-z0-9]+", "_", normalise_name(name)).strip("_") or "unnamed"
-    scope = re.sub(r"[^a-z0-9_.-]+", "_", source.lower()).strip("_") or "corpus"
-    return f"{AD_HOC_PREFIX}{scope}:{slug}"
+    return _ad_hoc_id("speaker", source, name)
 
 
 class SpeakerTagger:
@@ -42,33 +31,11 @@ class SpeakerTagger:
     role = "speaker"
 
     def __init__(self, catalog: Catalog):
-        self.persona_ids = [p.id for p in catalog.personas]
-        owners = alias_owners(catalog, normalise_name)
-        self._strong: dict[str, int] = {}
-        self._weak: dict[str, list[int]] = defaultdict(list)
-        for i, p in enumerate(catalog.personas):
-            if p.kind in UNNAMED_KINDS:
-                continue
-            for alias in (p.name, *p.aliases):
-                key = normalise_name(alias)
-                if len(owners[key]) == 1:
-                    self._strong[key] = i
-                elif i not in self._weak[key]:
-                    self._weak[key].append(i)
-            for alias in p.short_aliases:
-                key = normalise_name(alias)
-                if i not in self._weak[key]:
-                    self._weak[key].append(i)
+        self.names = NameResolver(catalog, self.role)
 
     def resolve(self, name: str, evidence: dict[int, int], source: str) -> str:
         """The persona id a speaker name stands for in a document with this mention evidence."""
-        key = normalise_name(name)
-        if key in self._strong:
-            return self.persona_ids[self._strong[key]]
-        supported = [p for p in self._weak.get(key, ()) if evidence.get(p)]
-        if supported:
-            return self.persona_ids[min(supported, key=lambda p: (-evidence[p], p))]
-        return ad_hoc_id(source, name)
+        return self.names.resolve(name, evidence, source)
 
     def tag(self, text: str, evidence: dict[int, int], source: str, speaker: str | None = None) -> dict[str, tuple[int, int, str]]:
         """{persona_id: (turns, words, method)} for one document (raw text, line breaks kept)."""

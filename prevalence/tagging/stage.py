@@ -8,6 +8,8 @@ import pyarrow.compute as pc
 
 from prevalence.dedup.signer import Signer
 from prevalence.stats.sampling import doc_hashes, in_sample
+from prevalence.tagging.archetypes import ArchetypeTagger
+from prevalence.tagging.authors import AuthorTagger
 from prevalence.tagging.mentions import METHOD, MentionTagger
 from prevalence.tagging.speakers import SpeakerTagger
 
@@ -51,12 +53,15 @@ def tag_batch(
     signer: Signer | None = None,
     speakers: SpeakerTagger | None = None,
     sample_fraction: float = 1.0,
+    authors: AuthorTagger | None = None,
+    archetypes: ArchetypeTagger | None = None,
 ) -> pa.RecordBatch:
     """Measure and tag the documents of a RAW_SCHEMA batch; reject rows pass through untagged.
 
     One `str.split()` per document gives both the token count and the whitespace-normalised text the
     automaton reads (a multi-word alias then matches across line breaks and runs of spaces). The
-    speaker tagger reads the raw text (scripts are line-based) and the mention evidence.
+    speaker and author taggers read the raw text (scripts and signatures are line-based) and the
+    mention evidence; the archetype classifier takes the whole batch in one call.
     """
     hashes = doc_hashes(batch.column("doc_id").to_pylist())
     sampled = in_sample(hashes, sample_fraction) | batch.column("reject_reason").is_valid().to_numpy(zero_copy_only=False)
@@ -65,8 +70,8 @@ def tag_batch(
         texts = pc.if_else(pa.array(sampled), texts, pa.scalar(None, pa.string()))
     n_tokens: list[int | None] = []
     hits: list[list[dict] | None] = []
-    rows = zip(texts.to_pylist(), batch.column("source").to_pylist(), batch.column("speaker").to_pylist())
-    for text, source, speaker in rows:
+    rows = zip(texts.to_pylist(), batch.column("source").to_pylist(), batch.column("speaker").to_pylist(), batch.column("author").to_pylist())
+    for text, source, speaker, author in rows:
         if text is None:
             n_tokens.append(None)
             hits.append(None)
@@ -83,7 +88,16 @@ def tag_batch(
                 {"persona_id": pid, "role": speakers.role, "count": turns, "tokens": spoken, "score": 1.0, "method": method}
                 for pid, (turns, spoken, method) in speakers.tag(text, evidence, source, speaker).items()
             ]
+        if authors is not None:
+            doc_hits += [
+                {"persona_id": pid, "role": authors.role, "count": c, "tokens": written, "score": 1.0, "method": method}
+                for pid, (c, written, method) in authors.tag(text, evidence, source, len(words), author).items()
+            ]
         hits.append(doc_hits)
+    if archetypes is not None:
+        for doc_hits, extra in zip(hits, archetypes.tag(texts, n_tokens)):
+            if doc_hits is not None:
+                doc_hits += extra
     n = batch.num_rows
     if signer is not None:
         text_key, bands, signature = signer.sign(texts)

@@ -280,3 +280,59 @@ def test_python_api_for_other_projects(demo):
     assert run.weights(role="mention", normalize="max").column("weight")[0].as_py() == 1.0
     assert run.compare("Moses", "King David")["ratio_docs_interval"] is not None
     assert run.sql("SELECT count(*) FROM documents WHERE doc_id = ?", ["sotu:1862-Lincoln-1"]).fetchall() == [(1,)]
+
+
+def test_rank_authors(demo):
+    out, _ = demo
+    result = cli("rank", out, "--role", "author", "--top", "5")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Top 5 personas by docs, role author") and "adjusted share" in lines[1]
+    assert "Scripture writer" in lines[2]
+    named = cli("rank", out, "--role", "author", "--kind", "historical_figure", "--top", "3")
+    assert named.returncode == 0 and "Richard Nixon" in named.stdout
+    assert_user_error(cli("rank", out, "--role", "author", "--kind", "wizard"), "no personas of kind 'wizard'", "author_archetype")
+
+
+def test_train_a_classifier_and_run_with_it(tmp_path):
+    # A user's own labels: playwright versus encyclopedist, from the bundled sample, grouped by file.
+    records = []
+    for name in sorted(os.listdir(SAMPLE / "shakespeare")):
+        blocks = (SAMPLE / "shakespeare" / name).read_text(encoding="utf-8").split("\n\n")
+        records += [{"text": "\n\n".join(blocks[i:i + 8]), "genre": "drama", "work": name} for i in range(0, 400, 8)]
+    with gzip.open(SAMPLE / "wikitext2.jsonl.gz", "rt", encoding="utf-8") as f:
+        for line in f:
+            article = json.loads(line)
+            paragraphs = [p for p in article["text"].split("\n") if len(p.split()) > 40]
+            records += [{"text": p, "genre": "reference", "work": article["title"]} for p in paragraphs[:8]]
+    write_jsonl(tmp_path / "labelled.jsonl", records)
+    model = tmp_path / "model"
+    result = cli("train-classifier", tmp_path / "labelled.jsonl", "--out", model, "--label-field", "genre", "--group-field", "work")
+    assert result.returncode == 0, result.stderr
+    assert "held out:" in result.stdout and "drama" in result.stdout and (model / "report.md").exists()
+    report = json.loads((model / "report.json").read_text())
+    assert report["held_out"]["accuracy"] >= 0.9 and report["split"]["group_field"] == "work"
+    out = tmp_path / "run"
+    assert cli("run", SAMPLE / "shakespeare", "--out", out, "--archetypes", model).returncode == 0
+    ranked = cli("rank", out, "--role", "author", "--kind", "author_archetype")
+    assert ranked.returncode == 0 and "Drama" in ranked.stdout  # a label the catalog lacks becomes a persona
+
+
+def test_classifier_errors_are_one_line(tmp_path):
+    write_jsonl(tmp_path / "x.jsonl", [{"text": "a b c"}])
+    assert_user_error(cli("train-classifier", tmp_path / "x.jsonl", "--out", tmp_path / "m"), "at least two labels")
+    assert_user_error(cli("train-classifier"), "needs a labelled CORPUS")
+    assert_user_error(cli("run", tmp_path / "x.jsonl", "--out", tmp_path / "r", "--archetypes", tmp_path / "nope"), "not a classifier directory")
+
+
+def test_spark_submit_trains_a_classifier(tmp_path):
+    import pyspark
+
+    spark_submit = Path(pyspark.__file__).parent / "bin" / "spark-submit"
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable}
+    result = subprocess.run(
+        [str(spark_submit), "--master", "local[1]", "jobs/train_classifier.py", "--default"],
+        capture_output=True, text=True, cwd=REPO, env=env, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "held out: 666 documents" in result.stdout

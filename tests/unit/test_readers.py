@@ -181,3 +181,28 @@ def test_parquet_text_that_is_not_utf8_is_rejected(tmp_path):
     raw = pa.array([b"Moses went up.", b"caf\xe9"], pa.binary())
     pq.write_table(pa.table({"text": raw.view(pa.string())}), path)
     assert reasons(rows(path)) == [None, "invalid_utf8"]
+
+
+def test_author_fields_string_list_and_nested(tmp_path):
+    path = write_jsonl(tmp_path / "a.jsonl", [
+        {"text": "a", "author": "Mark Twain"},
+        {"text": "b", "author": ["Ann Lee", " John  Doe ", 7]},
+        {"text": "c", "meta": {"author": "Jane Smith"}, "byline": "Jane Smith"},
+        {"text": "d", "author": 12},
+        {"text": "e"},
+    ])
+    assert [r["author"] for r in rows(path)] == ["Mark Twain", "Ann Lee\nJohn Doe", "Jane Smith", None, None]
+
+
+def test_parquet_author_list_column_and_label_fields(tmp_path):
+    path = tmp_path / "a.parquet"
+    pq.write_table(pa.table({"text": ["a", "b", ""], "author": [["Ann Lee"], None, ["X Y"]], "genre": ["poem", " ", "play"], "work": [1, 2, 3]}), path)
+    got = rows(path, ReadOptions(label_field="genre", group_field="work"))
+    assert [(r["author"], r["label"], r["group"]) for r in got] == [("Ann Lee", "poem", "1"), (None, None, "2"), (None, None, None)]
+    assert got[2]["reject_reason"] == "empty_text"
+
+
+def test_label_and_group_fields_of_jsonl(tmp_path):
+    path = write_jsonl(tmp_path / "l.jsonl", [{"text": "a", "y": "novelist", "book": 3}, {"text": "b", "y": True}])
+    got = rows(path, ReadOptions(label_field="y", group_field="book"))
+    assert [(r["label"], r["group"]) for r in got] == [("novelist", "3"), (None, None)]

@@ -1,0 +1,1 @@
+"""fastText author-archetype classifiers: text preparation, training with a held-out report, the model."""

@@ -1,0 +1,89 @@
+"""A trained archetype classifier on disk (a directory) and its batch prediction.
+
+The directory holds `model.ftz` (fastText), `model.json` (labels, threshold, top_k, the persona each
+label stands for, training parameters) and the held-out report (`report.json`, `report.md`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from prevalence.classifier.text import MAX_CHARS, fasttext_lines
+from prevalence.errors import PrevalenceError
+
+MODEL_FILE = "model.ftz"
+META_FILE = "model.json"
+REPORT_FILE = "report.json"
+LABEL_PREFIX = "__label__"
+
+
+def label_persona_id(label: str, catalog_ids: set[str]) -> str:
+    """The persona a label stands for: `archetype_<label>` if the catalog has it, else the label
+    itself if it is a catalog id (`assistant`), else `archetype_<label>` (added to the run's catalog)."""
+    archetype = f"archetype_{label}"
+    if archetype in catalog_ids or label not in catalog_ids:
+        return archetype
+    return label
+
+
+@dataclass
+class ArchetypeModel:
+    """A loaded classifier: `predict` returns the top labels above the threshold per text."""
+
+    path: str
+    labels: list[str]
+    threshold: float
+    top_k: int
+    max_chars: int
+    fingerprint: str
+    _model: object = None
+
+    @classmethod
+    def load(cls, path: str) -> "ArchetypeModel":
+        """Read a model directory written by `train-classifier`; a clear error if it is not one."""
+        meta_path = os.path.join(path, META_FILE)
+        if not os.path.isfile(meta_path) or not os.path.isfile(os.path.join(path, MODEL_FILE)):
+            raise PrevalenceError(f"not a classifier directory (needs {MODEL_FILE} and {META_FILE}): {path}")
+        with open(meta_path, encoding="utf-8") as f:
+            meta = json.load(f)
+        return cls(path=path, labels=meta["labels"], threshold=float(meta["threshold"]), top_k=int(meta.get("top_k", 1)),
+                   max_chars=int(meta.get("max_chars", MAX_CHARS)), fingerprint=meta["fingerprint"])
+
+    def with_options(self, threshold: float | None = None, top_k: int | None = None) -> "ArchetypeModel":
+        """A copy with another threshold or number of labels per document."""
+        return ArchetypeModel(self.path, self.labels, self.threshold if threshold is None else threshold,
+                              self.top_k if top_k is None else top_k, self.max_chars, self.fingerprint)
+
+    @property
+    def model(self):
+        if self._model is None:
+            import fasttext
+
+            self._model = fasttext.load_model(os.path.join(self.path, MODEL_FILE))
+        return self._model
+
+    def predict(self, texts: pa.Array) -> list[list[tuple[str, float]]]:
+        """[(label, probability)] per text, best first: at most top_k, each at least the threshold."""
+        lines = fasttext_lines(texts, self.max_chars)
+        rows = [i for i, line in enumerate(lines) if line]
+        out: list[list[tuple[str, float]]] = [[] for _ in lines]
+        if not rows:
+            return out
+        labels, probs = self.model.predict([lines[i] for i in rows], k=self.top_k, threshold=self.threshold)
+        cut = len(LABEL_PREFIX)
+        for i, ls, ps in zip(rows, labels, probs):
+            out[i] = [(label[cut:], float(min(p, 1.0))) for label, p in zip(ls, np.asarray(ps))]
+        return out
+
+    def report(self) -> dict | None:
+        """The held-out report written at training time, if present."""
+        path = os.path.join(self.path, REPORT_FILE)
+        if not os.path.isfile(path):
+            return None
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)

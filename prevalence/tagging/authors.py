@@ -1,0 +1,241 @@
+"""Named authors of a document: metadata fields, bylines, headers, signatures and attributions.
+
+Where an author name comes from (the hit's `method`), in order of precedence for the whole document:
+- `metadata`: the record's author fields (`ReadOptions.author_fields`);
+- `byline`: a line near the top that is only a byline, `By Jane Smith`, `Written by J. R. R. Tolkien`,
+  `Author: Mark Twain` (roles such as `Staff Writer` and organisations such as `The Associated Press`
+  are dropped), or a mail/news header `From: jane@host (Jane Smith)`;
+- `signature`: a closing line near the end, `-- Mark Twain`, `— Abraham Lincoln`, a valediction and
+  the name under it (`Yours truly,` / `A. LINCOLN`), or a name alone in capitals (`DWIGHT D. EISENHOWER`,
+  as under written State of the Union messages).
+A document-level author gets count 1 and the document's words (split evenly between co-authors).
+Independently, `attribution` lines credit a quotation to its author: `"..." — Mark Twain` on one line,
+or a dash-and-name line right under a quoted paragraph; that author gets one count per quotation and
+the quotation's words. Names resolve through the catalog like speaker names (`tagging.names`); other
+names become ad-hoc personas `author:<source>:<name>`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from prevalence.catalog import Catalog
+from prevalence.tagging.names import NameResolver
+
+HEAD_LINES = 6
+TAIL_LINES = 6
+MAX_NAME_LINE = 80
+# Lines after a signature (place, date, title) are at most this long; a longer one ends the search.
+CLOSING_LINE = 80
+
+_DASH = r"(?:--|—|–|―|~)"
+_BYLINE = re.compile(
+    r"^(?:by|written by|words by|story by|posted by|reported by|text by|authors?|byline)\s*(?::|-)?\s+(?P<names>\S.*?)\s*$",
+    re.IGNORECASE,
+)
+_HEADER = re.compile(r"^from:\s*(?:(?P<mail1>\S+@\S+)\s*\((?P<name1>[^()]+)\)|\"?(?P<name2>[^\"<>@]+?)\"?\s*<[^<>@\s]+@[^<>\s]+>)\s*$", re.IGNORECASE)
+_DASH_LINE = re.compile(rf"^{_DASH}\s*(?P<name>[^\W\d_].*?)\s*$")
+_QUOTE_THEN_DASH = re.compile(rf"^(?P<quote>.*[\"”’'])\s*{_DASH}\s*(?P<name>[^\W\d_][^\"“”]*?)\s*$")
+_VALEDICTION = re.compile(
+    r"^(?:yours truly|yours sincerely|sincerely yours|sincerely|yours faithfully|faithfully yours|respectfully yours|"
+    r"very respectfully|respectfully submitted|respectfully|your obedient servant|your friend|cordially|best regards|"
+    r"kind regards|warm regards|regards|best wishes|affectionately|with love|ever yours|yours ever|cheers)"
+    r"\s*[,.]?\s*(?P<name>.*)$",
+    re.IGNORECASE,
+)
+_PARTICLES = {"de", "da", "del", "della", "van", "von", "der", "den", "la", "le", "du", "di", "bin", "ibn", "al", "of", "st."}
+# Words that end a byline's name list: roles and outlets (`By Jane Smith, Staff Writer`).
+_NOT_NAMES = {
+    "staff", "writer", "writers", "editor", "editors", "correspondent", "reporter", "reporters", "contributor",
+    "columnist", "press", "associated", "reuters", "news", "times", "post", "herald", "journal", "agency",
+    "team", "desk", "bureau", "service", "wire", "daily", "magazine", "updated", "published", "photo", "photos",
+    "house", "office", "department", "committee", "the", "and", "team", "admin", "guest", "anonymous", "unknown",
+    "dept", "university", "college", "institute", "school", "inc", "ltd", "corp", "company", "division", "center",
+    "centre", "laboratory", "lab", "society", "group", "council", "church", "ministry", "board",
+}
+_SENTENCE_STARTS = {"the", "a", "an", "this", "that", "these", "those", "in", "on", "at", "all", "our", "his", "her", "its",
+                    "their", "my", "we", "i", "it", "thank", "god", "may", "good", "thanks", "amen", "end", "chapter", "part"}
+
+
+def person_name(candidate: str, min_tokens: int = 2, max_tokens: int = 5) -> str | None:
+    """The candidate with spacing normalised if it looks like a person's name, else None.
+
+    Tokens are capitalised words, all-capital words, initials (`J.` or `J.R.R.`) or name particles
+    (`van`, `de`) inside the name; the first token is not a sentence opener (`The`, `Thank`).
+    """
+    tokens = candidate.split()
+    if not (min_tokens <= len(tokens) <= max_tokens):
+        return None
+    if tokens[0].lower() in _SENTENCE_STARTS or any(t.lower().strip(".,") in _NOT_NAMES for t in tokens):
+        return None
+    letters = 0
+    for i, token in enumerate(tokens):
+        bare = token.replace("’", "'")
+        if bare.lower() in _PARTICLES and 0 < i < len(tokens) - 1:
+            continue
+        core = bare.rstrip(".")
+        if not core or not core[0].isalpha() or not core[0].isupper():
+            return None
+        if not all(c.isalpha() or c in "'-." for c in core):
+            return None
+        letters += sum(c.isalpha() for c in core)
+    if letters < 4:
+        return None
+    return " ".join(tokens)
+
+
+def _byline_names(text: str) -> list[str]:
+    """Names of a byline's name part: `Jane Smith, John Doe and Ann Lee, Staff Writers`."""
+    parts = re.split(r",|;|\s+and\s+|\s+&\s+|\s+\|\s+|\s+-\s+|\s+for\s+", text)
+    names = []
+    for part in parts:
+        part = part.strip(" .")
+        if not part:
+            continue
+        if any(w.lower().strip(".") in _NOT_NAMES for w in part.split()):
+            break
+        name = person_name(part)
+        if name is None:
+            break
+        names.append(name)
+    return names
+
+
+def _signature_name(text: str, min_tokens: int = 1) -> str | None:
+    """The name of a signature line: `Mark Twain`, `Abraham Lincoln, President`, `Plato (Republic)`,
+    `Henry Spencer @ U of Toronto Zoology`, `Jim Lippard      lippard@arizona.edu`."""
+    text = re.split(r",|\(|\[|<|\||\s@\s|\S+@\S+|\s{2,}|\t|\s+-\s+|\s+—\s+", text.strip(), maxsplit=1)[0].strip(" .")
+    return person_name(text, min_tokens=min_tokens)
+
+
+def _all_caps_name(line: str) -> str | None:
+    if line.upper() != line or not any(c.isalpha() for c in line):
+        return None
+    return person_name(line.strip(" ."), min_tokens=2, max_tokens=4)
+
+
+class AuthorTagger:
+    """Named authors per document: {persona_id: (count, words, method)}."""
+
+    role = "author"
+
+    def __init__(self, catalog: Catalog):
+        self.names = NameResolver(catalog, self.role)
+
+    def found_names(self, text: str, metadata: str | None = None) -> tuple[list[str], str | None, list[tuple[str, int]]]:
+        """(document author names, their method, [(attributed name, quotation words)]), unresolved."""
+        lines = [line.strip() for line in text.splitlines()]
+        nonblank = [i for i, line in enumerate(lines) if line]
+        authors: list[str] = []
+        method = None
+        if metadata:
+            authors, method = [n for n in metadata.split("\n") if n.strip()], "metadata"
+        if not authors:
+            for i in nonblank[:HEAD_LINES]:
+                line = lines[i]
+                if len(line) > MAX_NAME_LINE:
+                    continue
+                header = _HEADER.match(line)
+                if header:
+                    name = person_name((header.group("name1") or header.group("name2") or "").strip())
+                    if name:
+                        authors, method = [name], "byline"
+                        break
+                byline = _BYLINE.match(line)
+                if byline:
+                    names = _byline_names(byline.group("names"))
+                    if names:
+                        authors, method = names, "byline"
+                        break
+        attributions, attributed_lines = self._attributions(lines, nonblank)
+        if not authors:
+            name = self._signature(lines, nonblank[-TAIL_LINES:], attributed_lines)
+            if name:
+                authors, method = [name], "signature"
+        return authors, method, attributions
+
+    def _attributions(self, lines: list[str], nonblank: list[int]) -> tuple[list[tuple[str, int]], set[int]]:
+        out: list[tuple[str, int]] = []
+        used: set[int] = set()
+        for k, i in enumerate(nonblank):
+            line = lines[i]
+            same = _QUOTE_THEN_DASH.match(line)
+            if same:
+                name = self._person(_signature_name(same.group("name")))
+                if name:
+                    out.append((name, len(same.group("quote").split())))
+                    used.add(i)
+                continue
+            dash = _DASH_LINE.match(line)
+            if dash and k > 0 and lines[nonblank[k - 1]].rstrip().endswith(('"', "”", "’")) and nonblank[k - 1] == i - 1:
+                name = self._person(_signature_name(dash.group("name")))
+                if name:
+                    start = i - 1
+                    while start > 0 and lines[start - 1]:
+                        start -= 1
+                    out.append((name, sum(len(lines[j].split()) for j in range(start, i))))
+                    used.add(i)
+        return out, used
+
+    def _person(self, name: str | None) -> str | None:
+        """A one-word name (`Voltaire`, `Kent`) counts only when it is a catalog name; first names alone
+        are not identities."""
+        if name is None or (len(name.split()) == 1 and not self.names.known(name)):
+            return None
+        return name
+
+    def _signature(self, lines: list[str], tail: list[int], attributed: set[int]) -> str | None:
+        """The signature of the closing block: only short lines (place, date, title) may follow it."""
+        for k in range(len(tail) - 1, -1, -1):
+            i = tail[k]
+            line = lines[i]
+            if len(line) > CLOSING_LINE:
+                return None
+            if i in attributed:
+                continue
+            if line == "--":  # a mail or news signature block follows: its first line names the writer
+                if k + 1 < len(tail):
+                    name = _signature_name(lines[tail[k + 1]], min_tokens=2)
+                    if name:
+                        return name
+                continue
+            dash = _DASH_LINE.match(line)
+            if dash:
+                name = self._person(_signature_name(dash.group("name")))
+                if name:
+                    return name
+                continue
+            valediction = _VALEDICTION.match(line)
+            if valediction:
+                if valediction.group("name"):
+                    name = _signature_name(valediction.group("name"))
+                else:
+                    name = _signature_name(lines[tail[k + 1]]) if k + 1 < len(tail) else None
+                name = self._person(name)
+                if name:
+                    return name
+                continue
+            name = _all_caps_name(line)
+            if name:
+                return name
+            if "@" in line and re.search(r"\s{2,}|\t|\|", line.strip()):  # `Jim Lippard      lippard@arizona.edu`
+                name = _signature_name(line, min_tokens=2)
+                if name:
+                    return name
+        return None
+
+    def tag(self, text: str, evidence: dict[int, int], source: str, n_tokens: int, metadata: str | None = None) -> dict[str, tuple[int, int, str]]:
+        """{persona_id: (count, words, method)} for one document (raw text, line breaks kept)."""
+        authors, method, attributions = self.found_names(text, metadata)
+        out: dict[str, list] = {}
+        if authors:
+            share, extra = divmod(n_tokens, len(authors))
+            for j, name in enumerate(authors):
+                entry = out.setdefault(self.names.resolve(name, evidence, source), [0, 0, method])
+                entry[0] += 1
+                entry[1] += share + (1 if j < extra else 0)
+        for name, words in attributions:
+            entry = out.setdefault(self.names.resolve(name, evidence, source), [0, 0, "attribution"])
+            entry[0] += 1
+            entry[1] += words
+        return {pid: (c, w, m) for pid, (c, w, m) in sorted(out.items())}
