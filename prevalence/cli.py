@@ -13,6 +13,7 @@ import time
 
 from prevalence.config import FORMATS, TEXT_UNITS, DedupOptions, ReadOptions, RunConfig
 from prevalence.errors import PrevalenceError
+from prevalence.tagging.pairs import PairOptions
 
 
 def add_run_arguments(p: argparse.ArgumentParser) -> None:
@@ -41,6 +42,11 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
                    help="author-archetype classifier: the bundled default, a directory from train-classifier, or none")
     p.add_argument("--archetype-threshold", type=_unit_interval, help="minimum probability of an archetype label (default: the model's)")
     p.add_argument("--archetype-top-k", type=_positive_int, help="archetype labels per document at most (default: the model's, 1)")
+    p.add_argument("--pair-window", type=_non_negative_int, default=0, metavar="WORDS",
+                   help="co-occurrence window: 0 = the document (default), N = mentions within N words")
+    p.add_argument("--pair-max-personas", type=_positive_int, default=20, help="pairs per document among its top N personas (default 20)")
+    p.add_argument("--pair-min-docs", type=_positive_int, default=2, help="keep pairs seen in at least N documents (default 2)")
+    p.add_argument("--no-pairs", action="store_true", help="skip the co-occurrence table")
     p.add_argument("--master", default="local[*]", help="Spark master URL (default local[*])")
     p.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE", help="extra Spark setting (repeatable)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
@@ -74,6 +80,7 @@ def run_config(args: argparse.Namespace) -> RunConfig:
         archetypes=args.archetypes,
         archetype_threshold=args.archetype_threshold,
         archetype_top_k=args.archetype_top_k,
+        pairs=PairOptions(enabled=not args.no_pairs, window=args.pair_window, max_personas=args.pair_max_personas, min_docs=args.pair_min_docs),
         master=args.master,
         overwrite=args.overwrite,
         spark_conf=tuple(conf),
@@ -139,6 +146,13 @@ def _unit_interval(value: str) -> float:
     return x
 
 
+def _non_negative_int(value: str) -> int:
+    n = int(value)
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return n
+
+
 def _positive_int(value: str) -> int:
     n = int(value)
     if n < 1:
@@ -162,6 +176,12 @@ def build_parser() -> argparse.ArgumentParser:
     rank_p.add_argument("--by", default="docs", choices=("docs", "count", "tokens"))
     rank_p.add_argument("--dedup", action="store_true", help="one vote per near-duplicate cluster: rank by unique documents")
     rank_p.add_argument("--kind", help="only personas of this kind (author_archetype, historical_figure, ad_hoc_author, ...)")
+
+    pairs_p = sub.add_parser("pairs", help="the personas most associated with one (co-occurrence)")
+    pairs_p.add_argument("run_dir")
+    pairs_p.add_argument("persona")
+    pairs_p.add_argument("--top", type=_positive_int, default=20)
+    pairs_p.add_argument("--by", default="llr", choices=("llr", "pmi", "npmi", "docs", "log_odds_ratio"))
 
     tr_p = sub.add_parser("train-classifier", help="train a fastText author-archetype classifier with a held-out report")
     add_train_arguments(tr_p)
@@ -240,7 +260,7 @@ def format_summary(manifest: dict, out: str) -> str:
         f"persona hits: {c['persona_hits']:,} rows; {c['personas_found']:,} personas found",
         *([f"near-duplicates: {c['documents_kept']:,} documents in {c['clusters']:,} clusters"] if c.get("clusters") is not None else []),
         f"took {t:.1f} s for {mb:.1f} MB in {len(manifest['corpus']['shards'])} shard(s) ({mb / t:.2f} MB/s)",
-        f"tables: {out} (documents, persona_hits, prevalence, rejects, personas, manifest.json)",
+        f"tables: {out} (documents, persona_hits, prevalence, rejects, personas, replicates, cooccurrence, manifest.json)",
     ]
     if manifest["corpus"]["skipped_files"]:
         lines.append(f"skipped (unknown format, not read): {', '.join(manifest['corpus']['skipped_files'])}")
@@ -399,6 +419,27 @@ def _cell(v) -> str:
     return str(v)
 
 
+def cmd_pairs(args: argparse.Namespace) -> int:
+    from prevalence.query import open_run
+
+    run = open_run(args.run_dir)
+    persona = run.persona(args.persona)
+    table = run.pairs(persona.id, top=args.top, by=args.by).to_pylist()
+    window = run.manifest.get("parameters", {}).get("pairs", {}).get("window", 0)
+    scope = "in the same document" if not window else f"mentioned within {window} words"
+    print(f"Personas most associated with {persona.name} ({persona.id}) by {args.by}, {scope}; "
+          f"{run.manifest['counts']['documents_kept']:,} documents")
+    level = _level(run)
+    rows = [[r["rank"], r["name"], r["kind"], r["docs"], r["unique_docs"], r["docs_other"], f"{r['pmi']:.3g}",
+             _num(r["npmi"]), f"{r['log_odds_ratio']:.3g} [{r['log_odds_ci_low']:.3g}, {r['log_odds_ci_high']:.3g}]", f"{r['llr']:.3g}"]
+            for r in table]
+    print(format_table(["rank", "persona", "kind", "docs together", "unique", "docs of other", "PMI", "NPMI",
+                        f"log odds ratio [{level}]", "LLR"], rows))
+    if not table:
+        print("(no pair with this persona reached --pair-min-docs documents)")
+    return 0
+
+
 def cmd_train_classifier(args: argparse.Namespace) -> int:
     report, path = train(args)
     held = report["held_out"]
@@ -414,7 +455,7 @@ def _num(x) -> str:
     return "-" if x is None else f"{x:.3f}"
 
 
-COMMANDS = {"run": cmd_run, "train-classifier": cmd_train_classifier, "rank": cmd_rank, "compare": cmd_compare, "weights": cmd_weights, "report": cmd_report, "sql": cmd_sql}
+COMMANDS = {"run": cmd_run, "train-classifier": cmd_train_classifier, "pairs": cmd_pairs, "rank": cmd_rank, "compare": cmd_compare, "weights": cmd_weights, "report": cmd_report, "sql": cmd_sql}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from prevalence.tagging.pairs import PairOptions
+
 FORMATS = ("auto", "jsonl", "parquet", "text")
 TEXT_UNITS = ("file", "blocks")
 
@@ -73,6 +75,8 @@ class RunConfig:
     # no longer apply, so shares are not corrected).
     archetype_threshold: float | None = None
     archetype_top_k: int | None = None
+    # The co-occurrence table of persona pairs (hybrid personas).
+    pairs: PairOptions = field(default_factory=PairOptions)
 
     def parameters(self) -> dict:
         """The parameters that determine the tables, for the manifest."""
@@ -80,4 +84,5 @@ class RunConfig:
             "read": asdict(self.read), "dedup": asdict(self.dedup), "interval_level": self.interval_level,
             "sample_fraction": self.sample_fraction, "replicates": self.replicates, "audit": self.audit,
             "archetypes": self.archetypes, "archetype_threshold": self.archetype_threshold, "archetype_top_k": self.archetype_top_k,
+            "pairs": asdict(self.pairs),
         }

@@ -33,23 +33,28 @@ from prevalence.stats.correction import Audit, load_audit
 from prevalence.tables import RunWriter
 from prevalence.tagging import TAGGED_SCHEMA, MentionTagger, tag_batch
 from prevalence.tagging.archetypes import ArchetypeTagger
+from prevalence.tagging.assistant import PERSONA as ASSISTANT
+from prevalence.tagging.assistant import AssistantStyle
+from prevalence.tagging.assistant_audit import assistant_audit
 from prevalence.tagging.authors import AuthorTagger
+from prevalence.tagging.pairs import PairOptions
 from prevalence.tagging.speakers import SpeakerTagger
+from prevalence.cooccurrence import COOCCURRENCE_SCHEMA, cooccurrence
 
 ROLES = ("mention", "speaker", "author")
 FINGERPRINT_BYTES = 1 << 20
 _SHARD_SCHEMA = pa.schema([("path", pa.string()), ("name", pa.string()), ("format", pa.string()), ("compression", pa.string())])
-_taggers: dict[str, tuple[MentionTagger, SpeakerTagger, AuthorTagger]] = {}
+_taggers: dict[str, tuple[MentionTagger, SpeakerTagger, AuthorTagger, AssistantStyle]] = {}
 _models: dict[str, ArchetypeModel] = {}
 # Model directories registered with SparkContext.addFile, by model fingerprint (one per driver).
 _shipped: dict[str, str] = {}
 
 
-def _taggers_for(catalog: Catalog) -> tuple[MentionTagger, SpeakerTagger, AuthorTagger]:
+def _taggers_for(catalog: Catalog) -> tuple[MentionTagger, SpeakerTagger, AuthorTagger, AssistantStyle]:
     """One automaton and name index per worker process and catalog, reused across tasks."""
     key = catalog.fingerprint()
     if key not in _taggers:
-        _taggers[key] = (MentionTagger(catalog), SpeakerTagger(catalog), AuthorTagger(catalog))
+        _taggers[key] = (MentionTagger(catalog), SpeakerTagger(catalog), AuthorTagger(catalog), AssistantStyle())
     return _taggers[key]
 
 
@@ -67,10 +72,11 @@ def _model_on_worker(shipped: tuple[str, float, int] | None) -> ArchetypeModel |
 
 def tag_shards(
     shard_batches: Iterator[pa.RecordBatch], catalog: Catalog, opts: ReadOptions, dedup: DedupOptions, sample_fraction: float = 1.0,
-    shipped_model: tuple[str, float, int] | None = None,
+    shipped_model: tuple[str, float, int] | None = None, pairs: PairOptions | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """The worker side of the job: read each shard of a partition, tag and sign it, batch by batch."""
-    mentions, speakers, authors = _taggers_for(catalog)
+    mentions, speakers, authors, assistant = _taggers_for(catalog)
+    assistant = assistant if any(p.id == ASSISTANT for p in catalog.personas) else None
     model = _model_on_worker(shipped_model)
     archetypes = ArchetypeTagger(model, catalog) if model is not None else None
     signer = None
@@ -79,7 +85,8 @@ def tag_shards(
     for shard_batch in shard_batches:
         for row in shard_batch.to_pylist():
             for raw in read_shard(Shard(**row), opts):
-                yield tag_batch(raw, mentions, signer, speakers, sample_fraction, authors=authors, archetypes=archetypes)
+                yield tag_batch(raw, mentions, signer, speakers, sample_fraction, authors=authors, archetypes=archetypes,
+                                assistant=assistant, pairs=pairs)
 
 
 def load_archetype_model(config: RunConfig, progress: Callable[[str], None]) -> ArchetypeModel | None:
@@ -146,6 +153,9 @@ def run(config: RunConfig, spark=None, progress: Callable[[str], None] = lambda 
         catalog = with_archetypes(catalog, list(ArchetypeTagger(model, catalog).persona_ids.values()))
     # Hand audits win over the classifier's held-out rates for the same persona and role.
     held_out = classifier_audits(model, catalog)
+    if any(p.id == ASSISTANT for p in catalog.personas):
+        measured = assistant_audit()
+        held_out[(ASSISTANT, "author")] = Audit.from_counts(measured["tp"], measured["fn"], measured["fp"], measured["tn"])
     hand = load_audit(config.audit, catalog) if config.audit else {}
     audits = {**held_out, **hand}
     writer = RunWriter(config.out, config.overwrite)
@@ -170,7 +180,9 @@ def run(config: RunConfig, spark=None, progress: Callable[[str], None] = lambda 
         timings["estimate_s"] = time.time() - t
         timings["total_s"] = time.time() - started
         manifest = _manifest(config, shards, skipped, catalog, counts, timings, spark)
-        manifest["archetypes"] = _model_summary(model, sorted(pid for (pid, role) in held_out if (pid, role) not in hand))
+        manifest["archetypes"] = _model_summary(model, sorted(pid for (pid, role) in held_out if (pid, role) not in hand and pid != ASSISTANT))
+        manifest["assistant_detector"] = {**assistant_audit(), "corrected": (ASSISTANT, "author") in held_out and (ASSISTANT, "author") not in hand} \
+            if (ASSISTANT, "author") in held_out else None
         writer.commit(manifest)
         return manifest
     except BaseException:
@@ -200,9 +212,9 @@ def _run_spark(spark, shards: list[Shard], catalog: Catalog, config: RunConfig, 
     shard_df = spark.createDataFrame(
         spark.sparkContext.parallelize(rows, numSlices=len(rows)), from_arrow_schema(_SHARD_SCHEMA)
     )
-    opts, dedup, fraction = config.read, config.dedup, config.sample_fraction
+    opts, dedup, fraction, pair_opts = config.read, config.dedup, config.sample_fraction, config.pairs
     tagged = shard_df.mapInArrow(
-        lambda batches: tag_shards(batches, catalog, opts, dedup, fraction, shipped), from_arrow_schema(TAGGED_SCHEMA)
+        lambda batches: tag_shards(batches, catalog, opts, dedup, fraction, shipped, pair_opts), from_arrow_schema(TAGGED_SCHEMA)
     )
     # A corpus id used twice: the first occurrence (by shard, position) is kept, later ones are rejects.
     first = F.row_number().over(Window.partitionBy("doc_id").orderBy("shard", "position"))
@@ -256,6 +268,11 @@ def _run_spark(spark, shards: list[Shard], catalog: Catalog, config: RunConfig, 
     per_persona_rows = per_persona.collect()  # small: one row per persona and role
     totals = kept.agg(F.sum("n_tokens").alias("tokens"), F.sum("n_chars").alias("chars")).first()
     by_reason = dict(tagged.where(F.col("reject_reason").isNotNull()).groupBy("reject_reason").count().collect())  # small: one row per reason
+    if config.pairs.enabled:
+        progress("co-occurrence of persona pairs")
+        cooccurrence(kept, hits, clusters, n_kept, config.pairs, config.interval_level, dedup.enabled).write.parquet(writer.table_path("cooccurrence"))
+    else:
+        writer.write_arrow("cooccurrence", COOCCURRENCE_SCHEMA.empty_table())
     progress(f"bootstrap: {config.replicates} replicates")
     replicates = _replicate_sums(hits, kept, config.replicates)
     replicates.write.parquet(writer.table_path("replicates"))

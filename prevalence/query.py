@@ -76,6 +76,29 @@ class Run:
             params=[role, kind, kind, top],
         ).to_arrow_table()
 
+    def pairs(self, persona_id: str, top: int = 20, by: str = "llr") -> pa.Table:
+        """The personas most associated with one (co-occurrence table), positively associated first:
+        pairs with pmi > 0 ordered by `by` (llr, pmi, npmi, docs or log_odds_ratio)."""
+        if by not in ("llr", "pmi", "npmi", "docs", "log_odds_ratio"):
+            raise PrevalenceError(f"--by must be one of llr, pmi, npmi, docs, log_odds_ratio, got {by!r}")
+        if "cooccurrence" not in self.tables:
+            raise PrevalenceError("this run has no co-occurrence table (made before it existed); rerun the job")
+        return self.con.sql(
+            f"""
+            WITH mine AS (
+                SELECT CASE WHEN persona_a = ? THEN persona_b ELSE persona_a END AS other,
+                       CASE WHEN persona_a = ? THEN docs_b ELSE docs_a END AS docs_other, *
+                FROM cooccurrence WHERE (persona_a = ? OR persona_b = ?) AND pmi > 0
+            )
+            SELECT row_number() OVER (ORDER BY {by} DESC NULLS LAST, docs DESC, other) AS rank,
+                   p.name, p.kind, m.other AS persona_id, m.docs, m.unique_docs, m.docs_other, m.pmi, m.npmi,
+                   m.log_odds_ratio, m.log_odds_ci_low, m.log_odds_ci_high, m.llr
+            FROM mine m JOIN personas p ON p.persona_id = m.other
+            ORDER BY rank LIMIT ?
+            """,
+            params=[persona_id, persona_id, persona_id, persona_id, top],
+        ).to_arrow_table()
+
     def compare(self, a: str, b: str, role: str = "mention") -> dict:
         """Two personas side by side, with the ratio of A to B in docs and in count."""
         self._check_role(role)

@@ -20,7 +20,8 @@ from prevalence.errors import PrevalenceError  # noqa: E402
 from prevalence.query import Run  # noqa: E402
 
 ROLE_MEASURE = {"mention": ("doc_share", "ci_low", "ci_high", "share of documents"),
-                "speaker": ("token_share", "token_ci_low", "token_ci_high", "share of all words, spoken")}
+                "speaker": ("token_share", "token_ci_low", "token_ci_high", "share of all words, spoken"),
+                "author": ("doc_share", "ci_low", "ci_high", "share of documents written")}
 
 
 def _rows(run: Run, role: str) -> list[dict]:
@@ -87,6 +88,36 @@ def comparison(run: Run, a: str, b: str, role: str = "mention"):
         title += f" [{interval[0]:.3g}, {interval[1]:.3g}]"
     ax.set_title(title)
     ax.set_ylabel(f"{label} (%)")
+    fig.tight_layout()
+    return fig
+
+
+def pair_heatmap(run: Run, top: int = 12):
+    """NPMI of the pairs among the personas in the most co-occurrence pairs: a heat map of hybrids."""
+    rows = run.sql(
+        """
+        WITH ends AS (SELECT persona_a AS p, docs FROM cooccurrence UNION ALL SELECT persona_b, docs FROM cooccurrence),
+             top AS (SELECT p FROM ends GROUP BY p ORDER BY sum(docs) DESC, p LIMIT ?)
+        SELECT c.persona_a, c.persona_b, c.npmi FROM cooccurrence c
+        WHERE c.persona_a IN (SELECT p FROM top) AND c.persona_b IN (SELECT p FROM top)
+        """,
+        params=[top],
+    ).fetchall()
+    if not rows:
+        raise PrevalenceError("no persona pairs in this run's co-occurrence table")
+    ids = sorted({r[0] for r in rows} | {r[1] for r in rows})
+    names = dict(run.sql("SELECT persona_id, name FROM personas").fetchall())
+    index = {p: i for i, p in enumerate(ids)}
+    grid = np.full((len(ids), len(ids)), np.nan)
+    for a, b, v in rows:
+        grid[index[a], index[b]] = grid[index[b], index[a]] = np.nan if v is None else v
+    fig, ax = plt.subplots(figsize=(0.5 * len(ids) + 3, 0.45 * len(ids) + 2))
+    image = ax.imshow(grid, cmap="RdBu_r", vmin=-1, vmax=1)
+    labels = [names.get(p, p)[:28] for p in ids]
+    ax.set_xticks(range(len(ids)), labels, rotation=70, ha="right", fontsize=8)
+    ax.set_yticks(range(len(ids)), labels, fontsize=8)
+    fig.colorbar(image, ax=ax, label="NPMI (blank: fewer than the minimum documents together)")
+    ax.set_title("Hybrid personas: co-occurrence in documents")
     fig.tight_layout()
     return fig
 

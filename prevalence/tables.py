@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from prevalence.catalog import PERSONAS_SCHEMA
+from prevalence.cooccurrence import COOCCURRENCE_SCHEMA
 from prevalence.errors import RunDirError
 from prevalence.estimate import PREVALENCE_SCHEMA
 from prevalence.stats.bootstrap import REPLICATE_SCHEMA
@@ -52,6 +53,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     "rejects": REJECTS_SCHEMA,
     "personas": PERSONAS_SCHEMA,
     "replicates": REPLICATE_SCHEMA,
+    "cooccurrence": COOCCURRENCE_SCHEMA,
 }
 
 

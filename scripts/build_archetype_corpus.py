@@ -200,13 +200,14 @@ def records(shared: str, downloads: str) -> list[dict]:
         lines = [line for line in body.splitlines() if not line.lstrip().startswith((">", "|", ":")) and "writes:" not in line]
         add("forum_poster", f"usenet-{n:03d}", "usenet", passages(blocks("\n".join(lines))))
 
-    # Assistant: the bot's answers in ChatterBot's English dialog corpus, one group per topic file.
+    # Chatbot: the bot's answers in ChatterBot's English dialog corpus, one group per topic file (a rule-based
+    # 2010s chatbot: label `chatbot`, not the LLM `assistant` persona, which its own detector measures).
     chatter = fetch(downloads, "chatterbot_corpus-1.3.3.tar.gz")
     for m in sorted(chatter.getmembers(), key=lambda m: m.name):
         if "/data/english/" in m.name and m.name.endswith(".yml"):
             data = yaml.safe_load(chatter.extractfile(m).read().decode("utf-8"))
             answers = [str(turn) for conv in data.get("conversations", []) for turn in conv[1::2] if turn]
-            add("assistant", f"chatterbot-{os.path.basename(m.name)}", "chatterbot", passages(answers))
+            add("chatbot", f"chatterbot-{os.path.basename(m.name)}", "chatterbot", passages(answers))
     return recs
 
 

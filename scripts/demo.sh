@@ -7,4 +7,6 @@ scripts/bootstrap.sh
 echo
 .venv/bin/prevalence rank runs/demo --top 20
 echo
+.venv/bin/prevalence rank runs/demo --role author --kind author_archetype --top 5
+echo
 .venv/bin/prevalence compare runs/demo "Harry Potter" "Abraham Lincoln"

@@ -192,6 +192,26 @@ def _corpus_id(obj: dict, id_field: str) -> str | None:
     return None
 
 
+# Chat records without a `text` field: OpenAI `messages` and ShareGPT `conversations`.
+CHAT_FIELDS = ("messages", "conversations")
+
+
+def render_messages(messages: list) -> list | str:
+    """A list of chat messages ({role|from|speaker, content|value|text}) as a transcript, one
+    `Role: content` turn per message separated by blank lines (the speaker tagger reads it as a chat);
+    any other list is returned unchanged (a non-string text)."""
+    turns = []
+    for m in messages:
+        if not isinstance(m, dict):
+            return messages
+        role = next((m[k] for k in ("role", "from", "speaker") if isinstance(m.get(k), str)), None)
+        content = next((m[k] for k in ("content", "value", "text") if isinstance(m.get(k), str)), None)
+        if role is None or content is None:
+            return messages
+        turns.append(f"{role.strip().capitalize()}: {content.strip()}")
+    return "\n\n".join(turns) if turns else messages
+
+
 def _check_text(value, found: bool, opts: ReadOptions) -> str | None:
     """The reject reason for a text value, or None when it is a usable document."""
     if not found or value is None:
@@ -238,6 +258,13 @@ def _add_json_record(out: _BatchBuilder, pos: int, raw: bytes, opts: ReadOptions
         out.add_reject(pos, rejects.NOT_AN_OBJECT, line)
         return
     text, found = _field(obj, opts.text_field)
+    if not found and opts.text_field == "text":
+        for name in CHAT_FIELDS:
+            if name in obj:
+                text, found = obj[name], True
+                break
+    if isinstance(text, list):
+        text = render_messages(text)
     reason = _check_text(text, found, opts)
     if reason:
         out.add_reject(pos, reason, text if isinstance(text, str) else line)

@@ -88,9 +88,10 @@ class MentionTagger:
         """{persona_id: mentions} for one whitespace-normalised document."""
         return self.analyse(text)[0]
 
-    def analyse(self, text: str) -> tuple[dict[str, int], dict[int, int]]:
+    def analyse(self, text: str, located: list[tuple[int, str]] | None = None) -> tuple[dict[str, int], dict[int, int]]:
         """({persona_id: mentions}, {persona index: full-alias mentions + cue occurrences}); the second
-        is the document's support for each persona, which short aliases and speaker names rely on."""
+        is the document's support for each persona, which short aliases and speaker names rely on.
+        With a `located` list, (character offset, persona_id) of every counted mention is appended."""
         if not len(self._automaton):
             return {}, {}
         low = _lower_same_length(text)
@@ -111,27 +112,31 @@ class MentionTagger:
                     aliases.append(e)
             if aliases:
                 spans.append((start, end + 1, aliases))
-        counts, strong = self._resolve(low, _leftmost_longest(spans), cues_seen)
+        counts, strong = self._resolve(low, _leftmost_longest(spans), cues_seen, located)
         evidence = {p: strong.get(p, 0) + cues_seen.get(p, 0) for p in set(strong) | set(cues_seen)}
         return counts, evidence
 
-    def _resolve(self, low: str, spans, cues_seen: dict[int, int]) -> tuple[dict[str, int], dict[int, int]]:
+    def _resolve(self, low: str, spans, cues_seen: dict[int, int], located=None) -> tuple[dict[str, int], dict[int, int]]:
         strong: dict[int, int] = defaultdict(int)
-        weak_spans: list[list[int]] = []
+        weak_spans: list[tuple[int, list[int]]] = []
         for start, end, entries in spans:
             live = [e for e in entries if not self._next_to_anti_cue(e.persona, low, start, end)]
             for e in live:
                 if e.strength == STRONG:
                     strong[e.persona] += 1
+                    if located is not None:
+                        located.append((start, self.persona_ids[e.persona]))
             weak = [e.persona for e in live if e.strength == WEAK]
             if weak and not any(e.strength == STRONG for e in live):
-                weak_spans.append(weak)
+                weak_spans.append((start, weak))
         counts = dict(strong)
-        for candidates in weak_spans:
+        for start, candidates in weak_spans:
             supported = [p for p in candidates if strong.get(p) or cues_seen.get(p)]
             if supported:
                 best = min(supported, key=lambda p: (-(strong.get(p, 0) + cues_seen.get(p, 0)), p))
                 counts[best] = counts.get(best, 0) + 1
+                if located is not None:
+                    located.append((start, self.persona_ids[best]))
         return {self.persona_ids[p]: c for p, c in sorted(counts.items())}, strong
 
     def _next_to_anti_cue(self, persona: int, low: str, start: int, end: int) -> bool:

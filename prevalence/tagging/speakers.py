@@ -1,8 +1,9 @@
 """Speaker personas: who speaks in a document, how many turns and how many words.
 
 A document's speakers come from, in order of precedence: its speaker field (transcript records: the
-whole text is one turn), script forms (`tagging.scripts`), or attributed quotations in prose
-(`tagging.dialogue`). Names resolve to personas by `tagging.names`: `KING RICHARD III` is Richard III;
+whole text is one turn), chat markup (`tagging.assistant`: `User:`/`Assistant:`, `### Response:`,
+ChatML, `[INST]`), script forms (`tagging.scripts`), or attributed quotations in prose
+(`tagging.dialogue`). Chat role names of the assistant are the persona `assistant`. Names resolve to personas by `tagging.names`: `KING RICHARD III` is Richard III;
 `GLOUCESTER` is Richard III only in a text that names Buckingham or Lady Anne; `Hermione` is the
 Winter's Tale queen next to Leontes and Hermione Granger next to Hogwarts; any other name is an
 ad-hoc persona `speaker:<source>:<name>`. Variants the catalog does not join stay separate
@@ -12,6 +13,7 @@ ad-hoc persona `speaker:<source>:<name>`. Variants the catalog does not join sta
 from __future__ import annotations
 
 from prevalence.catalog import Catalog
+from prevalence.tagging.assistant import PERSONA as ASSISTANT, chat_turns, speaker_side
 from prevalence.tagging.dialogue import quotes
 from prevalence.tagging.names import NameResolver, normalise_name
 from prevalence.tagging.names import ad_hoc_id as _ad_hoc_id
@@ -32,9 +34,13 @@ class SpeakerTagger:
 
     def __init__(self, catalog: Catalog):
         self.names = NameResolver(catalog, self.role)
+        self._assistant = ASSISTANT if any(p.id == ASSISTANT for p in catalog.personas) else None
 
     def resolve(self, name: str, evidence: dict[int, int], source: str) -> str:
-        """The persona id a speaker name stands for in a document with this mention evidence."""
+        """The persona id a speaker name stands for in a document with this mention evidence; chat role
+        names of the assistant (`Assistant`, `AI`, `GPT`, `bot`) are the persona `assistant`."""
+        if self._assistant and speaker_side(name) == "assistant":
+            return self._assistant
         return self.names.resolve(name, evidence, source)
 
     def tag(self, text: str, evidence: dict[int, int], source: str, speaker: str | None = None) -> dict[str, tuple[int, int, str]]:
@@ -42,10 +48,11 @@ class SpeakerTagger:
         if speaker:
             return {self.resolve(speaker, evidence, source): (1, len(text.split()), "field")}
         totals: dict[str, list] = {}
-        turns = script_turns(text)
+        turns = chat_turns(text) or script_turns(text)
         if turns:
             for t in turns:
-                entry = totals.setdefault(self.resolve(t.speaker, evidence, source), [0, 0, "script"])
+                method = "chat" if t.form in ("chat", "chatml", "llama") else "script"
+                entry = totals.setdefault(self.resolve(t.speaker, evidence, source), [0, 0, method])
                 entry[0] += 1
                 entry[1] += t.words
         else:

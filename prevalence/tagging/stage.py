@@ -9,8 +9,12 @@ import pyarrow.compute as pc
 from prevalence.dedup.signer import Signer
 from prevalence.stats.sampling import doc_hashes, in_sample
 from prevalence.tagging.archetypes import ArchetypeTagger
+from prevalence.tagging.assistant import METHOD as ASSISTANT_METHOD
+from prevalence.tagging.assistant import PERSONA as ASSISTANT
+from prevalence.tagging.assistant import AssistantStyle
 from prevalence.tagging.authors import AuthorTagger
 from prevalence.tagging.mentions import METHOD, MentionTagger
+from prevalence.tagging.pairs import PairOptions, document_pairs, window_pairs, word_positions
 from prevalence.tagging.speakers import SpeakerTagger
 
 HIT_TYPE = pa.struct(
@@ -24,6 +28,8 @@ HIT_TYPE = pa.struct(
     ]
 )
 
+PAIR_TYPE = pa.struct([pa.field("a", pa.string(), nullable=False), pa.field("b", pa.string(), nullable=False)])
+
 TAGGED_SCHEMA = pa.schema(
     [
         pa.field("shard", pa.string(), nullable=False),
@@ -33,6 +39,8 @@ TAGGED_SCHEMA = pa.schema(
         pa.field("n_chars", pa.int64()),
         pa.field("n_tokens", pa.int64()),
         pa.field("hits", pa.list_(HIT_TYPE)),
+        # Persona pairs that co-occur in the document (tagging.pairs); null without co-occurrence.
+        pa.field("pairs", pa.list_(PAIR_TYPE)),
         # Deduplication inputs (null without dedup, and for rejects; bands null without shingles).
         pa.field("text_key", pa.string()),
         pa.field("bands", pa.list_(pa.int64())),
@@ -55,6 +63,8 @@ def tag_batch(
     sample_fraction: float = 1.0,
     authors: AuthorTagger | None = None,
     archetypes: ArchetypeTagger | None = None,
+    assistant: AssistantStyle | None = None,
+    pairs: PairOptions | None = None,
 ) -> pa.RecordBatch:
     """Measure and tag the documents of a RAW_SCHEMA batch; reject rows pass through untagged.
 
@@ -70,15 +80,21 @@ def tag_batch(
         texts = pc.if_else(pa.array(sampled), texts, pa.scalar(None, pa.string()))
     n_tokens: list[int | None] = []
     hits: list[list[dict] | None] = []
+    windowed = pairs is not None and pairs.enabled and pairs.window > 0
+    mention_positions: list[list[tuple[int, str]] | None] = []
     rows = zip(texts.to_pylist(), batch.column("source").to_pylist(), batch.column("speaker").to_pylist(), batch.column("author").to_pylist())
     for text, source, speaker, author in rows:
         if text is None:
             n_tokens.append(None)
             hits.append(None)
+            mention_positions.append(None)
             continue
         words = text.split()
         n_tokens.append(len(words))
-        counts, evidence = mentions.analyse(" ".join(words))
+        normalised = " ".join(words)
+        located: list[tuple[int, str]] | None = [] if windowed else None
+        counts, evidence = mentions.analyse(normalised, located)
+        mention_positions.append(word_positions(normalised, located) if windowed else None)
         doc_hits = [
             {"persona_id": pid, "role": mentions.role, "count": c, "tokens": None, "score": 1.0, "method": METHOD}
             for pid, c in counts.items()
@@ -93,11 +109,30 @@ def tag_batch(
                 {"persona_id": pid, "role": authors.role, "count": c, "tokens": written, "score": 1.0, "method": method}
                 for pid, (c, written, method) in authors.tag(text, evidence, source, len(words), author).items()
             ]
+        if assistant is not None and assistant.is_assistant(text) and not any(
+            h["persona_id"] == ASSISTANT and h["role"] == "author" for h in doc_hits
+        ):
+            doc_hits.append({"persona_id": ASSISTANT, "role": "author", "count": 1, "tokens": len(words), "score": 1.0, "method": ASSISTANT_METHOD})
         hits.append(doc_hits)
     if archetypes is not None:
         for doc_hits, extra in zip(hits, archetypes.tag(texts, n_tokens)):
             if doc_hits is not None:
-                doc_hits += extra
+                # One hit per (persona, role): a label naming a persona already found by name is not added twice.
+                have = {(h["persona_id"], h["role"]) for h in doc_hits}
+                doc_hits += [h for h in extra if (h["persona_id"], h["role"]) not in have]
+    doc_pairs: list[list[dict] | None] = [None] * len(hits)
+    if pairs is not None and pairs.enabled:
+        for i, doc_hits in enumerate(hits):
+            if doc_hits is None:
+                continue
+            if windowed:
+                found = window_pairs(mention_positions[i], pairs.window, pairs.max_personas)
+            else:
+                weights: dict[str, int] = {}
+                for h in doc_hits:
+                    weights[h["persona_id"]] = weights.get(h["persona_id"], 0) + h["count"]
+                found = document_pairs(weights, pairs.max_personas)
+            doc_pairs[i] = [{"a": a, "b": b} for a, b in found]
     n = batch.num_rows
     if signer is not None:
         text_key, bands, signature = signer.sign(texts)
@@ -112,6 +147,7 @@ def tag_batch(
             pc.utf8_length(texts).cast(pa.int64()),
             pa.array(n_tokens, pa.int64()),
             pa.array(hits, pa.list_(HIT_TYPE)),
+            pa.array(doc_pairs, pa.list_(PAIR_TYPE)),
             text_key,
             bands,
             signature,

@@ -336,3 +336,48 @@ def test_spark_submit_trains_a_classifier(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "held out: 666 documents" in result.stdout
+
+
+def test_pairs_lists_the_most_associated_personas(demo):
+    out, _ = demo
+    result = cli("pairs", out, "Moses", "--top", "3")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Personas most associated with Moses (moses) by llr, in the same document")
+    assert "Aaron (brother of Moses)" in lines[2]
+    assert_user_error(cli("pairs", out, "Mosess"), "no persona named 'Mosess'", "Moses")
+
+
+def test_chat_records_give_the_assistant_persona_in_both_roles(tmp_path):
+    write_jsonl(tmp_path / "chats.jsonl", [
+        {"id": "c1", "messages": [{"role": "user", "content": "Who was Abraham Lincoln?"},
+                                  {"role": "assistant", "content": "Abraham Lincoln was the 16th president of the United States."}]},
+        {"id": "c2", "conversations": [{"from": "human", "value": "Tell me a joke."}, {"from": "gpt", "value": "Why did the chicken cross the road?"}]},
+        {"id": "c3", "text": "As an AI language model, I don't have personal opinions, but I can summarise the debate."},
+        {"id": "c4", "text": "### Instruction:\nName a prime.\n\n### Response:\nSeven is prime."},
+        {"id": "c5", "text": "An ordinary note about the weather, written by a person."},
+    ])
+    out = tmp_path / "run"
+    result = cli("run", tmp_path / "chats.jsonl", "--out", out, "--archetypes", "none", "--pair-min-docs", "1")
+    assert result.returncode == 0, result.stderr
+    from prevalence.query import open_run
+
+    run = open_run(out)
+    # c1, c2 and c4 are chats: 10 + 7 + 3 words spoken by the assistant.
+    assert run.sql("SELECT docs, count, tokens FROM prevalence WHERE role = 'speaker' AND persona_id = 'assistant'").fetchall() == [(3, 3, 20)]
+    assert run.sql("SELECT doc_id FROM persona_hits WHERE role = 'author' AND persona_id = 'assistant'").fetchall() == [("c3",)]
+    assert run.sql("SELECT adjustment FROM prevalence WHERE role = 'author' AND persona_id = 'assistant'").fetchall() == [("acc",)]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["assistant_detector"]["tp"] >= 8 and manifest["assistant_detector"]["corrected"]
+
+
+def test_window_pairs_count_mentions_close_together(tmp_path):
+    near = "Moses and Aaron went to Pharaoh."
+    far = "Moses went up the mountain. " + "Word " * 60 + "Aaron stayed in the camp."
+    write_jsonl(tmp_path / "w.jsonl", [{"text": near}, {"text": near}, {"text": far}, {"text": far}])
+    out = tmp_path / "run"
+    assert cli("run", tmp_path / "w.jsonl", "--out", out, "--archetypes", "none", "--pair-window", "10", "--no-dedup").returncode == 0
+    from prevalence.query import open_run
+
+    rows = open_run(out).sql("SELECT persona_a, persona_b, docs, window_words FROM cooccurrence").fetchall()
+    assert rows == [("aaron", "moses", 2, 10)]  # only the two documents where they are within 10 words

@@ -195,7 +195,39 @@ def test_archetypes_are_ranked_only_as_authors_with_corrected_shares(sample_run)
     out, _ = sample_run
     run = open_run(out)
     roles = dict(run.sql("SELECT role, count(*) FROM prevalence WHERE kind = 'author_archetype' GROUP BY 1").fetchall())
-    assert roles == {"author": 11}
+    assert roles == {"author": 12}
     top = run.rank(role="author", kind="author_archetype", top=3).to_pylist()
     assert top[0]["persona_id"] == "archetype_scripture" and top[0]["adjusted_share"] is not None
     assert top[0]["adjusted_ci_low"] <= top[0]["adjusted_share"] <= top[0]["adjusted_ci_high"]
+
+
+def test_cooccurrence_counts_equal_pairs_recounted_from_persona_hits(sample_run):
+    import math
+    from itertools import combinations
+
+    out, manifest = sample_run
+    weights: dict[str, dict[str, int]] = {}
+    for h in read_table(out, "persona_hits").to_pylist():
+        doc = weights.setdefault(h["doc_id"], {})
+        doc[h["persona_id"]] = doc.get(h["persona_id"], 0) + h["count"]
+    expected: Counter = Counter()
+    docs_of: Counter = Counter()
+    for doc in weights.values():
+        docs_of.update(doc.keys())
+        top = sorted(doc, key=lambda p: (-doc[p], p))[:20]
+        expected.update(combinations(sorted(top), 2))
+    expected = {k: v for k, v in expected.items() if v >= 2}
+    rows = read_table(out, "cooccurrence").to_pylist()
+    assert {(r["persona_a"], r["persona_b"]): r["docs"] for r in rows} == expected
+    n = manifest["counts"]["documents_kept"]
+    for r in rows[:50]:
+        assert (r["docs_a"], r["docs_b"], r["total_docs"]) == (docs_of[r["persona_a"]], docs_of[r["persona_b"]], n)
+        assert r["pmi"] == pytest.approx(math.log(r["docs"] * n / (r["docs_a"] * r["docs_b"])))
+        assert r["log_odds_ci_low"] < r["log_odds_ratio"] < r["log_odds_ci_high"] and r["llr"] >= 0
+        assert r["unique_docs"] <= r["docs"]
+
+
+def test_the_strongest_partner_of_moses_is_aaron(sample_run):
+    out, _ = sample_run
+    top = open_run(out).pairs("moses", top=3).to_pylist()
+    assert top[0]["persona_id"] == "aaron" and top[0]["docs"] >= 40 and top[0]["npmi"] > 0.5

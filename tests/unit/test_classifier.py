@@ -92,7 +92,7 @@ def test_default_model_held_out_figures():
 
 def test_archetype_hits_name_catalog_personas():
     tagger = ArchetypeTagger(default_model(), load_catalog())
-    assert tagger.persona_ids["scripture"] == "archetype_scripture" and tagger.persona_ids["assistant"] == "assistant"
+    assert tagger.persona_ids["scripture"] == "archetype_scripture" and tagger.persona_ids["chatbot"] == "archetype_chatbot"
     texts = pa.array([shipped({"scripture"}, 1)[0]["text"], None, ""])
     hits = tagger.tag(texts, [100, None, 0])
     assert [h["persona_id"] for h in hits[0]] == ["archetype_scripture"] and hits[0][0]["tokens"] == 100

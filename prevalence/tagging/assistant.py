@@ -1,0 +1,127 @@
+"""The assistant persona: chat turns (role `speaker`) and assistant-style prose (role `author`).
+
+Chat turns come from explicit chat markup, where the roles are written out and a turn runs until the
+next role marker (so a two-turn exchange and a multi-paragraph answer both count):
+- role lines: `User:` / `Human:` / `Assistant:` / `AI:` / `GPT:` / `System:` at the start of a line
+  (Anthropic HH, ShareGPT and OpenAI `messages` records, which the reader renders this way); FAQ
+  labels such as `Question:` / `Answer:` are not chat roles;
+- Alpaca: `### Instruction:`, `### Input:`, `### Response:`;
+- ChatML: `<|im_start|>assistant ... <|im_end|>`; Llama 2: `[INST] ... [/INST] answer`.
+A document is a chat only if it has at least one user-side and one assistant-side marker.
+
+Assistant-style prose is found by phrases an assistant writes about itself and its limits: strong
+ones (`as an AI language model`, `I don't have personal opinions`, `my knowledge cutoff`) score 2,
+weak ones (`I hope this helps`, `it's important to note`, `feel free to ask`) score 1; a document
+with a score of 2 or more is written by the assistant (method `assistant_style`). The phrases are
+fixed in advance, not tuned on the labelled set that measures them (docs/assistant.md).
+"""
+
+from __future__ import annotations
+
+import re
+
+import ahocorasick
+
+from prevalence.tagging.scripts import Turn
+
+PERSONA = "assistant"
+METHOD = "assistant_style"
+# Speaker names that stand for the assistant and for its user in chat data.
+ASSISTANT_NAMES = frozenset({"assistant", "ai", "bot", "chatbot", "gpt", "model", "ai assistant"})
+USER_NAMES = frozenset({"user", "human", "prompter"})
+SYSTEM_NAMES = frozenset({"system"})
+# Alpaca section headings: `### Response:` is the assistant, `### Instruction:` and `### Input:` the user.
+ALPACA = {"response": "assistant", "instruction": "user", "input": "user"}
+_ROLE_WORDS = sorted(ASSISTANT_NAMES | USER_NAMES | SYSTEM_NAMES, key=len, reverse=True)
+_ROLE_LINE = re.compile(
+    r"^[ \t]*(?:#{2,4}[ \t]*(" + "|".join([*ALPACA, *_ROLE_WORDS]) + r")|(" + "|".join(re.escape(w) for w in _ROLE_WORDS) + r"))[ \t]*:[ \t]*",
+    re.IGNORECASE | re.MULTILINE,
+)
+_CHATML = re.compile(r"<\|im_start\|>[ \t]*(\w+)[ \t]*\n?(.*?)(?:<\|im_end\|>|(?=<\|im_start\|>)|\Z)", re.DOTALL)
+_LLAMA = re.compile(r"\[INST\](.*?)\[/INST\](.*?)(?=\[INST\]|\Z)", re.DOTALL)
+
+STRONG = (
+    "as an ai language model", "as a language model", "as an ai model", "as an ai assistant", "as an ai,",
+    "i am an ai language model", "i'm an ai language model", "as a large language model", "i am a large language model",
+    "i'm just an ai", "i am just an ai", "i am an artificial intelligence", "i'm an artificial intelligence",
+    "i don't have personal opinions", "i do not have personal opinions", "i don't have personal feelings",
+    "i do not have personal feelings", "i don't have personal experiences", "i do not have personal experiences",
+    "i don't have feelings", "i do not have feelings", "i don't have emotions", "i do not have emotions",
+    "i don't have the ability to", "i do not have the ability to", "i don't have access to real-time",
+    "i do not have access to real-time", "i cannot browse the internet", "i can't browse the internet",
+    "my knowledge cutoff", "my training data", "my last training", "i was trained by", "i was created by openai",
+    "i'm sorry, but i can't assist", "i'm sorry, but i cannot assist", "i can't assist with that",
+    "i cannot assist with that", "i cannot fulfill", "i can't fulfill", "i'm not able to provide",
+    "as of my last update", "as of my last knowledge update",
+)
+WEAK = (
+    "i hope this helps", "hope this helps!", "it's important to note", "it is important to note",
+    "feel free to ask", "let me know if you have any", "let me know if you need", "i'd be happy to help",
+    "i would be happy to help", "certainly! here", "sure! here", "here are some tips", "i apologize for any confusion",
+    "i apologize for the confusion", "great question", "in summary,", "overall, ", "i'm sorry, but",
+)
+THRESHOLD = 2
+
+
+def speaker_side(name: str) -> str | None:
+    """`assistant`, `user`, `system`, or None for another name."""
+    key = " ".join(name.lower().strip(" #:").split())
+    if key in ASSISTANT_NAMES:
+        return "assistant"
+    if key in USER_NAMES:
+        return "user"
+    if key in SYSTEM_NAMES:
+        return "system"
+    return None
+
+
+_DISPLAY = {"assistant": "Assistant", "user": "User", "system": "System"}
+
+
+def chat_turns(text: str) -> list[Turn]:
+    """Turns of explicit chat markup, in order; [] when the text is not a chat (see module docs)."""
+    turns: list[Turn] = []
+    if "<|im_start|>" in text:
+        for m in _CHATML.finditer(text):
+            side = speaker_side(m.group(1))
+            if side:
+                turns.append(Turn(_DISPLAY[side], len(m.group(2).split()), m.start(), "chatml"))
+    elif "[INST]" in text and "[/INST]" in text:
+        for m in _LLAMA.finditer(text):
+            turns.append(Turn("User", len(m.group(1).split()), m.start(1), "llama"))
+            turns.append(Turn("Assistant", len(m.group(2).replace("</s>", " ").replace("<s>", " ").split()), m.start(2), "llama"))
+    else:
+        markers = list(_ROLE_LINE.finditer(text))
+        for i, m in enumerate(markers):
+            end = markers[i + 1].start() if i + 1 < len(markers) else len(text)
+            name = (m.group(1) or m.group(2)).lower()
+            side = ALPACA.get(name) or speaker_side(name)
+            turns.append(Turn(_DISPLAY[side], len(text[m.end():end].split()), m.start(), "chat"))
+    sides = {t.speaker for t in turns}
+    return turns if {"User", "Assistant"} <= sides else []
+
+
+class AssistantStyle:
+    """Scores assistant-style phrases in a document with one Aho-Corasick pass."""
+
+    def __init__(self):
+        self._automaton = ahocorasick.Automaton()
+        for weight, phrases in ((2, STRONG), (1, WEAK)):
+            for phrase in phrases:
+                self._automaton.add_word(phrase, (weight, len(phrase)))
+        self._automaton.make_automaton()
+
+    def score(self, text: str) -> int:
+        """Sum of phrase weights, each distinct phrase counted once; curly apostrophes count as straight."""
+        low = text.lower().replace("’", "'")
+        seen: dict[str, int] = {}
+        for end, (weight, length) in self._automaton.iter(low):
+            start = end - length + 1
+            if start > 0 and low[start - 1].isalnum():
+                continue
+            seen[low[start:end + 1]] = weight
+        return sum(seen.values())
+
+    def is_assistant(self, text: str) -> bool:
+        return self.score(text) >= THRESHOLD
+

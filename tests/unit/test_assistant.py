@@ -1,0 +1,58 @@
+"""The assistant persona: chat markup, role names, assistant-style prose and its measured rates."""
+
+import pytest
+
+from prevalence.catalog import load_catalog
+from prevalence.corpus.readers import render_messages
+from prevalence.tagging.assistant import AssistantStyle, chat_turns
+from prevalence.tagging.assistant_audit import assistant_audit
+from prevalence.tagging.speakers import SpeakerTagger
+
+
+@pytest.mark.parametrize(
+    "text, turns",
+    [
+        ("Human: What is 2+2?\n\nAssistant: 4.\n\nIt is simple.\n\nHuman: Thanks", [("User", 3), ("Assistant", 4), ("User", 1)]),
+        ("### Instruction:\nWrite a haiku.\n\n### Input:\nautumn\n\n### Response:\nLeaves fall", [("User", 3), ("User", 1), ("Assistant", 2)]),
+        ("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello there<|im_end|>",
+         [("System", 2), ("User", 1), ("Assistant", 2)]),
+        ("<s>[INST] Hi [/INST] Hello there </s><s>[INST] Bye [/INST] Goodbye </s>", [("User", 1), ("Assistant", 2), ("User", 1), ("Assistant", 1)]),
+        ("Question: what is it?\nAnswer: a thing.", []),  # FAQ labels are not chat roles
+        ("User: only the user speaks here", []),
+    ],
+)
+def test_chat_turns(text, turns):
+    assert [(t.speaker, t.words) for t in chat_turns(text)] == turns
+
+
+def test_chat_records_render_to_transcripts_whose_assistant_is_the_persona():
+    openai = render_messages([{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello! How can I help?"}])
+    sharegpt = render_messages([{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello!"}])
+    tagger = SpeakerTagger(load_catalog())
+    assert tagger.tag(openai, {}, "chat") == {"assistant": (1, 5, "chat"), "speaker:chat:user": (1, 1, "chat")}
+    assert tagger.tag(sharegpt, {}, "chat")["assistant"] == (1, 1, "chat")
+    assert tagger.tag("Hello", {}, "chat", speaker="assistant") == {"assistant": (1, 1, "field")}
+    assert render_messages([1, 2]) == [1, 2]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("As an AI language model, I don't have personal opinions, but here are some views.", True),
+        ("I'm sorry, but I can't assist with that request.", True),
+        ("I hope this helps! Let me know if you have any other questions.", True),
+        ("I hope this helps.", False),  # one weak phrase is not enough
+        ("The model railway club meets on Tuesdays; as an aside, the AI lab is next door.", False),
+        ("As an AI, I cannot browse the internet.", True),
+    ],
+)
+def test_assistant_style(text, expected):
+    assert AssistantStyle().is_assistant(text) == expected
+
+
+def test_measured_rates_on_the_shipped_labelled_set():
+    audit = assistant_audit()
+    # Measured: 10 of 805 LLM answers (recall 0.012) and 0 of 2,823 human passages are flagged: the
+    # phrases are precise but most assistant answers never talk about themselves (docs/assistant.md).
+    assert (audit["positives"], audit["negatives"]) == (805, 2823)
+    assert audit["tp"] >= 8 and audit["fp"] <= 2
