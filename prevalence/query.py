@@ -177,7 +177,7 @@ class Run:
 
     def sql(self, query: str, params: list | None = None) -> duckdb.DuckDBPyRelation:
         """Run one read-only SELECT over the run's views (documents, persona_hits, prevalence, rejects,
-        personas, replicates); values go in `params` (`?` placeholders), never into the SQL text."""
+        personas, replicates, cooccurrence); values go in `params` (`?` placeholders), never into the SQL text."""
         try:
             statements = duckdb.extract_statements(query)
         except duckdb.Error as error:

@@ -131,8 +131,12 @@ def figures(run: Run, compare: tuple[str, str] | None = None) -> dict:
     out = {"top_mentions": top_personas(run, "mention"), "long_tail_mentions": long_tail(run, "mention")}
     if "speaker" in run.manifest.get("roles", []) and _rows(run, "speaker"):
         out["top_speakers"] = top_personas(run, "speaker")
+    if "author" in run.manifest.get("roles", []) and _rows(run, "author"):
+        out["top_authors"] = top_personas(run, "author")
     if run.manifest.get("dedup"):
         out["raw_vs_dedup"] = raw_vs_dedup(run, "mention")
+    if "cooccurrence" in run.tables and run.sql("SELECT count(*) FROM cooccurrence").fetchall()[0][0]:
+        out["hybrids"] = pair_heatmap(run)
     if compare:
         out["comparison"] = comparison(run, *compare)
     return out

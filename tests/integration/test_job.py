@@ -124,7 +124,7 @@ def test_same_input_gives_the_same_tables(sample_run, spark, tmp_path):
     out, manifest = sample_run
     again = job.run(RunConfig(corpus=(str(SAMPLE),), out=str(tmp_path / "again")), spark=spark)
     for table in SCHEMAS:
-        key = [c for c in ("doc_id", "persona_id", "role", "shard", "position") if c in SCHEMAS[table].names]
+        key = [c for c in ("doc_id", "persona_id", "persona_a", "persona_b", "role", "shard", "position") if c in SCHEMAS[table].names]
         a = read_table(out, table).sort_by([(k, "ascending") for k in key])
         b = read_table(str(tmp_path / "again"), table).sort_by([(k, "ascending") for k in key])
         assert a.equals(b), table

@@ -19,9 +19,10 @@ def test_notebook_runs_and_saves_every_figure(sample_run, tmp_path, monkeypatch)
     nb = nbformat.read(REPO / "notebooks" / "prevalence_overview.ipynb", as_version=4)
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(REPO / "notebooks")}}).execute()
     images = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
-    assert len(images) >= 5
+    assert len(images) >= 7
     names = sorted(os.listdir(tmp_path / "figures"))
-    assert names == ["comparison.png", "long_tail_mentions.png", "raw_vs_dedup.png", "top_mentions.png", "top_speakers.png"]
+    assert names == ["comparison.png", "hybrids.png", "long_tail_mentions.png", "raw_vs_dedup.png", "top_authors.png",
+                     "top_mentions.png", "top_speakers.png"]
     for name in names:
         assert (tmp_path / "figures" / name).read_bytes()[:8] == PNG
 

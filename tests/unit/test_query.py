@@ -35,6 +35,10 @@ def run_dir(tmp_path):
     writer.write_arrow("prevalence", prevalence_table(counts, 10, 20, CATALOG, ("mention",)))
     writer.write_arrow("personas", CATALOG.to_arrow())
     writer.write_arrow("replicates", SCHEMAS["replicates"].empty_table())
+    pairs = [{"persona_a": "abraham_lincoln", "persona_b": "harry_potter", "docs": 2, "unique_docs": 2, "docs_a": 2, "docs_b": 2,
+              "total_docs": 10, "pmi": 1.6, "npmi": 0.5, "log_odds_ratio": 2.0, "log_odds_ci_low": 0.1, "log_odds_ci_high": 3.9,
+              "llr": 7.0, "window_words": 0}]
+    writer.write_arrow("cooccurrence", pa.Table.from_pylist(pairs, schema=SCHEMAS["cooccurrence"]))
     writer.commit({"roles": ["mention"], "counts": {"documents_kept": 10}})
     return str(out)
 
@@ -97,3 +101,14 @@ def test_aborted_writer_leaves_nothing_behind(tmp_path):
     writer.write_arrow("personas", CATALOG.to_arrow())
     writer.abort()
     assert os.listdir(tmp_path) == []
+
+
+def test_pairs_lists_partners_and_older_runs_say_why_not(run_dir):
+    import shutil
+
+    run = open_run(run_dir)
+    assert run.pairs("harry_potter").column("persona_id").to_pylist() == ["abraham_lincoln"]
+    assert run.pairs("abraham_lincoln").column("docs_other").to_pylist() == [2]
+    shutil.rmtree(f"{run_dir}/cooccurrence")
+    with pytest.raises(PrevalenceError, match="no co-occurrence table"):
+        open_run(run_dir).pairs("harry_potter")
