@@ -11,7 +11,7 @@ On one generated corpus (bench/corpus.py: real English text, planted duplicates)
   timings: LSH + components, and aggregation (MB/s per core over local[2]'s two cores);
 - end to end: `prevalence run` in local[2] (MB/s, MB/s per core, peak memory of the process tree),
   on the corpus and on its first quarter (per-document cost flat: 4x the corpus within 4.4x the time);
-- peers: datasketch MinHash with per-item update() on a 2 MB slice, and text-dedup 0.3.1's Spark
+- peers: datasketch MinHash with per-item update() on a 1 MB slice, and text-dedup 0.3.1's Spark
   MinHash (`text_dedup.minhash_spark`, from PyPI) up to its candidate edges on `--peer-mb` MB, against
   our MinHash + LSH + components in Spark on the same shards.
 Every figure is a ratio within this run; the machine is shared, so absolute speeds vary between runs.
@@ -143,24 +143,24 @@ def stages(batches: list[pa.RecordBatch], slice_mb: float) -> dict:
 
 
 def datasketch_peer(texts: list[str]) -> dict:
+    """datasketch's per-item update() with its default SHA-1 (the naive baseline, as in
+    bench/minhash_speed.py) against our signatures of the same documents."""
     import datasketch
-    import numpy as np
 
-    from prevalence.dedup.minhash import MinHasher, shingle_hash
+    from prevalence.dedup.minhash import MinHasher, shingles
 
     hasher = MinHasher()
     mb = sum(len(t.encode()) for t in texts) / 1e6
 
     def naive():
         for t in texts:
-            m = datasketch.MinHash(num_perm=128, seed=1, hashfunc=shingle_hash)
-            words = t.lower().split()
-            for i in range(max(1, len(words) - 4)):
-                m.update(" ".join(words[i:i + 5]))
+            m = datasketch.MinHash(num_perm=128)
+            for s in shingles(t, 5):
+                m.update(s.encode("utf-8"))
 
     naive_s = timed(naive)
+    hasher.signatures(pa.array(texts[:10]))  # warm up
     ours_s = timed(lambda: hasher.signatures(pa.array(texts)))
-    del np
     return {"mb": mb, "datasketch_update_mb_s": mb / naive_s, "ours_mb_s": mb / ours_s, "ratio": naive_s / ours_s}
 
 
@@ -263,7 +263,7 @@ def main() -> None:
     print("datasketch peer", file=sys.stderr)
     ds_texts, size = [], 0
     for t in texts:
-        if size > 2e6:
+        if size > 1e6:
             break
         ds_texts.append(t)
         size += len(t.encode())

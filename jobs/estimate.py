@@ -6,7 +6,12 @@ Takes the same flags as `prevalence run`; the master comes from spark-submit unl
 """
 
 import argparse
+import os
 import sys
+
+# The driver imports the package from the repository beside this file (with its data files: catalog,
+# classifier corpus); executors import it from the --py-files zip that spark-submit ships to them.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from prevalence.cli import add_run_arguments, format_summary, run_config
 from prevalence.errors import PrevalenceError

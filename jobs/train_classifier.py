@@ -9,7 +9,10 @@ to the executors.
 """
 
 import argparse
+import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from prevalence.cli import add_train_arguments, cmd_train_classifier
 from prevalence.errors import PrevalenceError

@@ -66,7 +66,7 @@ def _model_on_worker(shipped: tuple[str, float, int] | None) -> ArchetypeModel |
 
     name, threshold, top_k = shipped
     if name not in _models:
-        _models[name] = ArchetypeModel.load(SparkFiles.get(name))
+        _models[name] = ArchetypeModel.load_files(SparkFiles.get(f"{name}.json"), SparkFiles.get(f"{name}.ftz"))
     return _models[name].with_options(threshold, top_k) if (threshold, top_k) != (_models[name].threshold, _models[name].top_k) else _models[name]
 
 
@@ -117,15 +117,19 @@ def classifier_audits(model: ArchetypeModel | None, catalog: Catalog) -> dict[tu
 
 
 def _ship_model(spark, model: ArchetypeModel) -> tuple[str, float, int]:
-    """Register the model directory with Spark once per driver, under a name unique to its content."""
+    """Register the model's two files with Spark once per driver, under names unique to its content
+    (a cluster master takes files, not directories)."""
     import shutil
     import tempfile
 
+    from prevalence.classifier.model import META_FILE, MODEL_FILE
+
     name = f"archetypes-{model.fingerprint}"
     if name not in _shipped:
-        staged = os.path.join(tempfile.mkdtemp(prefix="prevalence-model-"), name)
-        shutil.copytree(model.path, staged)
-        spark.sparkContext.addFile(staged, recursive=True)
+        staged = tempfile.mkdtemp(prefix="prevalence-model-")
+        for source, suffix in ((MODEL_FILE, ".ftz"), (META_FILE, ".json")):
+            shutil.copyfile(os.path.join(model.path, source), os.path.join(staged, name + suffix))
+            spark.sparkContext.addFile(os.path.join(staged, name + suffix))
         _shipped[name] = staged
     return name, model.threshold, model.top_k
 

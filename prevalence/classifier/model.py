@@ -42,6 +42,7 @@ class ArchetypeModel:
     max_chars: int
     fingerprint: str
     _model: object = None
+    _model_path: str | None = None
 
     @classmethod
     def load(cls, path: str) -> "ArchetypeModel":
@@ -49,22 +50,29 @@ class ArchetypeModel:
         meta_path = os.path.join(path, META_FILE)
         if not os.path.isfile(meta_path) or not os.path.isfile(os.path.join(path, MODEL_FILE)):
             raise PrevalenceError(f"not a classifier directory (needs {MODEL_FILE} and {META_FILE}): {path}")
+        return cls.load_files(meta_path, os.path.join(path, MODEL_FILE), path)
+
+    @classmethod
+    def load_files(cls, meta_path: str, model_path: str, path: str | None = None) -> "ArchetypeModel":
+        """A model from its two files wherever they are (executors get them from SparkFiles)."""
         with open(meta_path, encoding="utf-8") as f:
             meta = json.load(f)
-        return cls(path=path, labels=meta["labels"], threshold=float(meta["threshold"]), top_k=int(meta.get("top_k", 1)),
-                   max_chars=int(meta.get("max_chars", MAX_CHARS)), fingerprint=meta["fingerprint"])
+        model = cls(path=path or os.path.dirname(model_path), labels=meta["labels"], threshold=float(meta["threshold"]),
+                    top_k=int(meta.get("top_k", 1)), max_chars=int(meta.get("max_chars", MAX_CHARS)), fingerprint=meta["fingerprint"])
+        model._model_path = model_path
+        return model
 
     def with_options(self, threshold: float | None = None, top_k: int | None = None) -> "ArchetypeModel":
         """A copy with another threshold or number of labels per document."""
         return ArchetypeModel(self.path, self.labels, self.threshold if threshold is None else threshold,
-                              self.top_k if top_k is None else top_k, self.max_chars, self.fingerprint)
+                              self.top_k if top_k is None else top_k, self.max_chars, self.fingerprint, None, self._model_path)
 
     @property
     def model(self):
         if self._model is None:
             import fasttext
 
-            self._model = fasttext.load_model(os.path.join(self.path, MODEL_FILE))
+            self._model = fasttext.load_model(self._model_path or os.path.join(self.path, MODEL_FILE))
         return self._model
 
     def predict(self, texts: pa.Array) -> list[list[tuple[str, float]]]:
