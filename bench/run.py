@@ -42,6 +42,7 @@ sys.path.insert(0, HERE)
 from corpus import build, corpus_dir  # noqa: E402
 
 TEXT_DEDUP_WHEEL = "text_dedup==0.3.1"
+_shipped_peer: list[bool] = []
 SLICE_MB = 20
 
 
@@ -210,7 +211,9 @@ def text_dedup_peer(spark, paths: list[str]) -> tuple[float, int, str]:
     ranges = [(i * R, (i + 1) * R) for i in range(B)]
     perms = np.array([(td.RNG.randint(1, td.MERSENNE_PRIME, dtype=np.uint64), td.RNG.randint(0, td.MERSENNE_PRIME, dtype=np.uint64))
                       for _ in range(num_perm)], dtype=np.uint64).T
-    spark.sparkContext.addPyFile(shutil.make_archive(os.path.join(tempfile.mkdtemp(), "text_dedup"), "zip", vendor, "text_dedup"))
+    if not _shipped_peer:
+        spark.sparkContext.addPyFile(shutil.make_archive(os.path.join(tempfile.mkdtemp(), "text_dedup"), "zip", vendor, "text_dedup"))
+        _shipped_peer.append(True)
     from pyspark.sql import functions as F
 
     start = time.perf_counter()
@@ -278,10 +281,11 @@ def main() -> None:
     if not args.skip_peer:
         peer_paths = paths[: max(1, round(len(paths) * args.peer_mb / args.mb))]
         peer_mb = text_bytes(peer_paths) / 1e6
-        print(f"our dedup in Spark on {peer_mb:.0f} MB", file=sys.stderr)
-        ours_s, clusters = our_dedup_in_spark(spark, peer_paths)
-        print(f"text-dedup on {peer_mb:.0f} MB", file=sys.stderr)
-        td_s, edges, params = text_dedup_peer(spark, peer_paths)
+        # Each twice, the faster run counts: the first pays for Python worker start-up and imports.
+        print(f"our dedup in Spark on {peer_mb:.0f} MB (twice)", file=sys.stderr)
+        ours_s, clusters = min(our_dedup_in_spark(spark, peer_paths) for _ in range(2))
+        print(f"text-dedup on {peer_mb:.0f} MB (twice)", file=sys.stderr)
+        td_s, edges, params = min(text_dedup_peer(spark, peer_paths) for _ in range(2))
         peer = {"mb": peer_mb, "ours_s": ours_s, "clusters": clusters, "text_dedup_s": td_s, "edges": edges, "params": params}
     spark.stop()
 
@@ -353,7 +357,7 @@ def write_results(args, mb, slice_mb, floor, stage_rates, ds, peer, full, part, 
     if peer:
         lines.append(
             f"| MinHash + LSH + components (ours, to clusters) vs text-dedup 0.3.1 Spark MinHash (to candidate edges; {peer['params']}), "
-            f"{peer['mb']:.0f} MB, local[2] | {peer['ours_s']:.0f} s | {peer['text_dedup_s']:.0f} s | {peer['text_dedup_s'] / peer['ours_s']:.1f}x |")
+            f"{peer['mb']:.0f} MB, local[2], faster of two runs each | {peer['ours_s']:.0f} s | {peer['text_dedup_s']:.0f} s | {peer['text_dedup_s'] / peer['ours_s']:.1f}x |")
         lines += ["", f"text-dedup found {peer['edges']:,} candidate edges; ours {peer['clusters']:,} clusters. text-dedup 0.3.1's "
                   "`minhash_spark` computes components with RDD large-star/small-star rounds rather than GraphFrames; as the issue asks, "
                   "it is timed only up to its candidate edges, which favours it."]

@@ -97,12 +97,23 @@ class MinHasher:
         Null and empty documents have no shingles: has_signature is False and their row is all
         2**32-1 (datasketch's empty value).
         """
+        return self.signatures_and_keys(texts)[:2]
+
+    def signatures_and_keys(self, texts: pa.Array) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+        """Signatures as above, plus each document's exact-duplicate key from the same tokenisation:
+        xxh3-128 (hex) of its sequence of 64-bit word hashes, so documents equal after lowercasing and
+        collapsing whitespace get equal keys (`dedup.exact.text_keys` without a second pass); null
+        texts get null keys."""
         n_docs = len(texts)
         sig = np.full((n_docs, self.num_perm), np.uint32(0xFFFFFFFF), dtype=np.uint32)
-        shingle_hashes, shingle_doc = self._shingle_hashes(texts)
+        shingle_hashes, shingle_doc, token_hashes, offsets = self._shingle_hashes(texts)
+        valid = texts.is_valid().to_numpy(zero_copy_only=False)
+        raw = token_hashes.tobytes()
+        keys = pa.array([xxhash.xxh3_128_hexdigest(raw[8 * offsets[d]:8 * offsets[d + 1]]) if valid[d] else None for d in range(n_docs)],
+                        pa.string())
         has = np.zeros(n_docs, dtype=bool)
         if len(shingle_hashes) == 0:
-            return sig, has
+            return sig, has, keys
         has[shingle_doc] = True
         a, b = self.permutations()
         pre = _fmix(shingle_hashes, 32)
@@ -120,10 +131,11 @@ class MinHasher:
                 owners = docs[starts]
                 sig_t[:, owners] = np.minimum(sig_t[:, owners], np.minimum.reduceat(view, starts, axis=1))
         sig = np.ascontiguousarray(sig_t.T)
-        return sig, has
+        return sig, has, keys
 
-    def _shingle_hashes(self, texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-        """(shingle hash uint32, document index) for every shingle of every document, grouped by document."""
+    def _shingle_hashes(self, texts: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(shingle hash uint32, document index) for every shingle of every document, grouped by
+        document, and (word hash uint64 per token, token offsets per document [n_docs + 1])."""
         words = pc.utf8_split_whitespace(pc.utf8_lower(texts))
         counts = pc.fill_null(pc.list_value_length(words), 0).to_numpy(zero_copy_only=False).astype(np.int64)
         flat = pc.list_flatten(words)
@@ -134,7 +146,7 @@ class MinHasher:
             counts = np.bincount(doc_of_token[nonempty], minlength=len(counts)).astype(np.int64)
             flat = flat.filter(pa.array(nonempty))
         if len(flat) == 0:
-            return np.empty(0, np.uint32), np.empty(0, np.int64)
+            return np.empty(0, np.uint32), np.empty(0, np.int64), np.empty(0, np.uint64), np.zeros(len(counts) + 1, np.int64)
         encoded = pc.dictionary_encode(flat).combine_chunks() if isinstance(flat, pa.ChunkedArray) else pc.dictionary_encode(flat)
         vocabulary = np.fromiter((word_hash(w) for w in encoded.dictionary.to_pylist()), dtype=np.uint64, count=len(encoded.dictionary))
         token_hashes = vocabulary[encoded.indices.to_numpy(zero_copy_only=False)]
@@ -162,7 +174,7 @@ class MinHasher:
             docs = np.concatenate([docs, short])
             order = np.argsort(docs, kind="stable")
             hashes, docs = hashes[order], docs[order]
-        return hashes, docs
+        return hashes, docs, np.ascontiguousarray(token_hashes, dtype=np.uint64), offsets
 
 
 def to_datasketch(signature, seed: int = 1):

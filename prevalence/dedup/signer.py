@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from prevalence.dedup.exact import text_keys
 from prevalence.dedup.lsh import band_keys
 from prevalence.dedup.minhash import MinHasher
 
@@ -18,7 +17,7 @@ class Signer:
 
     def sign(self, texts: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
         """(text_key, bands, signature) arrays aligned with `texts`."""
-        sig, has = self.hasher.signatures(texts)
+        sig, has, text_key = self.hasher.signatures_and_keys(texts)
         keys = band_keys(sig, self.bands, self.rows)
         n = len(texts)
         offsets = pa.array(np.arange(n + 1, dtype=np.int32) * self.bands)
@@ -27,4 +26,4 @@ class Signer:
         blob = pa.py_buffer(np.ascontiguousarray(sig).tobytes())
         signature = pa.Array.from_buffers(pa.binary(), n, [pa.py_buffer(np.packbits(has, bitorder="little").tobytes()),
                                                           pa.py_buffer((np.arange(n + 1, dtype=np.int32) * width).tobytes()), blob])
-        return text_keys(texts), bands, signature
+        return text_key, bands, signature

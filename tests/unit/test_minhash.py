@@ -98,3 +98,14 @@ def test_signer_output_decodes_to_the_signature(articles):
     decoded = np.frombuffer(signature[0].as_py(), dtype=np.uint32)
     assert np.array_equal(decoded, datasketch_signature(articles[0], MinHasher()))
     assert signature[1].as_py() is None and bands[1].as_py() is None and len(bands[0].as_py()) == 9
+
+
+def test_exact_keys_from_the_minhash_pass_group_texts_like_text_keys():
+    texts = ["To be, or not to be", "to  BE, or\nnot to be", "To be or not to be", None, "x", "X ", "a b c d e f g", "a b c d e f"]
+    _, _, keys = MinHasher().signatures_and_keys(pa.array(texts))
+    fast = keys.to_pylist()
+    slow = text_keys(pa.array(texts)).to_pylist()
+    assert fast[3] is None
+    for i in range(len(texts)):
+        for j in range(len(texts)):
+            assert (fast[i] == fast[j]) == (slow[i] == slow[j]), (texts[i], texts[j])
