@@ -246,6 +246,8 @@ def main() -> None:
     mb = text_bytes(paths) / 1e6
     quarter = paths[: max(1, len(paths) // 4)]
     quarter_mb = text_bytes(quarter) / 1e6
+    sixteenth = paths[: max(1, len(paths) // 16)]
+    sixteenth_mb = text_bytes(sixteenth) / 1e6
     print(f"corpus: {folder}, {mb:.1f} MB of text in {len(paths)} shards", file=sys.stderr)
 
     from prevalence.config import ReadOptions
@@ -289,14 +291,15 @@ def main() -> None:
         peer = {"mb": peer_mb, "ours_s": ours_s, "clusters": clusters, "text_dedup_s": td_s, "edges": edges, "params": params}
     spark.stop()
 
-    print("end to end (full, then a quarter)", file=sys.stderr)
+    print("end to end (full, a quarter, a sixteenth)", file=sys.stderr)
     out = os.path.join(HERE, "out", "run")
     full = run_job(paths, out)
     part = run_job(quarter, out + "-quarter")
-    write_results(args, mb, slice_mb, floor, stage_rates, ds, peer, full, part, quarter_mb, folder)
+    small = run_job(sixteenth, out + "-sixteenth")
+    write_results(args, mb, slice_mb, floor, stage_rates, ds, peer, full, part, quarter_mb, folder, small, sixteenth_mb)
 
 
-def write_results(args, mb, slice_mb, floor, stage_rates, ds, peer, full, part, quarter_mb, folder) -> None:
+def write_results(args, mb, slice_mb, floor, stage_rates, ds, peer, full, part, quarter_mb, folder, small, sixteenth_mb) -> None:
     import duckdb
     import pyspark
 
@@ -342,9 +345,14 @@ def write_results(args, mb, slice_mb, floor, stage_rates, ds, peer, full, part, 
         f"| {mb:.0f} MB | {full['seconds']:.0f} | {e2e:.2f} | {e2e / cores:.2f} | {e2e / cores / tok:.1%} | {full['peak_mb']:,.0f} MB |",
         f"| {quarter_mb:.0f} MB (first quarter of the shards) | {part['seconds']:.0f} | {quarter_mb / part['seconds']:.2f} | "
         f"{quarter_mb / part['seconds'] / cores:.2f} | {quarter_mb / part['seconds'] / cores / tok:.1%} | {part['peak_mb']:,.0f} MB |",
+        f"| {sixteenth_mb:.1f} MB (first sixteenth) | {small['seconds']:.0f} | {sixteenth_mb / small['seconds']:.2f} | "
+        f"{sixteenth_mb / small['seconds'] / cores:.2f} | {sixteenth_mb / small['seconds'] / cores / tok:.1%} | {small['peak_mb']:,.0f} MB |",
         "",
         f"Scaling: {mb / quarter_mb:.2f}x the text took {full['seconds'] / part['seconds']:.2f}x the time "
-        f"(target: 4x the corpus in at most 4.4x the time). Timings of the full run (s): "
+        f"(target: 4x the corpus in at most 4.4x the time), and {mb / sixteenth_mb:.1f}x took {full['seconds'] / small['seconds']:.2f}x. "
+        f"Marginal cost between the quarter and the whole: {(full['seconds'] - part['seconds']) / (mb - quarter_mb) * 1000:.0f} ms per MB "
+        f"({(mb - quarter_mb) / (full['seconds'] - part['seconds']) / cores:.2f} MB/s per core); fixed cost about "
+        f"{part['seconds'] - quarter_mb * (full['seconds'] - part['seconds']) / (mb - quarter_mb):.0f} s. Timings of the full run (s): "
         + ", ".join(f"{k} {v:.1f}" for k, v in t.items()) + ".",
         "",
         "## Peers",
