@@ -42,7 +42,7 @@ def markdown(report: dict) -> str:
     """The report as Markdown: summary, per-label table, confusion matrix."""
     held = report["held_out"]
     lines = [
-        f"# Archetype classifier: held-out report",
+        "# Archetype classifier: held-out report",
         "",
         f"Training corpus: {report['corpus']['documents_labelled']} labelled documents "
         f"({report['corpus']['rejected']} rejected, {report['corpus']['unlabelled']} without a label); "
