@@ -262,7 +262,7 @@ def test_report_writes_a_self_contained_page(demo, tmp_path):
     page = tmp_path / "report.html"
     result = cli("report", out, "--out", page, "--compare", "Harry Potter", "Abraham Lincoln")
     assert result.returncode == 0, result.stderr
-    assert page.read_text().count("data:image/png;base64,") == 5
+    assert page.read_text().count("data:image/png;base64,") == 7  # mentions, tail, speakers, authors, dedup, hybrids, comparison
 
 
 def test_json_summary_for_scripts(tmp_path):

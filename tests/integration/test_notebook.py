@@ -33,5 +33,5 @@ def test_report_is_one_self_contained_page(sample_run, tmp_path):
 
     page = write_html(open_run(sample_run[0]), str(tmp_path / "report.html"), ("Harry Potter", "Abraham Lincoln"))
     text = open(page, encoding="utf-8").read()
-    assert text.count("data:image/png;base64,") == 5
+    assert text.count("data:image/png;base64,") == 7  # mentions, tail, speakers, authors, dedup, hybrids, comparison
     assert "http" not in text.replace("data:image", "")
