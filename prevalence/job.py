@@ -21,6 +21,7 @@ from prevalence.catalog import Catalog, load_catalog, with_ad_hoc_personas, with
 from prevalence.classifier.model import ArchetypeModel
 from prevalence.config import DedupOptions, ReadOptions, RunConfig
 from prevalence.corpus import Shard, list_shards, read_shard
+from prevalence.corpus import storage
 from prevalence.corpus.rejects import DUPLICATE_ID
 from prevalence.dedup.clusters import cluster_documents
 from prevalence.dedup.lsh import lsh_params
@@ -136,9 +137,9 @@ def _ship_model(spark, model: ArchetypeModel) -> tuple[str, float, int]:
 
 def shard_fingerprint(shard: Shard) -> dict:
     """Name, size and an xxh3 hash of the first and last MiB: cheap, and changes when a shard does."""
-    size = os.path.getsize(shard.path)
+    size = storage.size(shard.path)
     h = xxhash.xxh3_128()
-    with open(shard.path, "rb") as f:
+    with storage.open_file(shard.path) as f:
         h.update(f.read(FINGERPRINT_BYTES))
         if size > FINGERPRINT_BYTES:
             f.seek(max(FINGERPRINT_BYTES, size - FINGERPRINT_BYTES))

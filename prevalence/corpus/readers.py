@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from prevalence.config import ReadOptions
-from prevalence.corpus import rejects
+from prevalence.corpus import rejects, storage
 from prevalence.corpus.ids import stable_doc_id
 from prevalence.corpus.shards import Shard
 
@@ -128,7 +128,7 @@ def read_shard(shard: Shard, opts: ReadOptions) -> Iterator[pa.RecordBatch]:
 
 
 def _open(shard: Shard):
-    return pa.input_stream(shard.path, compression=shard.compression)
+    return pa.input_stream(storage.open_stream(shard.path), compression=shard.compression)
 
 
 def _stream_failure(error: Exception) -> str:
@@ -376,7 +376,7 @@ def _text_block_rows(shard: Shard, opts: ReadOptions, out: _BatchBuilder) -> Ite
 def _read_parquet(shard: Shard, opts: ReadOptions) -> Iterator[pa.RecordBatch]:
     builder = _BatchBuilder(shard, opts)
     try:
-        pf = pq.ParquetFile(pa.OSFile(shard.path, "rb"))
+        pf = pq.ParquetFile(storage.open_file(shard.path))
         names = pf.schema_arrow.names
     except (OSError, pa.ArrowInvalid) as error:
         builder.add_reject(0, rejects.UNREADABLE_SHARD, f"{shard.name}: {error}")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import glob
 import os
+import posixpath
 from dataclasses import dataclass
 
+from prevalence.corpus.storage import expand_remote, is_remote
 from prevalence.errors import CorpusError
 
 COMPRESSIONS = {".gz": "gzip", ".zst": "zstd", ".zstd": "zstd", ".bz2": "bz2"}
@@ -24,7 +26,7 @@ FORMAT_SUFFIXES = {
 class Shard:
     """One file of a corpus: the unit of work that Spark distributes."""
 
-    path: str  # absolute path the workers open
+    path: str  # absolute path or URI (s3://...) the workers open
     name: str  # path relative to the corpus root: stable when the corpus moves
     format: str  # jsonl | parquet | text
     compression: str | None  # gzip | zstd | bz2 | None
@@ -54,6 +56,8 @@ def _is_hidden(path: str) -> bool:
 
 def _expand(path: str) -> tuple[list[str], bool]:
     """Files named by one argument, and whether the argument named them one by one."""
+    if is_remote(path):
+        return expand_remote(path)
     if any(ch in path for ch in "*?["):
         matches = sorted(p for p in glob.glob(path, recursive=True) if os.path.isfile(p))
         if not matches:
@@ -83,8 +87,8 @@ def list_shards(paths: list[str] | tuple[str, ...], fmt: str = "auto") -> tuple[
     for arg in paths:
         files, explicit = _expand(arg)
         for f in files:
-            full = os.path.abspath(f)
-            detected, compression = detect_format(full)
+            full = f if is_remote(f) else os.path.abspath(f)
+            detected, compression = detect_format(full.split("?", 1)[0])
             kind = detected if fmt == "auto" else fmt
             if kind is None:
                 if explicit:
@@ -95,9 +99,20 @@ def list_shards(paths: list[str] | tuple[str, ...], fmt: str = "auto") -> tuple[
     if not chosen:
         raise CorpusError(f"no corpus shards found in: {' '.join(paths)}")
     ordered = sorted(chosen)
-    root = os.path.commonpath([os.path.dirname(p) for p in ordered])
-    shards = [
-        Shard(path=p, name=os.path.relpath(p, root).replace(os.sep, "/"), format=chosen[p][0], compression=chosen[p][1])
-        for p in ordered
-    ]
+    local = [p for p in ordered if not is_remote(p)]
+    remote = [_remote_name(p) for p in ordered if is_remote(p)]
+    root = os.path.commonpath([os.path.dirname(p) for p in local]) if local else None
+    remote_root = posixpath.commonpath([posixpath.dirname(p) for p in remote]) if remote else None
+
+    def name(p: str) -> str:
+        if is_remote(p):
+            return posixpath.relpath(_remote_name(p), remote_root)
+        return os.path.relpath(p, root).replace(os.sep, "/")
+
+    shards = [Shard(path=p, name=name(p), format=chosen[p][0], compression=chosen[p][1]) for p in ordered]
     return shards, skipped
+
+
+def _remote_name(uri: str) -> str:
+    """`s3://bucket/a/b.jsonl` -> `bucket/a/b.jsonl` (the query, with any endpoint, is left out)."""
+    return uri.split("://", 1)[1].split("?", 1)[0]
