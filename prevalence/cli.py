@@ -50,6 +50,7 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--master", default="local[*]", help="Spark master URL (default local[*])")
     p.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE", help="extra Spark setting (repeatable)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
+    p.add_argument("--resume", action="store_true", help="after an interrupted run of the same RUN_DIR: tag only the shards it did not finish")
 
 
 def run_config(args: argparse.Namespace) -> RunConfig:
@@ -83,6 +84,7 @@ def run_config(args: argparse.Namespace) -> RunConfig:
         pairs=PairOptions(enabled=not args.no_pairs, window=args.pair_window, max_personas=args.pair_max_personas, min_docs=args.pair_min_docs),
         master=args.master,
         overwrite=args.overwrite,
+        resume=args.resume,
         spark_conf=tuple(conf),
     )
 

@@ -77,6 +77,8 @@ class RunConfig:
     archetype_top_k: int | None = None
     # The co-occurrence table of persona pairs (hybrid personas).
     pairs: PairOptions = field(default_factory=PairOptions)
+    # Keep the shards an interrupted run of the same RUN_DIR finished, and tag only the rest.
+    resume: bool = False
 
     def parameters(self) -> dict:
         """The parameters that determine the tables, for the manifest."""

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import xxhash
 
 from prevalence import __version__
@@ -27,6 +28,7 @@ from prevalence.dedup.clusters import cluster_documents
 from prevalence.dedup.lsh import lsh_params
 from prevalence.dedup.minhash import MinHasher
 from prevalence.dedup.signer import Signer
+from prevalence.errors import PrevalenceError
 from prevalence.estimate import COUNTS_SCHEMA, prevalence_table
 from prevalence.session import build_session, stage_progress
 from prevalence.stats.bootstrap import REPLICATE_SCHEMA, partial_replicate_sums
@@ -44,6 +46,8 @@ from prevalence.cooccurrence import COOCCURRENCE_SCHEMA, cooccurrence
 
 ROLES = ("mention", "speaker", "author")
 FINGERPRINT_BYTES = 1 << 20
+_STORED_SCHEMA = pa.schema([("name", pa.string()), ("rows", pa.int64())])
+STORE_KEY = "store.json"
 _SHARD_SCHEMA = pa.schema([("path", pa.string()), ("name", pa.string()), ("format", pa.string()), ("compression", pa.string())])
 _taggers: dict[str, tuple[MentionTagger, SpeakerTagger, AuthorTagger, AssistantStyle]] = {}
 _models: dict[str, ArchetypeModel] = {}
@@ -73,9 +77,10 @@ def _model_on_worker(shipped: tuple[str, float, int] | None) -> ArchetypeModel |
 
 def tag_shards(
     shard_batches: Iterator[pa.RecordBatch], catalog: Catalog, opts: ReadOptions, dedup: DedupOptions, sample_fraction: float = 1.0,
-    shipped_model: tuple[str, float, int] | None = None, pairs: PairOptions | None = None,
+    shipped_model: tuple[str, float, int] | None = None, pairs: PairOptions | None = None, store: str | None = None,
 ) -> Iterator[pa.RecordBatch]:
-    """The worker side of the job: read each shard of a partition, tag and sign it, batch by batch."""
+    """The worker side of the job: read each shard of a partition, tag and sign it, batch by batch;
+    with a `store` folder, write each shard's tagged rows there and yield one status row per shard."""
     mentions, speakers, authors, assistant = _taggers_for(catalog)
     assistant = assistant if any(p.id == ASSISTANT for p in catalog.personas) else None
     model = _model_on_worker(shipped_model)
@@ -85,9 +90,23 @@ def tag_shards(
         signer = Signer(MinHasher(dedup.num_perm, dedup.shingle_size, dedup.seed), *lsh_params(dedup.threshold, dedup.num_perm))
     for shard_batch in shard_batches:
         for row in shard_batch.to_pylist():
-            for raw in read_shard(Shard(**row), opts):
-                yield tag_batch(raw, mentions, signer, speakers, sample_fraction, authors=authors, archetypes=archetypes,
-                                assistant=assistant, pairs=pairs)
+            shard = Shard(**row)
+            batches = (tag_batch(raw, mentions, signer, speakers, sample_fraction, authors=authors, archetypes=archetypes,
+                                 assistant=assistant, pairs=pairs) for raw in read_shard(shard, opts))
+            if store is None:
+                yield from batches
+                continue
+            # The shard's tagged rows go to the run's shard store under a temporary name, renamed when
+            # complete: a file there means a finished shard (`--resume` skips it).
+            final = os.path.join(store, _stored_name(shard.name))
+            partial = f"{final}.{os.getpid()}.partial"
+            rows = 0
+            with pq.ParquetWriter(partial, TAGGED_SCHEMA, compression="zstd") as writer:
+                for batch in batches:
+                    writer.write_batch(batch)
+                    rows += batch.num_rows
+            os.replace(partial, final)
+            yield pa.RecordBatch.from_pylist([{"name": shard.name, "rows": rows}], schema=_STORED_SCHEMA)
 
 
 def load_archetype_model(config: RunConfig, progress: Callable[[str], None]) -> ArchetypeModel | None:
@@ -133,6 +152,49 @@ def _ship_model(spark, model: ArchetypeModel) -> tuple[str, float, int]:
             spark.sparkContext.addFile(os.path.join(staged, name + suffix))
         _shipped[name] = staged
     return name, model.threshold, model.top_k
+
+
+def _stored_name(shard_name: str) -> str:
+    return f"shard-{xxhash.xxh3_64_hexdigest(shard_name.encode())}.parquet"
+
+
+def store_dir(out: str) -> str:
+    """The run's shard store: tagged rows per finished shard, next to RUN_DIR until it is committed."""
+    parent, base = os.path.split(os.path.abspath(out))
+    return os.path.join(parent, f".{base}.shards")
+
+
+def _open_store(config: RunConfig, shards: list[Shard], key: dict, progress) -> tuple[str, list[Shard]]:
+    """(store folder, shards still to tag). Without --resume the store starts empty; with it, the
+    stored shards are kept if the run's parameters, catalog, model and shards are the same."""
+    import json
+    import shutil
+
+    store = store_dir(config.out)
+    key_path = os.path.join(store, STORE_KEY)
+    if config.resume and os.path.isfile(key_path):
+        with open(key_path, encoding="utf-8") as f:
+            if json.load(f) != key:
+                raise PrevalenceError(f"cannot resume into {config.out}: the corpus, catalog, model or parameters changed "
+                                      "since the interrupted run; run without --resume to start again")
+        pending = [s for s in shards if not os.path.exists(os.path.join(store, _stored_name(s.name)))]
+        progress(f"resuming: {len(shards) - len(pending)} of {len(shards)} shard(s) already tagged")
+        return store, pending
+    if config.resume:
+        progress("nothing to resume: tagging every shard")
+    shutil.rmtree(store, ignore_errors=True)
+    os.makedirs(store)
+    with open(key_path, "w", encoding="utf-8") as f:
+        json.dump(key, f)
+    return store, list(shards)
+
+
+def _store_key(config: RunConfig, shards: list[Shard], catalog: Catalog, shipped) -> dict:
+    import json
+
+    params = {k: v for k, v in config.parameters().items() if k not in ("interval_level", "replicates", "audit")}
+    return json.loads(json.dumps({"parameters": params, "catalog": catalog.fingerprint(), "model": shipped,
+                                  "shards": [shard_fingerprint(s) for s in shards]}, sort_keys=True))
 
 
 def shard_fingerprint(shard: Shard) -> dict:
@@ -189,6 +251,9 @@ def run(config: RunConfig, spark=None, progress: Callable[[str], None] = lambda 
         manifest["assistant_detector"] = {**assistant_audit(), "corrected": (ASSISTANT, "author") in held_out and (ASSISTANT, "author") not in hand} \
             if (ASSISTANT, "author") in held_out else None
         writer.commit(manifest)
+        import shutil
+
+        shutil.rmtree(store_dir(config.out), ignore_errors=True)  # the run is complete: nothing to resume
         return manifest
     except BaseException:
         writer.abort()
@@ -213,14 +278,19 @@ def _run_spark(spark, shards: list[Shard], catalog: Catalog, config: RunConfig, 
     from pyspark.sql.pandas.types import from_arrow_schema
 
     t = time.time()
-    rows = [(s.path, s.name, s.format, s.compression) for s in shards]
-    shard_df = spark.createDataFrame(
-        spark.sparkContext.parallelize(rows, numSlices=len(rows)), from_arrow_schema(_SHARD_SCHEMA)
-    )
     opts, dedup, fraction, pair_opts = config.read, config.dedup, config.sample_fraction, config.pairs
-    tagged = shard_df.mapInArrow(
-        lambda batches: tag_shards(batches, catalog, opts, dedup, fraction, shipped, pair_opts), from_arrow_schema(TAGGED_SCHEMA)
-    )
+    store, pending = _open_store(config, shards, _store_key(config, shards, catalog, shipped), progress)
+    if pending:
+        rows = [(s.path, s.name, s.format, s.compression) for s in pending]
+        shard_df = spark.createDataFrame(
+            spark.sparkContext.parallelize(rows, numSlices=len(rows)), from_arrow_schema(_SHARD_SCHEMA)
+        )
+        progress(f"reading and tagging {len(pending)} shard(s), one task each")
+        with stage_progress(spark, progress, "tagging"):
+            shard_df.mapInArrow(
+                lambda batches: tag_shards(batches, catalog, opts, dedup, fraction, shipped, pair_opts, store), from_arrow_schema(_STORED_SCHEMA)
+            ).count()
+    tagged = spark.read.schema(from_arrow_schema(TAGGED_SCHEMA)).parquet(*[os.path.join(store, _stored_name(s.name)) for s in shards])
     # A corpus id used twice: the first occurrence (by shard, position) is kept, later ones are rejects.
     first = F.row_number().over(Window.partitionBy("doc_id").orderBy("shard", "position"))
     tagged = tagged.withColumn(
@@ -229,10 +299,8 @@ def _run_spark(spark, shards: list[Shard], catalog: Catalog, config: RunConfig, 
     ).withColumn(
         "excerpt", F.when(F.col("reject_reason") == DUPLICATE_ID, F.concat(F.lit("doc_id "), "doc_id")).otherwise(F.col("excerpt"))
     ).persist(StorageLevel.MEMORY_AND_DISK)
-    progress(f"reading and tagging {len(shards)} shard(s), one task each")
     kept = tagged.where(F.col("reject_reason").isNull() & F.col("sampled"))
-    with stage_progress(spark, progress, "tagging"):
-        n_kept = kept.count()
+    n_kept = kept.count()
     progress(f"tagged {n_kept:,} documents in {time.time() - t:.1f} s ({n_kept / max(time.time() - t, 1e-9):,.0f} documents/s)")
     n_not_sampled = tagged.where(F.col("reject_reason").isNull() & ~F.col("sampled")).count() if fraction < 1 else 0
     timings["read_tag_s"] = time.time() - t

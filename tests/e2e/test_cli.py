@@ -381,3 +381,46 @@ def test_window_pairs_count_mentions_close_together(tmp_path):
 
     rows = open_run(out).sql("SELECT persona_a, persona_b, docs, window_words FROM cooccurrence").fetchall()
     assert rows == [("aaron", "moses", 2, 10)]  # only the two documents where they are within 10 words
+
+
+def test_a_killed_run_resumes_with_the_shards_it_finished(demo, tmp_path):
+    import signal
+    import time
+
+    from prevalence.job import store_dir
+    from prevalence.tables import SCHEMAS
+    from tests.conftest import read_table
+
+    out = tmp_path / "run"
+    store = Path(store_dir(str(out)))
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
+    # One core, so shards finish one after another; the driver is killed once two are stored.
+    proc = subprocess.Popen([str(BIN / "prevalence"), "run", "data/sample", "--out", str(out), "--master", "local[1]"],
+                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 300
+    while len(list(store.glob("shard-*.parquet"))) < 2 and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished = len(list(store.glob("shard-*.parquet")))
+    assert 2 <= finished < 11 and not out.exists()
+    resumed = cli("run", "data/sample", "--out", out, "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"resuming: {finished} of 11 shard(s) already tagged" in resumed.stderr
+    assert not store.exists()  # the committed run needs no store
+    reference, _ = demo
+    for table in SCHEMAS:
+        key = [c for c in ("doc_id", "persona_id", "persona_a", "persona_b", "role", "replicate", "shard", "position") if c in SCHEMAS[table].names]
+        a = read_table(out, table).sort_by([(k, "ascending") for k in key])
+        b = read_table(reference, table).sort_by([(k, "ascending") for k in key])
+        assert a.equals(b), table
+
+
+def test_resume_refuses_a_changed_corpus(tmp_path):
+    from prevalence.job import store_dir
+
+    write_jsonl(tmp_path / "a.jsonl", [{"text": "Abraham Lincoln spoke."}])
+    store = Path(store_dir(str(tmp_path / "run")))
+    store.mkdir()
+    (store / "store.json").write_text('{"parameters": {}, "shards": []}')
+    assert_user_error(cli("run", tmp_path / "a.jsonl", "--out", tmp_path / "run", "--resume"), "cannot resume", "changed")
