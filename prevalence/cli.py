@@ -19,7 +19,9 @@ from prevalence.tagging.pairs import PairOptions
 def add_run_arguments(p: argparse.ArgumentParser) -> None:
     """The flags of `prevalence run`, shared with jobs/estimate.py."""
     p.add_argument("corpus", nargs="+", help="corpus files, directories or globs (JSONL[.gz|.zst], Parquet, text)")
-    p.add_argument("--out", required=True, help="run directory to write the tables into")
+    p.add_argument("--out", help="run directory to write the tables into (required unless --append)")
+    p.add_argument("--append", metavar="RUN_DIR", help="add the corpus paths to this existing run: only new shards are tagged, "
+                   "clusters and shares are recomputed; the run's own catalog and parameters apply")
     p.add_argument("--catalog", help="persona catalog (.yaml or .csv); default: the bundled catalog")
     p.add_argument("--text-field", default="text", help="field holding the document text (dotted for nested JSON)")
     p.add_argument("--id-field", default="id", help="field holding a document id; documents without one get a stable hash")
@@ -61,6 +63,20 @@ def run_config(args: argparse.Namespace) -> RunConfig:
         if not sep or not key:
             raise PrevalenceError(f"--conf expects KEY=VALUE, got {item!r}")
         conf.append((key.strip(), value.strip()))
+    if args.append:
+        import json
+
+        from prevalence.config import append_config
+
+        if args.out and os.path.abspath(args.out) != os.path.abspath(args.append):
+            raise PrevalenceError("--append writes into the run it extends; leave out --out")
+        manifest_path = os.path.join(args.append, "manifest.json")
+        if not os.path.isfile(manifest_path):
+            raise PrevalenceError(f"--append needs an existing run directory (with manifest.json): {args.append}")
+        with open(manifest_path, encoding="utf-8") as f:
+            return append_config(json.load(f), args.append, tuple(args.corpus), args.master or "local[*]", tuple(conf))
+    if not args.out:
+        raise PrevalenceError("run needs --out RUN_DIR (or --append RUN_DIR to extend a run)")
     return RunConfig(
         corpus=tuple(args.corpus),
         out=args.out,

@@ -79,6 +79,8 @@ class RunConfig:
     pairs: PairOptions = field(default_factory=PairOptions)
     # Keep the shards an interrupted run of the same RUN_DIR finished, and tag only the rest.
     resume: bool = False
+    # Add the corpus paths to the existing run RUN_DIR (its tagged shards are reused).
+    append: bool = False
 
     def parameters(self) -> dict:
         """The parameters that determine the tables, for the manifest."""
@@ -88,3 +90,18 @@ class RunConfig:
             "archetypes": self.archetypes, "archetype_threshold": self.archetype_threshold, "archetype_top_k": self.archetype_top_k,
             "pairs": asdict(self.pairs),
         }
+
+
+def append_config(manifest: dict, run_dir: str, new_paths: tuple[str, ...], master: str, spark_conf: tuple) -> RunConfig:
+    """The RunConfig of `run --append RUN_DIR NEW...`: the run's own corpus, catalog and parameters,
+    with the new paths added, so the result equals one run over all of them."""
+    p = manifest["parameters"]
+    read = dict(p["read"])
+    read["author_fields"] = tuple(read.get("author_fields") or ())
+    return RunConfig(
+        corpus=tuple(manifest["corpus"]["paths"]) + tuple(new_paths), out=run_dir, catalog=manifest["catalog"]["origin"],
+        read=ReadOptions(**read), dedup=DedupOptions(**p["dedup"]), master=master, overwrite=True, spark_conf=spark_conf,
+        interval_level=p["interval_level"], sample_fraction=p["sample_fraction"], replicates=p["replicates"], audit=p["audit"],
+        archetypes=p["archetypes"], archetype_threshold=p["archetype_threshold"], archetype_top_k=p["archetype_top_k"],
+        pairs=PairOptions(**p["pairs"]), append=True,
+    )

@@ -48,6 +48,7 @@ ROLES = ("mention", "speaker", "author")
 FINGERPRINT_BYTES = 1 << 20
 _STORED_SCHEMA = pa.schema([("name", pa.string()), ("rows", pa.int64())])
 STORE_KEY = "store.json"
+SHARDS_IN_RUN = "_shards"
 _SHARD_SCHEMA = pa.schema([("path", pa.string()), ("name", pa.string()), ("format", pa.string()), ("compression", pa.string())])
 _taggers: dict[str, tuple[MentionTagger, SpeakerTagger, AuthorTagger, AssistantStyle]] = {}
 _models: dict[str, ArchetypeModel] = {}
@@ -78,6 +79,7 @@ def _model_on_worker(shipped: tuple[str, float, int] | None) -> ArchetypeModel |
 def tag_shards(
     shard_batches: Iterator[pa.RecordBatch], catalog: Catalog, opts: ReadOptions, dedup: DedupOptions, sample_fraction: float = 1.0,
     shipped_model: tuple[str, float, int] | None = None, pairs: PairOptions | None = None, store: str | None = None,
+    stored_names: dict[str, str] | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """The worker side of the job: read each shard of a partition, tag and sign it, batch by batch;
     with a `store` folder, write each shard's tagged rows there and yield one status row per shard."""
@@ -98,7 +100,7 @@ def tag_shards(
                 continue
             # The shard's tagged rows go to the run's shard store under a temporary name, renamed when
             # complete: a file there means a finished shard (`--resume` skips it).
-            final = os.path.join(store, _stored_name(shard.name))
+            final = os.path.join(store, stored_names[shard.name])
             partial = f"{final}.{os.getpid()}.partial"
             rows = 0
             with pq.ParquetWriter(partial, TAGGED_SCHEMA, compression="zstd") as writer:
@@ -154,8 +156,10 @@ def _ship_model(spark, model: ArchetypeModel) -> tuple[str, float, int]:
     return name, model.threshold, model.top_k
 
 
-def _stored_name(shard_name: str) -> str:
-    return f"shard-{xxhash.xxh3_64_hexdigest(shard_name.encode())}.parquet"
+def _stored_name(shard_name: str, fingerprint: dict) -> str:
+    """The store file of a shard: named by its name and content, so a changed shard is tagged again."""
+    key = f"{shard_name}\n{fingerprint['bytes']}\n{fingerprint['xxh3_head_tail']}"
+    return f"shard-{xxhash.xxh3_64_hexdigest(key.encode())}.parquet"
 
 
 def store_dir(out: str) -> str:
@@ -164,21 +168,22 @@ def store_dir(out: str) -> str:
     return os.path.join(parent, f".{base}.shards")
 
 
-def _open_store(config: RunConfig, shards: list[Shard], key: dict, progress) -> tuple[str, list[Shard]]:
-    """(store folder, shards still to tag). Without --resume the store starts empty; with it, the
-    stored shards are kept if the run's parameters, catalog, model and shards are the same."""
+def _open_store(config: RunConfig, shards: list[Shard], names: dict[str, str], key: dict, progress) -> tuple[str, list[Shard]]:
+    """(store folder, shards still to tag). Without --resume or --append the store starts empty; with
+    them, stored shards are kept if the run's parameters, catalog and model are the same (a shard whose
+    content changed has another store name and is tagged again)."""
     import json
     import shutil
 
     store = store_dir(config.out)
     key_path = os.path.join(store, STORE_KEY)
-    if config.resume and os.path.isfile(key_path):
+    if (config.resume or config.append) and os.path.isfile(key_path):
         with open(key_path, encoding="utf-8") as f:
             if json.load(f) != key:
-                raise PrevalenceError(f"cannot resume into {config.out}: the corpus, catalog, model or parameters changed "
+                raise PrevalenceError(f"cannot resume into {config.out}: the catalog, model or parameters changed "
                                       "since the interrupted run; run without --resume to start again")
-        pending = [s for s in shards if not os.path.exists(os.path.join(store, _stored_name(s.name)))]
-        progress(f"resuming: {len(shards) - len(pending)} of {len(shards)} shard(s) already tagged")
+        pending = [s for s in shards if not os.path.exists(os.path.join(store, names[s.name]))]
+        progress(f"{'appending' if config.append else 'resuming'}: {len(shards) - len(pending)} of {len(shards)} shard(s) already tagged")
         return store, pending
     if config.resume:
         progress("nothing to resume: tagging every shard")
@@ -189,12 +194,11 @@ def _open_store(config: RunConfig, shards: list[Shard], key: dict, progress) -> 
     return store, list(shards)
 
 
-def _store_key(config: RunConfig, shards: list[Shard], catalog: Catalog, shipped) -> dict:
+def _store_key(config: RunConfig, catalog: Catalog, shipped) -> dict:
     import json
 
     params = {k: v for k, v in config.parameters().items() if k not in ("interval_level", "replicates", "audit")}
-    return json.loads(json.dumps({"parameters": params, "catalog": catalog.fingerprint(), "model": shipped,
-                                  "shards": [shard_fingerprint(s) for s in shards]}, sort_keys=True))
+    return json.loads(json.dumps({"parameters": params, "catalog": catalog.fingerprint(), "model": shipped}, sort_keys=True))
 
 
 def shard_fingerprint(shard: Shard) -> dict:
@@ -214,6 +218,10 @@ def run(config: RunConfig, spark=None, progress: Callable[[str], None] = lambda 
     started = time.time()
     timings: dict[str, float] = {}
     shards, skipped = list_shards(config.corpus, config.read.format)
+    prints = {s.name: shard_fingerprint(s) for s in shards}
+    kept_store = os.path.join(config.out, SHARDS_IN_RUN)
+    if config.append and os.path.isdir(kept_store) and not os.path.exists(store_dir(config.out)):
+        os.replace(kept_store, store_dir(config.out))
     catalog = load_catalog(config.catalog)
     model = load_archetype_model(config, progress)
     if model is not None:
@@ -233,7 +241,7 @@ def run(config: RunConfig, spark=None, progress: Callable[[str], None] = lambda 
             spark = build_session(config.master, config.spark_conf)
         timings["session_s"] = time.time() - started
         shipped = _ship_model(spark, model) if model is not None else None
-        counts = _run_spark(spark, shards, catalog, config, writer, timings, progress, shipped)
+        counts = _run_spark(spark, shards, catalog, config, writer, timings, progress, shipped, prints)
         t = time.time()
         per_persona = counts.pop("per_persona")
         run_catalog = with_ad_hoc_personas(catalog, per_persona.column("persona_id").to_pylist())
@@ -246,14 +254,13 @@ def run(config: RunConfig, spark=None, progress: Callable[[str], None] = lambda 
         writer.write_arrow("personas", run_catalog.to_arrow())
         timings["estimate_s"] = time.time() - t
         timings["total_s"] = time.time() - started
-        manifest = _manifest(config, shards, skipped, catalog, counts, timings, spark)
+        manifest = _manifest(config, shards, skipped, catalog, counts, timings, spark, prints)
         manifest["archetypes"] = _model_summary(model, sorted(pid for (pid, role) in held_out if (pid, role) not in hand and pid != ASSISTANT))
         manifest["assistant_detector"] = {**assistant_audit(), "corrected": (ASSISTANT, "author") in held_out and (ASSISTANT, "author") not in hand} \
             if (ASSISTANT, "author") in held_out else None
         writer.commit(manifest)
-        import shutil
-
-        shutil.rmtree(store_dir(config.out), ignore_errors=True)  # the run is complete: nothing to resume
+        # The run keeps its tagged shards (RUN_DIR/_shards) so that --append tags only new shards.
+        os.replace(store_dir(config.out), os.path.join(config.out, SHARDS_IN_RUN))
         return manifest
     except BaseException:
         writer.abort()
@@ -271,7 +278,8 @@ def _model_summary(model: ArchetypeModel | None, corrected: list[str]) -> dict |
             "threshold": model.threshold, "top_k": model.top_k, "corrected_with_held_out_rates": corrected}
 
 
-def _run_spark(spark, shards: list[Shard], catalog: Catalog, config: RunConfig, writer: RunWriter, timings, progress, shipped=None) -> dict:
+def _run_spark(spark, shards: list[Shard], catalog: Catalog, config: RunConfig, writer: RunWriter, timings, progress, shipped=None,
+               prints: dict | None = None) -> dict:
     from pyspark import StorageLevel
     from pyspark.sql import Window
     from pyspark.sql import functions as F
@@ -279,7 +287,8 @@ def _run_spark(spark, shards: list[Shard], catalog: Catalog, config: RunConfig, 
 
     t = time.time()
     opts, dedup, fraction, pair_opts = config.read, config.dedup, config.sample_fraction, config.pairs
-    store, pending = _open_store(config, shards, _store_key(config, shards, catalog, shipped), progress)
+    names = {s.name: _stored_name(s.name, prints[s.name]) for s in shards}
+    store, pending = _open_store(config, shards, names, _store_key(config, catalog, shipped), progress)
     if pending:
         rows = [(s.path, s.name, s.format, s.compression) for s in pending]
         shard_df = spark.createDataFrame(
@@ -288,9 +297,10 @@ def _run_spark(spark, shards: list[Shard], catalog: Catalog, config: RunConfig, 
         progress(f"reading and tagging {len(pending)} shard(s), one task each")
         with stage_progress(spark, progress, "tagging"):
             shard_df.mapInArrow(
-                lambda batches: tag_shards(batches, catalog, opts, dedup, fraction, shipped, pair_opts, store), from_arrow_schema(_STORED_SCHEMA)
+                lambda batches: tag_shards(batches, catalog, opts, dedup, fraction, shipped, pair_opts, store, names),
+                from_arrow_schema(_STORED_SCHEMA)
             ).count()
-    tagged = spark.read.schema(from_arrow_schema(TAGGED_SCHEMA)).parquet(*[os.path.join(store, _stored_name(s.name)) for s in shards])
+    tagged = spark.read.schema(from_arrow_schema(TAGGED_SCHEMA)).parquet(*[os.path.join(store, names[s.name]) for s in shards])
     # A corpus id used twice: the first occurrence (by shard, position) is kept, later ones are rejects.
     first = F.row_number().over(Window.partitionBy("doc_id").orderBy("shard", "position"))
     tagged = tagged.withColumn(
@@ -393,18 +403,18 @@ def _staged_table(writer: RunWriter, table: str) -> pa.Table:
     return ds.dataset(writer.table_path(table), format="parquet").to_table()
 
 
-def _manifest(config: RunConfig, shards, skipped, catalog: Catalog, counts: dict, timings: dict, spark) -> dict:
+def _manifest(config: RunConfig, shards, skipped, catalog: Catalog, counts: dict, timings: dict, spark, prints: dict) -> dict:
     import duckdb
     import pyspark
 
-    shard_prints = [shard_fingerprint(s) for s in shards]
+    shard_prints = [prints[s.name] for s in shards]
     corpus_fp = hashlib.sha256("\n".join(f"{s['name']}:{s['bytes']}:{s['xxh3_head_tail']}" for s in shard_prints).encode()).hexdigest()
     corpus_bytes = sum(s["bytes"] for s in shard_prints)
     return {
         "format_version": 1,
         "tool": {"name": "persona-prevalence", "version": __version__},
         "corpus": {
-            "paths": list(config.corpus),
+            "paths": [p if storage.is_remote(p) else os.path.abspath(p) for p in config.corpus],
             "fingerprint": corpus_fp,
             "bytes": corpus_bytes,
             "shards": shard_prints,

@@ -416,11 +416,30 @@ def test_a_killed_run_resumes_with_the_shards_it_finished(demo, tmp_path):
         assert a.equals(b), table
 
 
-def test_resume_refuses_a_changed_corpus(tmp_path):
+def test_resume_refuses_changed_parameters(tmp_path):
     from prevalence.job import store_dir
 
     write_jsonl(tmp_path / "a.jsonl", [{"text": "Abraham Lincoln spoke."}])
     store = Path(store_dir(str(tmp_path / "run")))
     store.mkdir()
-    (store / "store.json").write_text('{"parameters": {}, "shards": []}')
-    assert_user_error(cli("run", tmp_path / "a.jsonl", "--out", tmp_path / "run", "--resume"), "cannot resume", "changed")
+    (store / "store.json").write_text('{"parameters": {}}')
+    assert_user_error(cli("run", tmp_path / "a.jsonl", "--out", tmp_path / "run", "--resume"), "cannot resume", "parameters changed")
+
+
+def test_append_tags_only_new_shards_and_equals_one_run_over_all(demo, tmp_path):
+    from prevalence.tables import SCHEMAS
+    from tests.conftest import read_table
+
+    out = tmp_path / "run"
+    first = cli("run", SAMPLE / "wikitext2.jsonl.gz", SAMPLE / "sotu.jsonl.zst", "--out", out)
+    assert first.returncode == 0, first.stderr
+    more = cli("run", "--append", out, SAMPLE / "bible_kjv_akjv.parquet", SAMPLE / "shakespeare")
+    assert more.returncode == 0, more.stderr
+    assert "appending: 2 of 11 shard(s) already tagged" in more.stderr
+    reference, _ = demo
+    for table in SCHEMAS:
+        key = [c for c in ("doc_id", "persona_id", "persona_a", "persona_b", "role", "replicate", "shard", "position") if c in SCHEMAS[table].names]
+        a = read_table(out, table).sort_by([(k, "ascending") for k in key])
+        b = read_table(reference, table).sort_by([(k, "ascending") for k in key])
+        assert a.equals(b), table
+    assert_user_error(cli("run", "--append", tmp_path / "nope", SAMPLE / "sotu.jsonl.zst"), "--append needs an existing run")

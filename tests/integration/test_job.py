@@ -144,7 +144,8 @@ def test_a_failed_run_leaves_the_old_run_untouched(sample_run, spark, tmp_path, 
     with pytest.raises(RuntimeError, match="simulated crash"):
         job.run(RunConfig(corpus=(str(SAMPLE),), out=out, overwrite=True), spark=spark)
     assert open(os.path.join(out, "manifest.json")).read() == before
-    assert sorted(os.listdir(tmp_path)) == ["run"]
+    # The old run stands; beside it, only the failed run's shard store (kept for --resume).
+    assert sorted(os.listdir(tmp_path)) == [".run.shards", "run"]
 
 
 def test_existing_run_dir_needs_overwrite(sample_run, spark):
