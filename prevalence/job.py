@@ -77,12 +77,11 @@ def _model_on_worker(shipped: tuple[str, float, int] | None) -> ArchetypeModel |
 
 
 def tag_shards(
-    shard_batches: Iterator[pa.RecordBatch], catalog: Catalog, opts: ReadOptions, dedup: DedupOptions, sample_fraction: float = 1.0,
-    shipped_model: tuple[str, float, int] | None = None, pairs: PairOptions | None = None, store: str | None = None,
-    stored_names: dict[str, str] | None = None,
+    shard_batches: Iterator[pa.RecordBatch], catalog: Catalog, opts: ReadOptions, dedup: DedupOptions, sample_fraction: float,
+    shipped_model: tuple[str, float, int] | None, pairs: PairOptions, store: str, stored_names: dict[str, str],
 ) -> Iterator[pa.RecordBatch]:
-    """The worker side of the job: read each shard of a partition, tag and sign it, batch by batch;
-    with a `store` folder, write each shard's tagged rows there and yield one status row per shard."""
+    """The worker side of the job: read each shard of a partition, tag and sign it batch by batch,
+    write its tagged rows to the run's shard store, and yield one status row per shard."""
     mentions, speakers, authors, assistant = _taggers_for(catalog)
     assistant = assistant if any(p.id == ASSISTANT for p in catalog.personas) else None
     model = _model_on_worker(shipped_model)
@@ -95,9 +94,6 @@ def tag_shards(
             shard = Shard(**row)
             batches = (tag_batch(raw, mentions, signer, speakers, sample_fraction, authors=authors, archetypes=archetypes,
                                  assistant=assistant, pairs=pairs) for raw in read_shard(shard, opts))
-            if store is None:
-                yield from batches
-                continue
             # The shard's tagged rows go to the run's shard store under a temporary name, renamed when
             # complete: a file there means a finished shard (`--resume` skips it).
             final = os.path.join(store, stored_names[shard.name])

@@ -54,6 +54,16 @@ def read_table(run_dir, table):
     return ds.dataset(os.path.join(run_dir, table), format="parquet").to_table()
 
 
+def assert_same_tables(run_a, run_b):
+    """Every table of two run directories holds the same rows (compared in a canonical order)."""
+    from prevalence.tables import SCHEMAS
+
+    for table in SCHEMAS:
+        key = [(c, "ascending") for c in ("doc_id", "persona_id", "persona_a", "persona_b", "role", "replicate", "shard", "position")
+               if c in SCHEMAS[table].names]
+        assert read_table(run_a, table).sort_by(key).equals(read_table(run_b, table).sort_by(key)), table
+
+
 def sample_documents():
     """(shard, position) -> text, read with plain Python, not with prevalence.corpus."""
     docs = {}

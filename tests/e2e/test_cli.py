@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 import zstandard
 
-from tests.conftest import REPO, SAMPLE, write_jsonl
+from tests.conftest import REPO, SAMPLE, assert_same_tables, write_jsonl
 
 pytestmark = pytest.mark.e2e
 BIN = Path(sys.executable).parent
@@ -388,9 +388,6 @@ def test_a_killed_run_resumes_with_the_shards_it_finished(demo, tmp_path):
     import time
 
     from prevalence.job import store_dir
-    from prevalence.tables import SCHEMAS
-    from tests.conftest import read_table
-
     out = tmp_path / "run"
     store = Path(store_dir(str(out)))
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
@@ -407,13 +404,9 @@ def test_a_killed_run_resumes_with_the_shards_it_finished(demo, tmp_path):
     resumed = cli("run", "data/sample", "--out", out, "--resume")
     assert resumed.returncode == 0, resumed.stderr
     assert f"resuming: {finished} of 11 shard(s) already tagged" in resumed.stderr
-    assert not store.exists()  # the committed run needs no store
+    assert not store.exists() and (out / "_shards").is_dir()  # the store moved into the committed run
     reference, _ = demo
-    for table in SCHEMAS:
-        key = [c for c in ("doc_id", "persona_id", "persona_a", "persona_b", "role", "replicate", "shard", "position") if c in SCHEMAS[table].names]
-        a = read_table(out, table).sort_by([(k, "ascending") for k in key])
-        b = read_table(reference, table).sort_by([(k, "ascending") for k in key])
-        assert a.equals(b), table
+    assert_same_tables(out, reference)
 
 
 def test_resume_refuses_changed_parameters(tmp_path):
@@ -427,9 +420,6 @@ def test_resume_refuses_changed_parameters(tmp_path):
 
 
 def test_append_tags_only_new_shards_and_equals_one_run_over_all(demo, tmp_path):
-    from prevalence.tables import SCHEMAS
-    from tests.conftest import read_table
-
     out = tmp_path / "run"
     first = cli("run", SAMPLE / "wikitext2.jsonl.gz", SAMPLE / "sotu.jsonl.zst", "--out", out)
     assert first.returncode == 0, first.stderr
@@ -437,9 +427,5 @@ def test_append_tags_only_new_shards_and_equals_one_run_over_all(demo, tmp_path)
     assert more.returncode == 0, more.stderr
     assert "appending: 2 of 11 shard(s) already tagged" in more.stderr
     reference, _ = demo
-    for table in SCHEMAS:
-        key = [c for c in ("doc_id", "persona_id", "persona_a", "persona_b", "role", "replicate", "shard", "position") if c in SCHEMAS[table].names]
-        a = read_table(out, table).sort_by([(k, "ascending") for k in key])
-        b = read_table(reference, table).sort_by([(k, "ascending") for k in key])
-        assert a.equals(b), table
+    assert_same_tables(out, reference)
     assert_user_error(cli("run", "--append", tmp_path / "nope", SAMPLE / "sotu.jsonl.zst"), "--append needs an existing run")
