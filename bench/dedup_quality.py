@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from prevalence import job  # noqa: E402
 from prevalence.config import DedupOptions, RunConfig  # noqa: E402
 from prevalence.dedup.minhash import shingles  # noqa: E402
-from prevalence.session import build_session  # noqa: E402
+from prevalence.spark.session import build_session  # noqa: E402
 from tests.conftest import read_table, sample_documents  # noqa: E402
 
 MAX_WORDS = 1500

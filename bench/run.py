@@ -128,9 +128,9 @@ def stages(batches: list[pa.RecordBatch], slice_mb: float) -> dict:
     texts = [t for b in batches for t in b.column("text").to_pylist() if t]
     seconds = {
         "mention tagging": timed(lambda: [mentions.analyse(" ".join(t.split())) for t in texts]),
-        "speaker tagging": timed(lambda: [speakers.tag(t, {}, "bench") for t in texts]),
+        "speaker tagging": timed(lambda: [speakers.tag_document(t, {}, "bench") for t in texts]),
         "author tagging (bylines, signatures) + assistant style": timed(
-            lambda: [(authors.tag(t, {}, "bench", 0), assistant.is_assistant(t)) for t in texts]),
+            lambda: [(authors.tag_document(t, {}, "bench", 0), assistant.is_assistant(t)) for t in texts]),
         "archetype classification (fastText)": timed(lambda: [archetypes.tag(b.column("text"), [1] * b.num_rows) for b in batches]),
         "MinHash signatures and band keys": timed(lambda: [signer.sign(b.column("text")) for b in batches]),
         "whole tagging stage (tag_batch)": timed(lambda: [
@@ -271,7 +271,7 @@ def main() -> None:
         size += len(t.encode())
     ds = datasketch_peer(ds_texts)
 
-    from prevalence.session import build_session
+    from prevalence.spark.session import build_session
 
     spark = build_session("local[2]", (("spark.sql.shuffle.partitions", "8"),))
     print("floors", file=sys.stderr)

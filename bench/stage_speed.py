@@ -50,7 +50,7 @@ def main() -> None:
         ("floor: str.split() of every document", timed(lambda: [t.split() for t in texts])),
         ("read shards into Arrow batches", read_s),
         ("mention tagging", timed(lambda: [mentions.analyse(" ".join(t.split())) for t in texts])),
-        ("speaker tagging", timed(lambda: [speakers.tag(t, {}, "bench") for t in texts])),
+        ("speaker tagging", timed(lambda: [speakers.tag_document(t, {}, "bench") for t in texts])),
         ("MinHash signing and band keys", timed(lambda: [signer.sign(pc.drop_null(b.column("text"))) for b in batches])),
         ("whole tagging stage (tag_batch)", timed(lambda: [tag_batch(b, mentions, signer, speakers) for b in batches])),
     ]

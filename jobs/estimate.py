@@ -3,6 +3,8 @@
     spark-submit --properties-file spark-defaults.conf jobs/estimate.py CORPUS... --out RUN_DIR
 
 Takes the same flags as `prevalence run`; the master comes from spark-submit unless --master is given.
+The pipeline itself is `prevalence.job.run`: read shards -> stages (sample, tokenise, tag, pair,
+sign) -> shard store -> clusters -> counts -> estimate -> tables + manifest.
 """
 
 import argparse
@@ -16,17 +18,16 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from prevalence.cli import add_run_arguments, format_summary, run_config
 from prevalence.errors import PrevalenceError
 from prevalence.job import run
-from prevalence.session import build_session
+from prevalence.spark.session import build_session
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="jobs/estimate.py", description=__doc__.splitlines()[0])
     add_run_arguments(parser)
-    parser.set_defaults(master=None)
     args = parser.parse_args(argv)
     try:
         config = run_config(args)
-        spark = build_session(args.master, config.spark_conf)
+        spark = build_session(getattr(args, "master"), config.spark_conf)  # None: spark-submit's master
         try:
             manifest = run(config, spark=spark, progress=lambda m: print(m, file=sys.stderr, flush=True))
         finally:

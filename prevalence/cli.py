@@ -11,98 +11,74 @@ import os
 import sys
 import time
 
-from prevalence.config import FORMATS, TEXT_UNITS, DedupOptions, ReadOptions, RunConfig
+from prevalence.config import (
+    FORMATS, TEXT_UNITS, ReadOptions, RunConfig, config_from, declared_options, from_parameters, open_unit, positive,
+)
 from prevalence.errors import PrevalenceError
-from prevalence.tagging.pairs import PairOptions
+from prevalence.query import PAIRS_BY, RANK_BY
+from prevalence.weights import FORMATS as WEIGHT_FORMATS
+from prevalence.weights import NORMALIZE
 
 
 def add_run_arguments(p: argparse.ArgumentParser) -> None:
-    """The flags of `prevalence run`, shared with jobs/estimate.py."""
+    """The flags of `prevalence run`, shared with jobs/estimate.py: one per declared option of
+    `config.RunConfig` (defaults, help and validation come from the declaration)."""
     p.add_argument("corpus", nargs="+", help="corpus files, directories or globs (JSONL[.gz|.zst], Parquet, text)")
     p.add_argument("--out", help="run directory to write the tables into (required unless --append)")
     p.add_argument("--append", metavar="RUN_DIR", help="add the corpus paths to this existing run: only new shards are tagged, "
                    "clusters and shares are recomputed; the run's own catalog and parameters apply")
-    p.add_argument("--catalog", help="persona catalog (.yaml or .csv); default: the bundled catalog")
-    p.add_argument("--text-field", default="text", help="field holding the document text (dotted for nested JSON)")
-    p.add_argument("--id-field", default="id", help="field holding a document id; documents without one get a stable hash")
-    p.add_argument("--speaker-field", default="speaker", help="field naming the speaker of a transcript record (role speaker)")
-    p.add_argument("--author-field", action="append", metavar="FIELD",
-                   help="field naming a document's author(s), dotted for nested JSON (repeatable; default: author, byline, meta.author)")
-    p.add_argument("--format", default="auto", choices=FORMATS, help="shard format (default: from the file name)")
-    p.add_argument("--text-unit", default="file", choices=TEXT_UNITS, help="plain text: one document per file or per blank-line block")
-    p.add_argument("--max-doc-chars", type=_positive_int, default=ReadOptions.max_doc_chars, help="longer documents are rejected as oversized")
-    p.add_argument("--no-dedup", action="store_true", help="skip near-duplicate clustering")
-    p.add_argument("--dedup-threshold", type=_unit_interval, default=DedupOptions.threshold, help="Jaccard threshold of near-duplicates (default 0.8)")
-    p.add_argument("--num-perm", type=_positive_int, default=DedupOptions.num_perm, help="MinHash permutations (default 128)")
-    p.add_argument("--shingle-size", type=_positive_int, default=DedupOptions.shingle_size, help="words per shingle (default 5)")
-    p.add_argument("--no-verify", action="store_true", help="link LSH candidates without checking their estimated Jaccard")
-    p.add_argument("--sample", type=_fraction, default=1.0, metavar="FRACTION", help="tag this share of documents, chosen by a stable hash of doc id")
-    p.add_argument("--interval-level", type=_unit_interval, default=0.95, help="confidence level of every interval (default 0.95)")
-    p.add_argument("--replicates", type=_positive_int, default=200, help="Poisson bootstrap replicates for intervals (default 200)")
-    p.add_argument("--audit", metavar="CSV", help="tagger error rates per persona and role (persona,role,tp,fn,fp,tn) for adjusted shares")
-    p.add_argument("--archetypes", default="default", metavar="MODEL_DIR|default|none",
-                   help="author-archetype classifier: the bundled default, a directory from train-classifier, or none")
-    p.add_argument("--archetype-threshold", type=_unit_interval, help="minimum probability of an archetype label (default: the model's)")
-    p.add_argument("--archetype-top-k", type=_positive_int, help="archetype labels per document at most (default: the model's, 1)")
-    p.add_argument("--pair-window", type=_non_negative_int, default=0, metavar="WORDS",
-                   help="co-occurrence window: 0 = the document (default), N = mentions within N words")
-    p.add_argument("--pair-max-personas", type=_positive_int, default=20, help="pairs per document among its top N personas (default 20)")
-    p.add_argument("--pair-min-docs", type=_positive_int, default=2, help="keep pairs seen in at least N documents (default 2)")
-    p.add_argument("--no-pairs", action="store_true", help="skip the co-occurrence table")
-    p.add_argument("--master", default="local[*]", help="Spark master URL (default local[*])")
     p.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE", help="extra Spark setting (repeatable)")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
-    p.add_argument("--resume", action="store_true", help="after an interrupted run of the same RUN_DIR: tag only the shards it did not finish")
+    for path, f in declared_options():
+        meta = f.metadata
+        shown = "" if f.default in (None, (), "") or isinstance(f.default, bool) else f" (default: {_shown(f.default)})"
+        common = {"dest": path, "default": None, "help": meta["help"] + shown}
+        if isinstance(f.default, bool):
+            p.add_argument(meta["flag"], action="store_const", const=not meta["negate"], **common)
+        elif meta["repeat"]:
+            p.add_argument(meta["flag"], action="append", metavar=meta["metavar"], **common)
+        else:
+            p.add_argument(meta["flag"], type=_parser_of(f.type), choices=meta["choices"], metavar=meta["metavar"], **common)
+
+
+def _shown(default) -> str:
+    return ", ".join(default) if isinstance(default, tuple) else str(default)
+
+
+def _parser_of(annotation: str):
+    """int or float for numeric options (annotations are strings here), else str."""
+    return int if annotation.startswith("int") else float if annotation.startswith("float") else str
 
 
 def run_config(args: argparse.Namespace) -> RunConfig:
-    """The RunConfig described by parsed `run` arguments."""
+    """The RunConfig described by parsed `run` arguments; PrevalenceError on bad values."""
     conf = []
     for item in args.conf:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise PrevalenceError(f"--conf expects KEY=VALUE, got {item!r}")
         conf.append((key.strip(), value.strip()))
+    given = {path: getattr(args, path) for path, _ in declared_options() if getattr(args, path) is not None}
+    given = {path: tuple(v) if isinstance(v, list) else v for path, v in given.items()}
+    master = given.pop("master", None) or "local[*]"
     if args.append:
         import json
 
-        from prevalence.config import append_config
-
         if args.out and os.path.abspath(args.out) != os.path.abspath(args.append):
             raise PrevalenceError("--append writes into the run it extends; leave out --out")
+        tagging = [path for path in given if path not in ("overwrite", "resume")]
+        if tagging:
+            raise PrevalenceError(f"--append uses the run's own catalog and parameters; leave out {', '.join(sorted(tagging))}")
         manifest_path = os.path.join(args.append, "manifest.json")
         if not os.path.isfile(manifest_path):
             raise PrevalenceError(f"--append needs an existing run directory (with manifest.json): {args.append}")
         with open(manifest_path, encoding="utf-8") as f:
-            return append_config(json.load(f), args.append, tuple(args.corpus), args.master or "local[*]", tuple(conf))
+            manifest = json.load(f)
+        return from_parameters(manifest["parameters"], corpus=tuple(manifest["corpus"]["paths"]) + tuple(args.corpus),
+                               out=args.append, catalog=manifest["catalog"]["origin"], master=master, spark_conf=tuple(conf),
+                               overwrite=True, append=True)
     if not args.out:
         raise PrevalenceError("run needs --out RUN_DIR (or --append RUN_DIR to extend a run)")
-    return RunConfig(
-        corpus=tuple(args.corpus),
-        out=args.out,
-        catalog=args.catalog,
-        read=ReadOptions(
-            format=args.format, text_field=args.text_field, id_field=args.id_field, speaker_field=args.speaker_field,
-            author_fields=tuple(args.author_field) if args.author_field else ReadOptions.author_fields,
-            text_unit=args.text_unit, max_doc_chars=args.max_doc_chars,
-        ),
-        dedup=DedupOptions(
-            enabled=not args.no_dedup, threshold=args.dedup_threshold, num_perm=args.num_perm,
-            shingle_size=args.shingle_size, verify=not args.no_verify,
-        ),
-        sample_fraction=args.sample,
-        interval_level=args.interval_level,
-        replicates=args.replicates,
-        audit=args.audit,
-        archetypes=args.archetypes,
-        archetype_threshold=args.archetype_threshold,
-        archetype_top_k=args.archetype_top_k,
-        pairs=PairOptions(enabled=not args.no_pairs, window=args.pair_window, max_personas=args.pair_max_personas, min_docs=args.pair_min_docs),
-        master=args.master,
-        overwrite=args.overwrite,
-        resume=args.resume,
-        spark_conf=tuple(conf),
-    )
+    return config_from(given, corpus=tuple(args.corpus), out=args.out, master=master, spark_conf=tuple(conf))
 
 
 def add_train_arguments(p: argparse.ArgumentParser) -> None:
@@ -150,32 +126,19 @@ def train(args: argparse.Namespace) -> tuple[dict, str]:
     return report, args.out
 
 
-def _fraction(value: str) -> float:
-    x = float(value)
-    if not 0 < x <= 1:
-        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {value}")
-    return x
+def _checked(parse, check):
+    """An argparse type: parse the text, then apply one of config's checks (one message for both)."""
+    def convert(text: str):
+        value = parse(text)
+        problem = check(value)
+        if problem:
+            raise argparse.ArgumentTypeError(f"{problem}, got {text}")
+        return value
+    return convert
 
 
-def _unit_interval(value: str) -> float:
-    x = float(value)
-    if not 0 < x < 1:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (exclusive), got {value}")
-    return x
-
-
-def _non_negative_int(value: str) -> int:
-    n = int(value)
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return n
-
-
-def _positive_int(value: str) -> int:
-    n = int(value)
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
-    return n
+_unit_interval = _checked(float, open_unit)
+_positive_int = _checked(int, positive)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -191,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     rank_p.add_argument("run_dir")
     rank_p.add_argument("--role", default="mention")
     rank_p.add_argument("--top", type=_positive_int, default=20)
-    rank_p.add_argument("--by", default="docs", choices=("docs", "count", "tokens"))
+    rank_p.add_argument("--by", default="docs", choices=tuple(b for b in RANK_BY if b != "unique_docs"))
     rank_p.add_argument("--dedup", action="store_true", help="one vote per near-duplicate cluster: rank by unique documents")
     rank_p.add_argument("--kind", help="only personas of this kind (author_archetype, historical_figure, ad_hoc_author, ...)")
 
@@ -199,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     pairs_p.add_argument("run_dir")
     pairs_p.add_argument("persona")
     pairs_p.add_argument("--top", type=_positive_int, default=20)
-    pairs_p.add_argument("--by", default="llr", choices=("llr", "pmi", "npmi", "docs", "log_odds_ratio"))
+    pairs_p.add_argument("--by", default="llr", choices=PAIRS_BY)
 
     tr_p = sub.add_parser("train-classifier", help="train a fastText author-archetype classifier with a held-out report")
     add_train_arguments(tr_p)
@@ -213,9 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     w_p = sub.add_parser("weights", help="export prevalence weights (JSON, CSV or Parquet) for other projects")
     w_p.add_argument("run_dir")
     w_p.add_argument("--out", required=True)
-    w_p.add_argument("--format", default="json", choices=("json", "csv", "parquet"))
+    w_p.add_argument("--format", default="json", choices=WEIGHT_FORMATS)
     w_p.add_argument("--role", default="mention")
-    w_p.add_argument("--normalize", default="sum", choices=("sum", "max", "none"))
+    w_p.add_argument("--normalize", default="sum", choices=NORMALIZE)
     w_p.add_argument("--dedup", action="store_true", help="weights from deduplicated shares (one vote per cluster)")
     w_p.add_argument("--adjusted", action="store_true", help="weights from shares corrected for tagger error (needs --audit at run time)")
     w_p.add_argument("--min-docs", type=_positive_int, default=1)
@@ -252,7 +215,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         manifest = run(config, progress=say)
     except Exception:
-        from prevalence import session
+        from prevalence.spark import session
 
         if session.spark_log_path:
             print(f"prevalence: Spark's own log of this run: {session.spark_log_path}", file=sys.stderr)

@@ -20,6 +20,7 @@ from prevalence.stats.bootstrap import percentile_interval
 from prevalence.tables import SCHEMAS, read_manifest, table_glob
 
 RANK_BY = ("docs", "unique_docs", "count", "tokens")
+PAIRS_BY = ("llr", "pmi", "npmi", "docs", "log_odds_ratio")
 
 
 class Run:
@@ -79,7 +80,7 @@ class Run:
     def pairs(self, persona_id: str, top: int = 20, by: str = "llr") -> pa.Table:
         """The personas most associated with one (co-occurrence table), positively associated first:
         pairs with pmi > 0 ordered by `by` (llr, pmi, npmi, docs or log_odds_ratio)."""
-        if by not in ("llr", "pmi", "npmi", "docs", "log_odds_ratio"):
+        if by not in PAIRS_BY:
             raise PrevalenceError(f"--by must be one of llr, pmi, npmi, docs, log_odds_ratio, got {by!r}")
         if "cooccurrence" not in self.tables:
             raise PrevalenceError("this run has no co-occurrence table (made before it existed); rerun the job")

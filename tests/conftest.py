@@ -42,7 +42,7 @@ def write_jsonl(path: Path, records: list, compress: str | None = None) -> Path:
 def spark():
     """One local SparkSession for every integration test."""
     os.environ["PYSPARK_PYTHON"] = sys.executable
-    from prevalence.session import build_session
+    from prevalence.spark.session import build_session
 
     session = build_session("local[2]", (("spark.sql.shuffle.partitions", "4"),))
     yield session

@@ -116,3 +116,22 @@ def list_shards(paths: list[str] | tuple[str, ...], fmt: str = "auto") -> tuple[
 def _remote_name(uri: str) -> str:
     """`s3://bucket/a/b.jsonl` -> `bucket/a/b.jsonl` (the query, with any endpoint, is left out)."""
     return uri.split("://", 1)[1].split("?", 1)[0]
+
+
+FINGERPRINT_BYTES = 1 << 20
+
+
+def shard_fingerprint(shard: Shard) -> dict:
+    """Name, size and an xxh3 hash of the first and last MiB: cheap, and changes when a shard does."""
+    import xxhash
+
+    from prevalence.corpus import storage
+
+    size = storage.size(shard.path)
+    h = xxhash.xxh3_128()
+    with storage.open_file(shard.path) as f:
+        h.update(f.read(FINGERPRINT_BYTES))
+        if size > FINGERPRINT_BYTES:
+            f.seek(max(FINGERPRINT_BYTES, size - FINGERPRINT_BYTES))
+            h.update(f.read())
+    return {"name": shard.name, "format": shard.format, "compression": shard.compression, "bytes": size, "xxh3_head_tail": h.hexdigest()}

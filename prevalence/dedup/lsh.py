@@ -6,7 +6,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from prevalence.dedup.minhash import _fmix
+from prevalence.dedup.minhash import fmix
 
 
 @lru_cache(maxsize=32)
@@ -29,7 +29,7 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     h = np.broadcast_to(np.arange(bands, dtype=np.uint64) + np.uint64(0x51_7C_C1_B7_27_22_0A_95), (n, bands)).copy()
     with np.errstate(over="ignore"):
         for r in range(rows):
-            h = _fmix(h ^ sig[:, :, r], 64)
+            h = fmix(h ^ sig[:, :, r], 64)
     return h.view(np.int64)
 
 

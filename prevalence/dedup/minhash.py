@@ -33,7 +33,7 @@ _FMIX = {
 }
 
 
-def _fmix(h: np.ndarray, width: int) -> np.ndarray:
+def fmix(h: np.ndarray, width: int) -> np.ndarray:
     """MurmurHash3's finalizer, element-wise with wrapping arithmetic; width 32 is what datasketch's
     affine32 scheme applies to every input hash."""
     s1, m1, s2, m2, s3 = _FMIX[width]
@@ -54,7 +54,7 @@ def _combine(word_hashes: list[np.ndarray]) -> np.ndarray:
     h = np.full(word_hashes[0].shape, _SHINGLE_SEED, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for w in word_hashes:
-            h = _fmix(h ^ w, 64)
+            h = fmix(h ^ w, 64)
     return ((h >> np.uint64(32)) ^ (h & MASK32)).astype(np.uint32)
 
 
@@ -116,7 +116,7 @@ class MinHasher:
             return sig, has, keys
         has[shingle_doc] = True
         a, b = self.permutations()
-        pre = _fmix(shingle_hashes, 32)
+        pre = fmix(shingle_hashes, 32)
         sig_t = sig.T.copy()  # permutation-major: each block row is one permutation
         block = np.empty((self.num_perm, CHUNK_SHINGLES), dtype=np.uint32)
         with np.errstate(over="ignore"):

@@ -19,7 +19,7 @@ def in_sample(hashes: np.ndarray, fraction: float) -> np.ndarray:
         raise ValueError(f"sample fraction must be in (0, 1], got {fraction}")
     if fraction >= 1:
         return np.ones(len(hashes), dtype=bool)
-    return _uniform(hashes ^ np.uint64(_SAMPLE_SEED)) < fraction
+    return uniform_from_hash(hashes ^ np.uint64(_SAMPLE_SEED)) < fraction
 
 
 def _splitmix64(x: np.ndarray) -> np.ndarray:
@@ -30,6 +30,6 @@ def _splitmix64(x: np.ndarray) -> np.ndarray:
         return x ^ (x >> np.uint64(31))
 
 
-def _uniform(x: np.ndarray) -> np.ndarray:
+def uniform_from_hash(x: np.ndarray) -> np.ndarray:
     """Uniform [0, 1) doubles from 64-bit keys (top 53 bits of splitmix64)."""
     return (_splitmix64(x) >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))

@@ -6,27 +6,33 @@ import pyarrow as pa
 
 from prevalence.catalog import Catalog
 from prevalence.classifier.model import ArchetypeModel, label_persona_id
+from prevalence.tagging.base import Documents, HitRows, Tagger, TaggerContext
 
 METHOD = "fasttext"
 
 
-class ArchetypeTagger:
+class ArchetypeTagger(Tagger):
     """The classifier's labels above its threshold as `author` hits of the archetype personas."""
 
+    name = "archetypes"
     role = "author"
 
+    @classmethod
+    def build(cls, context: TaggerContext) -> "ArchetypeTagger | None":
+        """Only for runs with a model."""
+        return cls(context.model, context.catalog) if context.model is not None else None
+
     def __init__(self, model: ArchetypeModel, catalog: Catalog):
+        super().__init__(catalog)
         ids = {p.id for p in catalog.personas}
         self.model = model
         self.persona_ids = {label: label_persona_id(label, ids) for label in model.labels}
 
-    def tag(self, texts: pa.Array, n_tokens: list[int | None]) -> list[list[dict]]:
-        """Hits per text: persona, count 1, the document's words, the probability as score."""
-        predictions = self.model.predict(texts)
-        return [
-            [] if tokens is None else [
-                {"persona_id": self.persona_ids[label], "role": self.role, "count": 1, "tokens": tokens, "score": p, "method": METHOD}
-                for label, p in labels
-            ]
-            for labels, tokens in zip(predictions, n_tokens)
-        ]
+    def tag(self, docs: Documents) -> pa.Table:
+        """Per document and label: count 1, the document's words, the probability as score."""
+        rows = HitRows()
+        predictions = self.model.predict(docs.batch.column("text"))
+        for i, (labels, tokens) in enumerate(zip(predictions, docs.column("n_tokens"))):
+            for label, p in labels:
+                rows.add(i, self.persona_ids[label], self.role, 1, tokens, score=p, method=METHOD)
+        return rows.table()

@@ -21,7 +21,9 @@ from __future__ import annotations
 import re
 
 import ahocorasick
+import pyarrow as pa
 
+from prevalence.tagging.base import Documents, HitRows, Tagger, TaggerContext
 from prevalence.tagging.scripts import Turn
 
 PERSONA = "assistant"
@@ -101,10 +103,20 @@ def chat_turns(text: str) -> list[Turn]:
     return turns if {"User", "Assistant"} <= sides else []
 
 
-class AssistantStyle:
-    """Scores assistant-style phrases in a document with one Aho-Corasick pass."""
+class AssistantStyle(Tagger):
+    """Scores assistant-style phrases in a document with one Aho-Corasick pass; as a tagger, a
+    document that scores THRESHOLD or more is authored by the persona `assistant`."""
 
-    def __init__(self):
+    name = "assistant_style"
+    role = "author"
+
+    @classmethod
+    def build(cls, context: TaggerContext) -> "AssistantStyle | None":
+        """Only for catalogs that have the assistant persona."""
+        return cls(context.catalog) if any(p.id == PERSONA for p in context.catalog.personas) else None
+
+    def __init__(self, catalog=None):
+        super().__init__(catalog)
         self._automaton = ahocorasick.Automaton()
         for weight, phrases in ((2, STRONG), (1, WEAK)):
             for phrase in phrases:
@@ -124,4 +136,11 @@ class AssistantStyle:
 
     def is_assistant(self, text: str) -> bool:
         return self.score(text) >= THRESHOLD
+
+    def tag(self, docs: Documents) -> pa.Table:
+        rows = HitRows()
+        for i, (text, n_tokens) in enumerate(zip(docs.column("text"), docs.column("n_tokens"))):
+            if self.is_assistant(text):
+                rows.add(i, PERSONA, self.role, 1, n_tokens, method=METHOD)
+        return rows.table()
 

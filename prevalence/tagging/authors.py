@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import re
 
+import pyarrow as pa
+
 from prevalence.catalog import Catalog
+from prevalence.tagging.base import Documents, HitRows, Tagger
 from prevalence.tagging.names import NameResolver
 
 HEAD_LINES = 6
@@ -114,12 +117,15 @@ def _all_caps_name(line: str) -> str | None:
     return person_name(line.strip(" ."), min_tokens=2, max_tokens=4)
 
 
-class AuthorTagger:
+class AuthorTagger(Tagger):
     """Named authors per document: {persona_id: (count, words, method)}."""
 
+    name = "authors"
     role = "author"
+    needs_evidence = True
 
     def __init__(self, catalog: Catalog):
+        super().__init__(catalog)
         self.names = NameResolver(catalog, self.role)
 
     def found_names(self, text: str, metadata: str | None = None) -> tuple[list[str], str | None, list[tuple[str, int]]]:
@@ -224,7 +230,15 @@ class AuthorTagger:
                     return name
         return None
 
-    def tag(self, text: str, evidence: dict[int, int], source: str, n_tokens: int, metadata: str | None = None) -> dict[str, tuple[int, int, str]]:
+    def tag(self, docs: Documents) -> pa.Table:
+        rows = HitRows()
+        columns = (docs.column("text"), docs.evidence, docs.column("source"), docs.column("n_tokens"), docs.column("author"))
+        for i, (text, support, source, n_tokens, author) in enumerate(zip(*columns)):
+            for pid, (count, written, method) in self.tag_document(text, support, source, n_tokens, author).items():
+                rows.add(i, pid, self.role, count, written, method=method)
+        return rows.table()
+
+    def tag_document(self, text: str, evidence: dict[int, int], source: str, n_tokens: int, metadata: str | None = None) -> dict[str, tuple[int, int, str]]:
         """{persona_id: (count, words, method)} for one document (raw text, line breaks kept)."""
         authors, method, attributions = self.found_names(text, metadata)
         out: dict[str, list] = {}

@@ -18,8 +18,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import ahocorasick
+import pyarrow as pa
 
 from prevalence.catalog import UNNAMED_KINDS, Catalog, alias_owners
+from prevalence.tagging.base import Documents, HitRows, Tagger, TaggerContext
 
 STRONG, WEAK, CUE = 0, 1, 2
 EXACT, CAPITAL, ANY_CASE = 0, 1, 2
@@ -57,12 +59,23 @@ class _Entry:
     alias: str
 
 
-class MentionTagger:
-    """Counts mentions of catalog personas in documents."""
+class MentionTagger(Tagger):
+    """Counts mentions of catalog personas in documents, and gives each document's mention support
+    (the evidence that speaker and author names resolve with)."""
 
+    name = "mentions"
     role = "mention"
+    provides_evidence = True
 
-    def __init__(self, catalog: Catalog):
+    @classmethod
+    def build(cls, context: TaggerContext) -> "MentionTagger":
+        pairs = context.config.pairs if context.config is not None else None
+        return cls(context.catalog, positions=bool(pairs and pairs.enabled and pairs.window > 0))
+
+    def __init__(self, catalog: Catalog, positions: bool = False):
+        super().__init__(catalog)
+        # Word indexes of each mention, for window co-occurrence only (they cost a little time).
+        self.positions = positions
         self.persona_ids = [p.id for p in catalog.personas]
         owners = alias_owners(catalog)
         entries: dict[str, list[_Entry]] = defaultdict(list)
@@ -83,6 +96,25 @@ class MentionTagger:
             self._automaton.add_word(key, (index, len(key)))
         if len(self._automaton):
             self._automaton.make_automaton()
+
+    def tag(self, docs: Documents) -> pa.Table:
+        return self.scan(docs)[0]
+
+    def scan(self, docs: Documents) -> tuple[pa.Table, list[dict[int, int]]]:
+        """(hit rows, evidence per document) for the normalised texts of `docs`, in one pass."""
+        rows = HitRows()
+        evidence = []
+        for i, text in enumerate(docs.column("normalised")):
+            located: list[tuple[int, str]] | None = [] if self.positions else None
+            counts, support = self.analyse(text, located)
+            evidence.append(support)
+            where: dict[str, list[int]] = {}
+            if located is not None:
+                for word, pid in word_positions(text, located):
+                    where.setdefault(pid, []).append(word)
+            for pid, c in counts.items():
+                rows.add(i, pid, self.role, c, method=METHOD, positions=where.get(pid) if located is not None else None)
+        return rows.table(), evidence
 
     def count(self, text: str) -> dict[str, int]:
         """{persona_id: mentions} for one whitespace-normalised document."""
@@ -151,6 +183,17 @@ class MentionTagger:
             if before.endswith(cue) and (len(before) == len(cue) or not _is_word_char(before[-len(cue) - 1])):
                 return True
         return False
+
+
+def word_positions(text: str, located: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """(character offset, persona) of mentions in a single-spaced text as (word index, persona)."""
+    out = []
+    previous, words = 0, 0
+    for offset, pid in sorted(located):
+        words += text.count(" ", previous, offset)
+        previous = offset
+        out.append((words, pid))
+    return out
 
 
 def _inside_number(text: str, start: int) -> bool:

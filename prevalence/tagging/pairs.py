@@ -10,21 +10,7 @@ id): a long-tail catalog never makes a quadratic number of pairs per document.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from itertools import combinations
-
-
-@dataclass(frozen=True)
-class PairOptions:
-    """How the co-occurrence table is built."""
-
-    enabled: bool = True
-    # 0: the whole document is the window; N > 0: mentions within N words.
-    window: int = 0
-    # Pairs are formed among a document's top personas by hit count only.
-    max_personas: int = 20
-    # Pairs seen in fewer documents are pruned from the table.
-    min_docs: int = 2
 
 
 def top_personas(weights: dict[str, int], limit: int) -> list[str]:
@@ -58,14 +44,3 @@ def window_pairs(located: Iterable[tuple[int, str]], window: int, max_personas: 
             if q != p:
                 pairs.add((p, q) if p < q else (q, p))
     return sorted(pairs)
-
-
-def word_positions(text: str, located: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    """Character offsets in a single-spaced text turned into word indexes."""
-    out = []
-    previous, words = 0, 0
-    for offset, pid in sorted(located):
-        words += text.count(" ", previous, offset)
-        previous = offset
-        out.append((words, pid))
-    return out

@@ -12,7 +12,10 @@ ad-hoc persona `speaker:<source>:<name>`. Variants the catalog does not join sta
 
 from __future__ import annotations
 
+import pyarrow as pa
+
 from prevalence.catalog import Catalog
+from prevalence.tagging.base import Documents, HitRows, Tagger
 from prevalence.tagging.assistant import PERSONA as ASSISTANT, chat_turns, speaker_side
 from prevalence.tagging.dialogue import quotes
 from prevalence.tagging.names import NameResolver, normalise_name
@@ -27,12 +30,15 @@ def ad_hoc_id(source: str, name: str) -> str:
     return _ad_hoc_id("speaker", source, name)
 
 
-class SpeakerTagger:
+class SpeakerTagger(Tagger):
     """Turns and words spoken per persona in one document."""
 
+    name = "speakers"
     role = "speaker"
+    needs_evidence = True
 
     def __init__(self, catalog: Catalog):
+        super().__init__(catalog)
         self.names = NameResolver(catalog, self.role)
         self._assistant = ASSISTANT if any(p.id == ASSISTANT for p in catalog.personas) else None
 
@@ -43,7 +49,16 @@ class SpeakerTagger:
             return self._assistant
         return self.names.resolve(name, evidence, source)
 
-    def tag(self, text: str, evidence: dict[int, int], source: str, speaker: str | None = None) -> dict[str, tuple[int, int, str]]:
+    def tag(self, docs: Documents) -> pa.Table:
+        rows = HitRows()
+        for i, (text, support, source, speaker) in enumerate(
+            zip(docs.column("text"), docs.evidence, docs.column("source"), docs.column("speaker"))
+        ):
+            for pid, (turns, spoken, method) in self.tag_document(text, support, source, speaker).items():
+                rows.add(i, pid, self.role, turns, spoken, method=method)
+        return rows.table()
+
+    def tag_document(self, text: str, evidence: dict[int, int], source: str, speaker: str | None = None) -> dict[str, tuple[int, int, str]]:
         """{persona_id: (turns, words, method)} for one document (raw text, line breaks kept)."""
         if speaker:
             return {self.resolve(speaker, evidence, source): (1, len(text.split()), "field")}

@@ -387,7 +387,7 @@ def test_a_killed_run_resumes_with_the_shards_it_finished(demo, tmp_path):
     import signal
     import time
 
-    from prevalence.job import store_dir
+    from prevalence.tables.store import store_dir
     out = tmp_path / "run"
     store = Path(store_dir(str(out)))
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
@@ -410,7 +410,7 @@ def test_a_killed_run_resumes_with_the_shards_it_finished(demo, tmp_path):
 
 
 def test_resume_refuses_changed_parameters(tmp_path):
-    from prevalence.job import store_dir
+    from prevalence.tables.store import store_dir
 
     write_jsonl(tmp_path / "a.jsonl", [{"text": "Abraham Lincoln spoke."}])
     store = Path(store_dir(str(tmp_path / "run")))

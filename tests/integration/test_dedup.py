@@ -6,7 +6,7 @@ import pytest
 
 from prevalence import job
 from prevalence.config import DedupOptions, RunConfig
-from prevalence.dedup.clusters import connected_components
+from prevalence.spark.clusters import connected_components
 from prevalence.dedup.lsh import lsh_params
 from prevalence.dedup.minhash import MinHasher
 from prevalence.dedup.signer import Signer

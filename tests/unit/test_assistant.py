@@ -29,9 +29,9 @@ def test_chat_records_render_to_transcripts_whose_assistant_is_the_persona():
     openai = render_messages([{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello! How can I help?"}])
     sharegpt = render_messages([{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello!"}])
     tagger = SpeakerTagger(load_catalog())
-    assert tagger.tag(openai, {}, "chat") == {"assistant": (1, 5, "chat"), "speaker:chat:user": (1, 1, "chat")}
-    assert tagger.tag(sharegpt, {}, "chat")["assistant"] == (1, 1, "chat")
-    assert tagger.tag("Hello", {}, "chat", speaker="assistant") == {"assistant": (1, 1, "field")}
+    assert tagger.tag_document(openai, {}, "chat") == {"assistant": (1, 5, "chat"), "speaker:chat:user": (1, 1, "chat")}
+    assert tagger.tag_document(sharegpt, {}, "chat")["assistant"] == (1, 1, "chat")
+    assert tagger.tag_document("Hello", {}, "chat", speaker="assistant") == {"assistant": (1, 1, "field")}
     assert render_messages([1, 2]) == [1, 2]
 
 

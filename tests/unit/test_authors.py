@@ -108,7 +108,7 @@ def test_attribution_lines_credit_each_quotation_to_its_author(tagger):
         "— Abraham Lincoln\n\n"
         "\"I think, therefore I am.\" — Descartes\n"
     )
-    hits = tagger.tag(text, {}, "quotes", len(text.split()))
+    hits = tagger.tag_document(text, {}, "quotes", len(text.split()))
     assert hits["franklin_d_roosevelt"] == (1, 10, "attribution")
     assert hits["abraham_lincoln"] == (1, 16, "attribution")
     assert hits["author:quotes:oscar_wilde"] == (1, 7, "attribution")  # not in the catalog: ad-hoc
@@ -116,15 +116,15 @@ def test_attribution_lines_credit_each_quotation_to_its_author(tagger):
 
 
 def test_metadata_wins_and_co_authors_split_the_words(tagger):
-    hits = tagger.tag("By Jane Smith\n\none two three four five", {}, "news", 7, metadata="Abraham Lincoln\nMark Twain")
+    hits = tagger.tag_document("By Jane Smith\n\none two three four five", {}, "news", 7, metadata="Abraham Lincoln\nMark Twain")
     assert hits == {"abraham_lincoln": (1, 4, "metadata"), "mark_twain": (1, 3, "metadata")}
 
 
 def test_short_alias_authors_need_support_in_the_document(tagger):
     catalog = load_catalog()
     idx = {p.id: i for i, p in enumerate(catalog.personas)}
-    assert tagger.tag("x", {idx["harry_s_truman"]: 1}, "s", 1, metadata="Truman") == {"harry_s_truman": (1, 1, "metadata")}
-    assert tagger.tag("x", {}, "s", 1, metadata="Truman") == {"author:s:truman": (1, 1, "metadata")}
+    assert tagger.tag_document("x", {idx["harry_s_truman"]: 1}, "s", 1, metadata="Truman") == {"harry_s_truman": (1, 1, "metadata")}
+    assert tagger.tag_document("x", {}, "s", 1, metadata="Truman") == {"author:s:truman": (1, 1, "metadata")}
 
 
 @pytest.mark.parametrize("name, ok", [("Jane Smith", True), ("Ludwig van Beethoven", True), ("J. K. Rowling", True),

@@ -5,6 +5,8 @@ import json
 import os
 
 import pyarrow as pa
+
+from prevalence.tagging.base import Documents
 import pytest
 
 from prevalence.catalog import load_catalog
@@ -93,11 +95,11 @@ def test_default_model_held_out_figures():
 def test_archetype_hits_name_catalog_personas():
     tagger = ArchetypeTagger(default_model(), load_catalog())
     assert tagger.persona_ids["scripture"] == "archetype_scripture" and tagger.persona_ids["chatbot"] == "archetype_chatbot"
-    texts = pa.array([shipped({"scripture"}, 1)[0]["text"], None, ""])
-    hits = tagger.tag(texts, [100, None, 0])
-    assert [h["persona_id"] for h in hits[0]] == ["archetype_scripture"] and hits[0][0]["tokens"] == 100
-    assert hits[0][0]["role"] == "author" and 0.5 <= hits[0][0]["score"] <= 1.0
-    assert hits[1] == [] and hits[2] == []
+    docs = Documents.of([shipped({"scripture"}, 1)[0]["text"], ""])
+    hits = tagger.tag(docs).to_pylist()
+    assert [(h["row"], h["persona_id"]) for h in hits] == [(0, "archetype_scripture")]
+    assert hits[0]["tokens"] == docs.column("n_tokens")[0]
+    assert hits[0]["role"] == "author" and 0.5 <= hits[0]["score"] <= 1.0
 
 
 def test_default_model_lives_in_the_cache_named_by_its_inputs(tmp_path, monkeypatch):

@@ -2,7 +2,8 @@
 
 from prevalence.catalog import load_catalog
 from prevalence.tagging.mentions import MentionTagger
-from prevalence.tagging.pairs import document_pairs, window_pairs, word_positions
+from prevalence.tagging.mentions import word_positions
+from prevalence.tagging.pairs import document_pairs, window_pairs
 
 
 def test_document_pairs_among_the_top_personas_only():

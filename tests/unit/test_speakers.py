@@ -21,7 +21,7 @@ def taggers():
 def speakers_of(taggers, text, source="test", speaker=None):
     mentions, speakers = taggers
     _, evidence = mentions.analyse(" ".join(text.split()))
-    return speakers.tag(text, evidence, source, speaker)
+    return speakers.tag_document(text, evidence, source, speaker)
 
 
 def test_play_headings_alone_on_a_line():

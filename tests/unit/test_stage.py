@@ -1,10 +1,14 @@
-"""The tagging stage: RAW batch in, TAGGED batch out, rejects passed through."""
+"""The document stages: RAW batch in, TAGGED batch out, rejects passed through."""
 
 import pyarrow as pa
 
 from prevalence.catalog import load_catalog
 from prevalence.corpus import RAW_SCHEMA
-from prevalence.tagging import TAGGED_SCHEMA, MentionTagger, tag_batch
+from prevalence.stages import TAGGED_SCHEMA, Sample, Tag, Tokenise, run_stages
+
+
+def tag_batch(raw):
+    return run_stages(raw, [Sample(), Tokenise(), Tag(load_catalog(), taggers=("mentions",))])
 
 
 def test_stage_measures_tags_and_passes_rejects_through():
@@ -15,7 +19,7 @@ def test_stage_measures_tags_and_passes_rejects_through():
         ],
         schema=RAW_SCHEMA,
     )
-    out = tag_batch(raw, MentionTagger(load_catalog())).to_pylist()
+    out = tag_batch(raw).to_pylist()
     assert out[0]["n_tokens"] == 3 and out[0]["n_chars"] == len("Abraham\n   Lincoln  spoke.")
     assert [(h["persona_id"], h["role"], h["count"], h["score"]) for h in out[0]["hits"]] == [("abraham_lincoln", "mention", 1, 1.0)]
     assert out[1]["hits"] is None and out[1]["reject_reason"] == "malformed_json" and out[1]["n_chars"] is None
@@ -23,7 +27,7 @@ def test_stage_measures_tags_and_passes_rejects_through():
 
 def test_stage_output_has_the_tagged_schema():
     raw = RAW_SCHEMA.empty_table().to_batches() or [pa.RecordBatch.from_pylist([], schema=RAW_SCHEMA)]
-    assert tag_batch(raw[0], MentionTagger(load_catalog())).schema == TAGGED_SCHEMA
+    assert tag_batch(raw[0]).schema == TAGGED_SCHEMA
 
 
 def test_every_unicode_space_separates_words_for_aliases_and_tokens():
@@ -32,5 +36,5 @@ def test_every_unicode_space_separates_words_for_aliases_and_tokens():
         [{"shard": "s", "position": 0, "doc_id": "d0", "source": "s", "text": f"Abraham{spaces}Lincoln", "reject_reason": None, "excerpt": None}],
         schema=RAW_SCHEMA,
     )
-    out = tag_batch(raw, MentionTagger(load_catalog())).to_pylist()[0]
+    out = tag_batch(raw).to_pylist()[0]
     assert out["n_tokens"] == 2 and [h["persona_id"] for h in out["hits"]] == ["abraham_lincoln"]

@@ -19,7 +19,7 @@ from prevalence.cooccurrence import COOCCURRENCE_SCHEMA
 from prevalence.errors import RunDirError
 from prevalence.estimate import PREVALENCE_SCHEMA
 from prevalence.stats.bootstrap import REPLICATE_SCHEMA
-from prevalence.tagging.stage import HIT_TYPE
+from prevalence.stages import HIT_TYPE
 
 MANIFEST = "manifest.json"
 
@@ -96,6 +96,20 @@ class RunWriter:
     def abort(self) -> None:
         """Remove the staging directory; RUN_DIR is left as it was."""
         shutil.rmtree(self.stage, ignore_errors=True)
+
+    def read_staged(self, table: str) -> pa.Table:
+        """A table the run has just staged, read back with pyarrow (catalog-sized tables only)."""
+        import pyarrow.dataset as ds
+
+        return ds.dataset(self.table_path(table), format="parquet").to_table()
+
+    def __enter__(self) -> "RunWriter":
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        """Leaving with an exception aborts: RUN_DIR stays as it was."""
+        if kind is not None:
+            self.abort()
 
 
 def table_glob(run_dir: str, table: str) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import numpy as np
 import pyarrow as pa
 
+from prevalence.config import DedupOptions
 from prevalence.dedup.lsh import estimated_jaccard
 
 MAX_ITERATIONS = 64
@@ -88,17 +89,25 @@ def connected_components(edges):
     raise RuntimeError(f"connected components did not converge in {MAX_ITERATIONS} rounds")
 
 
-def cluster_documents(docs, threshold: float, verify: bool):
-    """(doc_id, cluster_id, cluster_size) for every row of `docs` (doc_id, text_key, bands, signature)."""
+def cluster_documents(kept, options: DedupOptions, progress=lambda _m: None):
+    """(clusters, number of clusters): clusters has (doc_id, cluster_id, cluster_size) for every kept
+    document, persisted; without deduplication cluster columns are null and the number is None."""
+    from pyspark import StorageLevel
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
+    if not options.enabled:
+        nulls = kept.select("doc_id", F.lit(None).cast("string").alias("cluster_id"), F.lit(None).cast("long").alias("cluster_size"))
+        return nulls.persist(StorageLevel.MEMORY_AND_DISK), None
+    progress("clustering near-duplicates (MinHash LSH, connected components)")
+    docs = kept.select("doc_id", "text_key", "bands", "signature")
     edges = candidate_edges(docs)
-    if verify:
-        edges = verified_edges(edges, docs, threshold)
+    if options.verify:
+        edges = verified_edges(edges, docs, options.threshold)
     edges = edges.localCheckpoint()
     components = connected_components(edges)
     clustered = docs.select("doc_id").join(components, docs["doc_id"] == components["node"], "left").select(
         "doc_id", F.coalesce("cluster", "doc_id").alias("cluster_id")
     )
-    return clustered.withColumn("cluster_size", F.count("*").over(Window.partitionBy("cluster_id")))
+    clusters = clustered.withColumn("cluster_size", F.count("*").over(Window.partitionBy("cluster_id"))).persist(StorageLevel.MEMORY_AND_DISK)
+    return clusters, clusters.select("cluster_id").distinct().count()

@@ -119,3 +119,24 @@ def stage_progress(spark, say, label: str, every: float = 2.0):
     finally:
         done.set()
         thread.join(timeout=every + 1)
+
+
+@contextlib.contextmanager
+def session_for(config, spark=None):
+    """The given session, or one built from the run's master and settings and stopped afterwards."""
+    own = spark is None
+    if own:
+        spark = build_session(config.master, config.spark_conf)
+    try:
+        yield spark
+    finally:
+        if own:
+            spark.stop()
+
+
+def spark_info(spark) -> dict:
+    """The manifest's record of the engine: master, parallelism and pyspark version."""
+    import pyspark
+
+    return {"master": spark.sparkContext.master, "default_parallelism": spark.sparkContext.defaultParallelism,
+            "pyspark": pyspark.__version__}

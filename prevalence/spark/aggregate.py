@@ -1,0 +1,96 @@
+"""The tagged store read back as DataFrames, and everything the estimate needs from it: corpus
+totals, per-persona counts and bootstrap replicate sums. Only small results reach the driver."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from prevalence.corpus.rejects import DUPLICATE_ID
+from prevalence.estimate import COUNTS_SCHEMA
+from prevalence.stages import TAGGED_SCHEMA
+from prevalence.stats.bootstrap import REPLICATE_SCHEMA, partial_replicate_sums
+
+
+@dataclass
+class Tagged:
+    """The tagged rows of a run: every row (`all`, rejects included), the kept documents, their hits."""
+
+    all: object
+    kept: object
+    hits: object
+
+    def unpersist(self) -> None:
+        self.all.unpersist()
+
+
+def read_tagged(spark, files: list[str]) -> Tagged:
+    """The store's files as DataFrames. A corpus id used twice: the first occurrence (by shard,
+    position) is kept, later ones become `duplicate_id` rejects."""
+    from pyspark import StorageLevel
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    tagged = spark.read.schema(from_arrow_schema(TAGGED_SCHEMA)).parquet(*files)
+    first = F.row_number().over(Window.partitionBy("doc_id").orderBy("shard", "position"))
+    tagged = tagged.withColumn(
+        "reject_reason",
+        F.when(F.col("reject_reason").isNull() & (first > 1), F.lit(DUPLICATE_ID)).otherwise(F.col("reject_reason")),
+    ).withColumn(
+        "excerpt", F.when(F.col("reject_reason") == DUPLICATE_ID, F.concat(F.lit("doc_id "), "doc_id")).otherwise(F.col("excerpt"))
+    ).persist(StorageLevel.MEMORY_AND_DISK)
+    kept = tagged.where(F.col("reject_reason").isNull() & F.col("sampled"))
+    hits = kept.select("doc_id", "doc_hash", F.explode("hits").alias("h")).select("doc_id", "doc_hash", "h.*")
+    return Tagged(tagged, kept, hits)
+
+
+def corpus_counts(tagged: Tagged) -> dict:
+    """Documents kept, not sampled and rejected (by reason), and the kept documents' tokens and chars,
+    in one pass over the store."""
+    from pyspark.sql import functions as F
+
+    live = F.col("reject_reason").isNull()
+    row = tagged.all.agg(
+        F.sum(F.when(live & F.col("sampled"), 1).otherwise(0)).alias("kept"),
+        F.sum(F.when(live & ~F.col("sampled"), 1).otherwise(0)).alias("not_sampled"),
+        F.sum(F.when(live & F.col("sampled"), F.col("n_tokens"))).alias("tokens"),
+        F.sum(F.when(live & F.col("sampled"), F.col("n_chars"))).alias("chars"),
+    ).first()
+    by_reason = dict(tagged.all.where(~live).groupBy("reject_reason").count().collect())  # small: one row per reason
+    rejected = sum(by_reason.values())
+    kept, not_sampled = int(row["kept"] or 0), int(row["not_sampled"] or 0)
+    return {
+        "documents_in": kept + rejected + not_sampled, "documents_kept": kept, "not_sampled": not_sampled, "rejected": rejected,
+        "rejects_by_reason": dict(sorted(by_reason.items())), "tokens": int(row["tokens"] or 0), "chars": int(row["chars"] or 0),
+    }
+
+
+def persona_counts(hits, clusters, dedup: bool) -> pa.Table:
+    """COUNTS_SCHEMA: documents, near-duplicate clusters, count and tokens per (persona, role)."""
+    from pyspark.sql import functions as F
+
+    per_persona = hits.join(clusters.select("doc_id", "cluster_id"), "doc_id").groupBy("persona_id", "role").agg(
+        F.count("*").alias("docs"),
+        F.countDistinct("cluster_id").alias("unique_docs") if dedup else F.lit(None).cast("long").alias("unique_docs"),
+        F.sum("count").alias("count"),
+        F.sum("tokens").alias("tokens"),
+    )
+    rows = per_persona.collect()  # small: one row per persona and role
+    return pa.Table.from_pylist([r.asDict() for r in rows], schema=COUNTS_SCHEMA)
+
+
+def replicate_sums(hits, kept, replicates: int):
+    """Poisson-bootstrap sums per (persona, role, replicate), plus `*`/`*` rows for the corpus totals."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    rows = hits.select("doc_hash", "persona_id", "role", "count", "tokens").unionByName(
+        kept.select("doc_hash", F.lit("*").alias("persona_id"), F.lit("*").alias("role"),
+                    F.lit(1).cast("long").alias("count"), F.col("n_tokens").alias("tokens"))
+    )
+    partial = rows.mapInArrow(lambda it: partial_replicate_sums(it, replicates), from_arrow_schema(REPLICATE_SCHEMA))
+    return partial.groupBy("persona_id", "role", "replicate").agg(
+        F.sum("docs").alias("docs"), F.sum("count").alias("count"), F.sum("tokens").alias("tokens")
+    ).orderBy("role", "persona_id", "replicate")

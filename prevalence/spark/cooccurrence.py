@@ -1,0 +1,55 @@
+"""The `cooccurrence` table: persona pairs that appear in the same documents, with association scores.
+
+Pairs come per document from the tagging stage (`tagging.pairs`: capped at the document's top
+personas); Spark counts documents and near-duplicate clusters per pair, prunes pairs seen in fewer
+than `min_docs` documents, and scores the rest from the 2x2 table of documents with and without each
+persona (N documents; a = both, b = A only, c = B only, d = neither):
+- pmi = ln(a N / (n_A n_B)), and npmi = pmi / -ln(a / N) in [-1, 1];
+- the log odds ratio ln((a+.5)(d+.5) / ((b+.5)(c+.5))) with a Wald interval (Haldane's +0.5);
+- Dunning's log-likelihood ratio G2 = 2 sum O ln(O / E), large when the pair is far from independent.
+Nothing pair-shaped reaches the driver.
+"""
+
+from __future__ import annotations
+
+from prevalence.config import PairOptions
+from prevalence.stats.intervals import z_value
+
+
+def cooccurrence(kept, hits, clusters, total_docs: int, opts: PairOptions, level: float, dedup: bool = True):
+    """A Spark DataFrame with `cooccurrence.COOCCURRENCE_SCHEMA`'s columns, one row per kept pair, ordered by pair."""
+    from pyspark.sql import functions as F
+
+    persona_hits = hits if opts.window == 0 else hits.where(F.col("role") == "mention")
+    per_persona = persona_hits.select("doc_id", "persona_id").distinct().groupBy("persona_id").agg(F.count("*").alias("n"))
+    pairs = kept.select("doc_id", F.explode("pairs").alias("p")).select("doc_id", F.col("p.a").alias("persona_a"), F.col("p.b").alias("persona_b"))
+    counted = pairs.join(clusters.select("doc_id", "cluster_id"), "doc_id").groupBy("persona_a", "persona_b").agg(
+        F.count("*").alias("docs"),
+        F.countDistinct("cluster_id").alias("unique_docs") if dedup else F.lit(None).cast("long").alias("unique_docs"),
+    ).where(F.col("docs") >= opts.min_docs)
+    scored = counted.join(per_persona.select(F.col("persona_id").alias("persona_a"), F.col("n").alias("docs_a")), "persona_a") \
+        .join(per_persona.select(F.col("persona_id").alias("persona_b"), F.col("n").alias("docs_b")), "persona_b")
+    n = F.lit(float(total_docs))
+    a = F.col("docs").cast("double")
+    b = F.col("docs_a") - F.col("docs")
+    c = F.col("docs_b") - F.col("docs")
+    d = n - F.col("docs_a") - F.col("docs_b") + F.col("docs")
+    cells = [(a, F.col("docs_a"), F.col("docs_b")), (b, F.col("docs_a"), n - F.col("docs_b")),
+             (c, n - F.col("docs_a"), F.col("docs_b")), (d, n - F.col("docs_a"), n - F.col("docs_b"))]
+    # try_divide: Spark's ANSI mode may evaluate a CASE branch it does not return (an empty margin is 0).
+    g2 = sum(F.when(o > 0, o * F.log(F.try_divide(o * n, row * col))).otherwise(F.lit(0.0)) for o, row, col in cells)
+    log_odds = F.log((a + 0.5) * (d + 0.5) / ((b + 0.5) * (c + 0.5)))
+    se = F.sqrt(1 / (a + 0.5) + 1 / (b + 0.5) + 1 / (c + 0.5) + 1 / (d + 0.5))
+    z = z_value(level)
+    pmi = F.log(a * n / (F.col("docs_a") * F.col("docs_b")))
+    return scored.select(
+        "persona_a", "persona_b", "docs", "unique_docs", "docs_a", "docs_b",
+        F.lit(total_docs).cast("long").alias("total_docs"),
+        pmi.alias("pmi"),
+        F.when(a < n, F.try_divide(pmi, -F.log(a / n))).alias("npmi"),
+        log_odds.alias("log_odds_ratio"),
+        (log_odds - z * se).alias("log_odds_ci_low"),
+        (log_odds + z * se).alias("log_odds_ci_high"),
+        (2 * g2).alias("llr"),
+        F.lit(opts.window).cast("long").alias("window_words"),
+    ).orderBy("persona_a", "persona_b")

@@ -1,0 +1,39 @@
+"""The corpus-sized tables of a run, written by Spark into the run's staging folder: documents,
+persona_hits, rejects, cooccurrence and replicates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pyarrow as pa
+
+from prevalence.config import RunConfig
+from prevalence.cooccurrence import COOCCURRENCE_SCHEMA
+from prevalence.spark.aggregate import Tagged, replicate_sums
+from prevalence.spark.cooccurrence import cooccurrence
+from prevalence.tables import RunWriter
+
+
+def write_corpus_tables(writer: RunWriter, tagged: Tagged, clusters, counts: dict, config: RunConfig,
+                        progress: Callable[[str], None]) -> pa.Table:
+    """Write the five corpus-sized tables; returns the replicates table (catalog-sized) for the estimate."""
+    from pyspark.sql import functions as F
+
+    progress("writing tables")
+    tagged.kept.join(clusters, "doc_id").select(
+        "doc_id", "shard", "position", "source", "n_chars", "n_tokens", "cluster_id", "cluster_size",
+        F.lit(1.0 / config.sample_fraction).alias("sample_weight"),
+    ).write.parquet(writer.table_path("documents"))
+    tagged.hits.drop("doc_hash").write.parquet(writer.table_path("persona_hits"))
+    tagged.all.where(F.col("reject_reason").isNotNull()).select(
+        "shard", "position", F.col("reject_reason").alias("reason"), "excerpt"
+    ).write.parquet(writer.table_path("rejects"))
+    if config.pairs.enabled:
+        progress("co-occurrence of persona pairs")
+        cooccurrence(tagged.kept, tagged.hits, clusters, counts["documents_kept"], config.pairs, config.interval_level,
+                     config.dedup.enabled).write.parquet(writer.table_path("cooccurrence"))
+    else:
+        writer.write_arrow("cooccurrence", COOCCURRENCE_SCHEMA.empty_table())
+    progress(f"bootstrap: {config.replicates} replicates")
+    replicate_sums(tagged.hits, tagged.kept, config.replicates).write.parquet(writer.table_path("replicates"))
+    return writer.read_staged("replicates")

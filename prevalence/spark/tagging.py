@@ -1,0 +1,81 @@
+"""Shards to the shard store: each Spark task reads whole shards and runs the document stages on
+every batch (`stages.run_stages`), writing each shard's tagged rows to the store."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from prevalence.classifier.model import META_FILE, MODEL_FILE, ArchetypeModel
+from prevalence.config import ReadOptions
+from prevalence.corpus import Shard, read_shard
+from prevalence.spark.session import stage_progress
+from prevalence.stages import TAGGED_SCHEMA, Stage, run_stages
+from prevalence.tables.store import ShardStore, write_stored_shard
+
+_SHARD_SCHEMA = pa.schema([("path", pa.string()), ("name", pa.string()), ("format", pa.string()), ("compression", pa.string())])
+_STORED_SCHEMA = pa.schema([("name", pa.string()), ("rows", pa.int64())])
+# Model files registered with SparkContext.addFile, by model fingerprint (once per driver).
+_shipped: dict[str, str] = {}
+# Models loaded in this worker process, by shipped name.
+_loaded: dict[str, ArchetypeModel] = {}
+
+
+@dataclass(frozen=True)
+class ShippedModel:
+    """The archetype model as shipped to the workers (SparkContext.addFile), loaded once per worker."""
+
+    key: str
+    threshold: float
+    top_k: int
+
+    def load(self) -> ArchetypeModel:
+        from pyspark import SparkFiles
+
+        if self.key not in _loaded:
+            _loaded[self.key] = ArchetypeModel.load_files(SparkFiles.get(f"{self.key}.json"), SparkFiles.get(f"{self.key}.ftz"))
+        return _loaded[self.key].with_options(self.threshold, self.top_k)
+
+
+def ship_model(spark, model: ArchetypeModel) -> ShippedModel:
+    """Register the model's two files with Spark under names unique to its content (a cluster master
+    takes files, not directories)."""
+    name = f"archetypes-{model.fingerprint}"
+    if name not in _shipped:
+        staged = tempfile.mkdtemp(prefix="prevalence-model-")
+        for source, suffix in ((MODEL_FILE, ".ftz"), (META_FILE, ".json")):
+            shutil.copyfile(os.path.join(model.path, source), os.path.join(staged, name + suffix))
+            spark.sparkContext.addFile(os.path.join(staged, name + suffix))
+        _shipped[name] = staged
+    return ShippedModel(name, model.threshold, model.top_k)
+
+
+def _tag_partition(shard_batches: Iterator[pa.RecordBatch], stages: list[Stage], opts: ReadOptions, store: str,
+                   names: dict[str, str]) -> Iterator[pa.RecordBatch]:
+    """Worker side: read each shard of a partition, run the stages batch by batch, store its rows."""
+    for shard_batch in shard_batches:
+        for row in shard_batch.to_pylist():
+            shard = Shard(**row)
+            batches = (run_stages(raw, stages) for raw in read_shard(shard, opts))
+            rows = write_stored_shard(os.path.join(store, names[shard.name]), TAGGED_SCHEMA, batches)
+            yield pa.RecordBatch.from_pylist([{"name": shard.name, "rows": rows}], schema=_STORED_SCHEMA)
+
+
+def tag_shards(spark, shards: list[Shard], stages: list[Stage], opts: ReadOptions, store: ShardStore, names: dict[str, str],
+               progress: Callable[[str], None]) -> None:
+    """Tag `shards` (one task each) into the store."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    if not shards:
+        return
+    rows = [(s.path, s.name, s.format, s.compression) for s in shards]
+    shard_df = spark.createDataFrame(spark.sparkContext.parallelize(rows, numSlices=len(rows)), from_arrow_schema(_SHARD_SCHEMA))
+    progress(f"reading and tagging {len(shards)} shard(s), one task each")
+    path = store.path
+    with stage_progress(spark, progress, "tagging"):
+        shard_df.mapInArrow(lambda batches: _tag_partition(batches, stages, opts, path, names), from_arrow_schema(_STORED_SCHEMA)).count()

@@ -1,0 +1,288 @@
+"""The document stages of a run, applied in order to every batch a shard reader yields:
+
+    sample -> tokenise -> tag -> pair -> sign
+
+Each stage is a small picklable object with a `name` and one call, `stage(work)`, that reads and
+fills fields of the batch's `Work`; `run_stages` applies a list of them and assembles the tagged
+batch (TAGGED_SCHEMA) that the shard store keeps. Nothing here knows about Spark: the Spark wing ships
+the list to its workers and calls `run_stages` on each batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Protocol
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from prevalence.catalog import Catalog
+from prevalence.config import DedupOptions, PairOptions, RunConfig
+from prevalence.stats.sampling import doc_hashes, in_sample
+from prevalence.tagging.base import DOCUMENT_SCHEMA, HIT_ROWS_SCHEMA, Documents, TaggerContext, hit_rows
+from prevalence.tagging.pairs import document_pairs, window_pairs
+from prevalence.tagging.registry import DEFAULT_TAGGERS, build_taggers
+
+HIT_TYPE = pa.struct([HIT_ROWS_SCHEMA.field(n) for n in ("persona_id", "role", "count", "tokens", "score", "method")])
+PAIR_TYPE = pa.struct([pa.field("a", pa.string(), nullable=False), pa.field("b", pa.string(), nullable=False)])
+
+TAGGED_SCHEMA = pa.schema(
+    [
+        pa.field("shard", pa.string(), nullable=False),
+        pa.field("position", pa.int64(), nullable=False),
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("n_chars", pa.int64()),
+        pa.field("n_tokens", pa.int64()),
+        pa.field("hits", pa.list_(HIT_TYPE)),
+        # Persona pairs that co-occur in the document (tagging.pairs); null without co-occurrence.
+        pa.field("pairs", pa.list_(PAIR_TYPE)),
+        # Deduplication inputs (null without dedup, and for rejects; bands null without shingles).
+        pa.field("text_key", pa.string()),
+        pa.field("bands", pa.list_(pa.int64())),
+        pa.field("signature", pa.binary()),
+        # xxh3 of doc_id: the key of deterministic sampling and bootstrap weights.
+        pa.field("doc_hash", pa.int64(), nullable=False),
+        # False for documents outside the sample (--sample): counted, not tagged.
+        pa.field("sampled", pa.bool_(), nullable=False),
+        pa.field("reject_reason", pa.string()),
+        pa.field("excerpt", pa.string()),
+    ]
+)
+
+
+@dataclass
+class Work:
+    """One raw batch (corpus.RAW_SCHEMA) on its way through the stages."""
+
+    raw: pa.RecordBatch
+    doc_hash: np.ndarray | None = None
+    # Rows to tag: sampled and readable (indexes into `raw`).
+    live: np.ndarray | None = None
+    sampled: np.ndarray | None = None
+    texts: pa.Array | None = None  # raw text of live rows, null elsewhere
+    docs: Documents | None = None  # the live rows, as taggers read them
+    hits: pa.Table = field(default_factory=HIT_ROWS_SCHEMA.empty_table)  # `row` indexes docs
+    pairs: list[list[tuple[str, str]]] | None = None  # per live row
+    signature: tuple[pa.Array, pa.Array, pa.Array] | None = None  # text_key, bands, signature
+
+
+class Stage(Protocol):
+    name: str
+
+    def __call__(self, work: Work) -> None: ...
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Select documents by a stable hash of doc_id (rejects are always kept, to be counted)."""
+
+    fraction: float = 1.0
+    name: str = "sample"
+
+    def __call__(self, work: Work) -> None:
+        work.doc_hash = doc_hashes(work.raw.column("doc_id").to_pylist())
+        rejected = work.raw.column("reject_reason").is_valid().to_numpy(zero_copy_only=False)
+        work.sampled = in_sample(work.doc_hash, self.fraction) | rejected
+        work.live = np.flatnonzero(work.sampled & ~rejected)
+
+
+@dataclass(frozen=True)
+class Tokenise:
+    """Words per document, and the text with runs of whitespace as one space (a multi-word alias then
+    matches across line breaks): one `str.split()` per document gives both."""
+
+    name: str = "tokenise"
+
+    def __call__(self, work: Work) -> None:
+        if work.live is None:
+            Sample()(work)
+        live = pa.array(work.live, pa.int64())
+        mask = np.zeros(work.raw.num_rows, dtype=bool)
+        mask[work.live] = True
+        work.texts = pc.if_else(pa.array(mask), work.raw.column("text"), pa.scalar(None, pa.string()))
+        texts = work.raw.column("text").take(live)
+        normalised, n_tokens = [], []
+        for text in texts.to_pylist():
+            words = text.split()
+            n_tokens.append(len(words))
+            normalised.append(" ".join(words))
+        columns = {"doc_id": work.raw.column("doc_id").take(live), "text": texts, "normalised": pa.array(normalised, pa.string()),
+                   "source": work.raw.column("source").take(live), "speaker": work.raw.column("speaker").take(live),
+                   "author": work.raw.column("author").take(live), "n_tokens": pa.array(n_tokens, pa.int64())}
+        work.docs = Documents(pa.RecordBatch.from_pydict(columns, schema=DOCUMENT_SCHEMA))
+
+
+# Taggers built in this process, by (catalog, tagger list, model): automata are built once per worker.
+_built: dict[tuple, list] = {}
+
+
+class ModelSource(Protocol):
+    """Where a worker gets the run's archetype model: `key` names it, `load()` returns it."""
+
+    key: str
+
+    def load(self) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Tag:
+    """Run the registered taggers over the documents; where two give the same (document, persona,
+    role), the earlier tagger's hit stands."""
+
+    catalog: Catalog
+    config: RunConfig | None = None
+    taggers: tuple[str, ...] = DEFAULT_TAGGERS
+    model: ModelSource | None = None
+    name: str = "tag"
+
+    @cached_property
+    def _key(self) -> tuple:
+        return (self.catalog.fingerprint(), self.taggers, self.model.key if self.model else None,
+                self.config.pairs if self.config else None)
+
+    def built(self) -> list:
+        key = self._key
+        if key not in _built:
+            model = self.model.load() if self.model is not None else None
+            _built[key] = build_taggers(self.taggers, TaggerContext(self.catalog, model, self.config))
+        return _built[key]
+
+    def __call__(self, work: Work) -> None:
+        docs = work.docs
+        outputs = []
+        for tagger in self.built():
+            if getattr(tagger, "provides_evidence", False) and docs.evidence is None:
+                hits, evidence = tagger.scan(docs)
+                docs = docs.with_evidence(evidence)
+            else:
+                hits = tagger.tag(docs)
+            outputs.append(hit_rows(hits, tagger.name))
+        work.docs = docs
+        work.hits = first_hit_per_persona(outputs)
+
+
+def first_hit_per_persona(outputs: list[pa.Table]) -> pa.Table:
+    """The taggers' hit rows in order (by document, then tagger, then as given), keeping only the first
+    hit of each (document, persona, role)."""
+    if not outputs:
+        return HIT_ROWS_SCHEMA.empty_table()
+    hits = pa.concat_tables(outputs)
+    hits = hits.append_column("_seq", pa.array(np.arange(hits.num_rows), pa.int64()))
+    firsts = hits.group_by(["row", "persona_id", "role"], use_threads=False).aggregate([("_seq", "min")]).column("_seq_min")
+    hits = hits.filter(pc.is_in(hits.column("_seq"), value_set=firsts))
+    order = pc.sort_indices(hits, sort_keys=[("row", "ascending"), ("_seq", "ascending")])
+    return hits.take(order).drop_columns(["_seq"])
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Persona pairs per document for the co-occurrence table: among the document's top personas by
+    hits, or (window > 0) mentions within `window` words."""
+
+    options: PairOptions = PairOptions()
+    name: str = "pair"
+
+    def __call__(self, work: Work) -> None:
+        n = len(work.docs)
+        rows = work.hits.column("row").to_pylist()
+        pids = work.hits.column("persona_id").to_pylist()
+        if self.options.window > 0:
+            located: list[list[tuple[int, str]]] = [[] for _ in range(n)]
+            positions = work.hits.column("positions").to_pylist()
+            for row, pid, where in zip(rows, pids, positions):
+                located[row].extend((w, pid) for w in where or ())
+            work.pairs = [window_pairs(found, self.options.window, self.options.max_personas) for found in located]
+            return
+        weights: list[dict[str, int]] = [{} for _ in range(n)]
+        for row, pid, count in zip(rows, pids, work.hits.column("count").to_pylist()):
+            weights[row][pid] = weights[row].get(pid, 0) + count
+        work.pairs = [document_pairs(w, self.options.max_personas) for w in weights]
+
+
+_signers: dict[DedupOptions, Any] = {}
+
+
+@dataclass(frozen=True)
+class Sign:
+    """MinHash signature, LSH band keys and exact-text key of each document (dedup inputs)."""
+
+    options: DedupOptions = DedupOptions()
+    name: str = "sign"
+
+    def __call__(self, work: Work) -> None:
+        if self.options not in _signers:
+            from prevalence.dedup.lsh import lsh_params
+            from prevalence.dedup.minhash import MinHasher
+            from prevalence.dedup.signer import Signer
+
+            o = self.options
+            _signers[o] = Signer(MinHasher(o.num_perm, o.shingle_size, o.seed), *lsh_params(o.threshold, o.num_perm))
+        work.signature = _signers[self.options].sign(work.texts)
+
+
+def document_stages(config: RunConfig, catalog: Catalog, model: ModelSource | None = None) -> list[Stage]:
+    """The stages a run applies to every batch, built from its config."""
+    stages: list[Stage] = [Sample(config.sample_fraction), Tokenise(),
+                           Tag(catalog, config, DEFAULT_TAGGERS + config.taggers, model)]
+    if config.pairs.enabled:
+        stages.append(Pair(config.pairs))
+    if config.dedup.enabled:
+        stages.append(Sign(config.dedup))
+    return stages
+
+
+def run_stages(raw: pa.RecordBatch, stages: list[Stage]) -> pa.RecordBatch:
+    """Apply the stages to one raw batch and assemble its TAGGED_SCHEMA batch; rejects pass through
+    untagged, documents outside the sample are counted but not tagged."""
+    work = Work(raw)
+    for stage in stages:
+        stage(work)
+    return assemble(work)
+
+
+def assemble(work: Work) -> pa.RecordBatch:
+    """The tagged batch of a worked raw batch: one row per raw row."""
+    n = work.raw.num_rows
+    if work.docs is None:
+        Tokenise()(work)
+    live = work.live
+    per_doc = np.bincount(np.asarray(work.hits.column("row"), dtype=np.int64), minlength=len(live))
+    counts = np.zeros(n, dtype=np.int64)
+    counts[live] = per_doc
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
+    dead = np.ones(n, dtype=bool)
+    dead[live] = False
+    values = pa.StructArray.from_arrays([work.hits.column(f.name).combine_chunks() for f in HIT_TYPE], fields=list(HIT_TYPE))
+    hits = pa.ListArray.from_arrays(offsets, values, type=pa.list_(HIT_TYPE), mask=pa.array(dead))
+    n_tokens = np.zeros(n, dtype=np.int64)
+    n_tokens[live] = np.asarray(work.docs.batch.column("n_tokens"), dtype=np.int64)
+    pairs = pa.nulls(n, pa.list_(PAIR_TYPE))
+    if work.pairs is not None:
+        full: list[list[dict] | None] = [None] * n
+        for row, found in zip(live, work.pairs):
+            full[row] = [{"a": a, "b": b} for a, b in found]
+        pairs = pa.array(full, pa.list_(PAIR_TYPE))
+    text_key, bands, signature = work.signature or (pa.nulls(n, pa.string()), pa.nulls(n, pa.list_(pa.int64())), pa.nulls(n, pa.binary()))
+    return pa.RecordBatch.from_arrays(
+        [
+            work.raw.column("shard"),
+            work.raw.column("position"),
+            work.raw.column("doc_id"),
+            work.raw.column("source"),
+            pc.utf8_length(work.texts).cast(pa.int64()),
+            pa.array(n_tokens, pa.int64(), mask=dead),
+            hits,
+            pairs,
+            text_key,
+            bands,
+            signature,
+            pa.array(work.doc_hash.view(np.int64)),
+            pa.array(work.sampled),
+            work.raw.column("reject_reason"),
+            work.raw.column("excerpt"),
+        ],
+        schema=TAGGED_SCHEMA,
+    )

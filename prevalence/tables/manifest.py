@@ -1,0 +1,55 @@
+"""`manifest.json`: what a run read, with which catalog, model and parameters, and what it counted.
+Two runs with one manifest give the same tables."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+from dataclasses import asdict
+
+import pyarrow as pa
+
+from prevalence import __version__
+from prevalence.config import RunConfig
+from prevalence.corpus import storage
+from prevalence.dedup.lsh import lsh_params
+from prevalence.resources import Resources
+
+FORMAT_VERSION = 1
+ROLES = ("mention", "speaker", "author")
+
+
+def build_manifest(config: RunConfig, shards, skipped: list[str], prints: dict, res: Resources, counts: dict,
+                   timings: dict, engine: dict) -> dict:
+    """The manifest of a run; `engine` is the Spark wing's record (`spark.session.spark_info`)."""
+    import duckdb
+
+    shard_prints = [prints[s.name] for s in shards]
+    corpus_fp = hashlib.sha256("\n".join(f"{s['name']}:{s['bytes']}:{s['xxh3_head_tail']}" for s in shard_prints).encode()).hexdigest()
+    corpus_bytes = sum(s["bytes"] for s in shard_prints)
+    return {
+        "format_version": FORMAT_VERSION,
+        "tool": {"name": "persona-prevalence", "version": __version__},
+        "corpus": {
+            "paths": [p if storage.is_remote(p) else os.path.abspath(p) for p in config.corpus],
+            "fingerprint": corpus_fp,
+            "bytes": corpus_bytes,
+            "shards": shard_prints,
+            "skipped_files": skipped,
+        },
+        "catalog": {"origin": res.catalog.origin, "fingerprint": res.catalog.fingerprint(), "personas": len(res.catalog.personas)},
+        "parameters": config.parameters(),
+        "roles": list(ROLES),
+        "sample_fraction": config.sample_fraction,
+        "dedup": {**asdict(config.dedup), **dict(zip(("bands", "rows"), lsh_params(config.dedup.threshold, config.dedup.num_perm)))}
+        if config.dedup.enabled else None,
+        "counts": counts,
+        "timings": {k: round(v, 3) for k, v in timings.items()},
+        "throughput_mb_s": round(corpus_bytes / 1e6 / timings["total_s"], 3) if timings.get("total_s") else None,
+        "spark": {"master": engine["master"], "default_parallelism": engine["default_parallelism"]},
+        "versions": {"python": platform.python_version(), "pyspark": engine["pyspark"], "pyarrow": pa.__version__,
+                     "duckdb": duckdb.__version__},
+        "archetypes": res.model_summary(),
+        "assistant_detector": res.assistant_summary(),
+    }
