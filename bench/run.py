@@ -109,35 +109,10 @@ def floors(paths: list[str], mb: float, texts: list[str], slice_mb: float, spark
 
 
 def stages(batches: list[pa.RecordBatch], slice_mb: float) -> dict:
-    from prevalence.catalog import load_catalog
-    from prevalence.classifier.default import default_model
-    from prevalence.dedup.lsh import lsh_params
-    from prevalence.dedup.minhash import MinHasher
-    from prevalence.dedup.signer import Signer
-    from prevalence.tagging import MentionTagger, tag_batch
-    from prevalence.tagging.archetypes import ArchetypeTagger
-    from prevalence.tagging.assistant import AssistantStyle
-    from prevalence.tagging.authors import AuthorTagger
-    from prevalence.tagging.pairs import PairOptions
-    from prevalence.tagging.speakers import SpeakerTagger
+    """MB/s per tagger, per stage and for the whole stage list (bench/stage_speed.py)."""
+    from stage_speed import stage_timings
 
-    catalog = load_catalog()
-    mentions, speakers, authors, assistant = MentionTagger(catalog), SpeakerTagger(catalog), AuthorTagger(catalog), AssistantStyle()
-    archetypes = ArchetypeTagger(default_model(), catalog)
-    signer = Signer(MinHasher(), *lsh_params(0.8, 128))
-    texts = [t for b in batches for t in b.column("text").to_pylist() if t]
-    seconds = {
-        "mention tagging": timed(lambda: [mentions.analyse(" ".join(t.split())) for t in texts]),
-        "speaker tagging": timed(lambda: [speakers.tag_document(t, {}, "bench") for t in texts]),
-        "author tagging (bylines, signatures) + assistant style": timed(
-            lambda: [(authors.tag_document(t, {}, "bench", 0), assistant.is_assistant(t)) for t in texts]),
-        "archetype classification (fastText)": timed(lambda: [archetypes.tag(b.column("text"), [1] * b.num_rows) for b in batches]),
-        "MinHash signatures and band keys": timed(lambda: [signer.sign(b.column("text")) for b in batches]),
-        "whole tagging stage (tag_batch)": timed(lambda: [
-            tag_batch(b, mentions, signer, speakers, authors=authors, archetypes=archetypes, assistant=assistant, pairs=PairOptions())
-            for b in batches]),
-    }
-    return {k: slice_mb / v for k, v in seconds.items()}
+    return {k: slice_mb / v for k, v in stage_timings(batches).items()}
 
 
 def datasketch_peer(texts: list[str]) -> dict:
@@ -167,8 +142,9 @@ def our_dedup_in_spark(spark, paths: list[str]) -> float:
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    from prevalence.dedup.clusters import cluster_documents
+    from prevalence.config import DedupOptions
     from prevalence.dedup.lsh import lsh_params
+    from prevalence.spark.clusters import cluster_documents
     from prevalence.dedup.minhash import MinHasher
     from prevalence.dedup.signer import Signer
 
@@ -182,7 +158,7 @@ def our_dedup_in_spark(spark, paths: list[str]) -> float:
 
     start = time.perf_counter()
     docs = spark.read.parquet(*paths).select("id", "text").mapInArrow(sign, from_arrow_schema(schema)).persist()
-    clusters = cluster_documents(docs, 0.8, True)
+    clusters, _ = cluster_documents(docs, DedupOptions())
     n = clusters.select(F.countDistinct("cluster_id")).first()[0]
     seconds = time.perf_counter() - start
     docs.unpersist()

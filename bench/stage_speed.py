@@ -1,10 +1,9 @@
-"""Per-stage throughput on one core, in one run: reading, mention and speaker tagging, MinHash signing.
+"""Per-stage and per-tagger throughput of the document stages on one core, against the str.split floor.
 
-    .venv/bin/python bench/stage_speed.py
+    .venv/bin/python bench/stage_speed.py            # the bundled sample corpus
 
-Runs each stage over the bundled sample corpus (17 M characters) in this process, without Spark, and
-prints M characters per second per stage and the whole tagging stage relative to `str.split()` of the
-same text (a floor of the cheapest word pass). Ratios within one run, never absolute targets.
+Every registered tagger is timed through the one interface (`Tagger.tag` on `Documents`), so a new
+tagger shows up here without editing this file. `stage_timings` is shared with bench/run.py.
 """
 
 from __future__ import annotations
@@ -15,18 +14,13 @@ import sys
 import time
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from prevalence.catalog import load_catalog  # noqa: E402
-from prevalence.config import ReadOptions  # noqa: E402
+from prevalence.config import ReadOptions, RunConfig  # noqa: E402
 from prevalence.corpus import list_shards, read_shard  # noqa: E402
-from prevalence.dedup.lsh import lsh_params  # noqa: E402
-from prevalence.dedup.minhash import MinHasher  # noqa: E402
-from prevalence.tagging import MentionTagger, tag_batch  # noqa: E402
-from prevalence.tagging.speakers import SpeakerTagger  # noqa: E402
-from prevalence.dedup.signer import Signer  # noqa: E402
+from prevalence.resources import load_resources  # noqa: E402
+from prevalence.stages import Sample, Tokenise, Work, document_stages, run_stages  # noqa: E402
 
 SAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "sample")
 
@@ -37,28 +31,45 @@ def timed(fn) -> float:
     return time.perf_counter() - start
 
 
+def stage_timings(batches: list[pa.RecordBatch], config: RunConfig | None = None) -> dict[str, float]:
+    """Seconds per tagger, per stage and for the whole stage list over `batches` (one process)."""
+    config = config or RunConfig(corpus=("bench",), out="bench")
+    res = load_resources(config, lambda _m: None)
+    stages = document_stages(config, res.catalog, res.model.source() if res.model else None)
+    tag = next(s for s in stages if s.name == "tag")
+    taggers = tag.built()
+    works = []
+    for b in batches:
+        w = Work(b)
+        Sample(config.sample_fraction)(w)
+        Tokenise()(w)
+        w.docs = w.docs.with_evidence(taggers[0].scan(w.docs)[1])
+        works.append(w)
+    seconds = {"floor: str.split() of every document": timed(lambda: [t.split() for b in batches for t in b.column("text").to_pylist() if t])}
+    for tagger in taggers:
+        seconds[f"tagger {tagger.name}"] = timed(lambda: [tagger.tag(w.docs) for w in works])
+    for stage in stages:
+        fresh = [Work(b) for b in batches]
+        for earlier in stages[: stages.index(stage)]:
+            for w in fresh:
+                earlier(w)
+        seconds[f"stage {stage.name}"] = timed(lambda: [stage(w) for w in fresh])
+    seconds["whole stage list (run_stages)"] = timed(lambda: [run_stages(b, stages) for b in batches])
+    return seconds
+
+
 def main() -> None:
     shards, _ = list_shards([SAMPLE])
     batches: list[pa.RecordBatch] = []
     read_s = timed(lambda: batches.extend(b for s in shards for b in read_shard(s, ReadOptions())))
     texts = [t for b in batches for t in b.column("text").to_pylist() if t]
     chars = sum(len(t) for t in texts) / 1e6
-    catalog = load_catalog()
-    mentions, speakers = MentionTagger(catalog), SpeakerTagger(catalog)
-    signer = Signer(MinHasher(), *lsh_params(0.8, 128))
-    rows = [
-        ("floor: str.split() of every document", timed(lambda: [t.split() for t in texts])),
-        ("read shards into Arrow batches", read_s),
-        ("mention tagging", timed(lambda: [mentions.analyse(" ".join(t.split())) for t in texts])),
-        ("speaker tagging", timed(lambda: [speakers.tag_document(t, {}, "bench") for t in texts])),
-        ("MinHash signing and band keys", timed(lambda: [signer.sign(pc.drop_null(b.column("text"))) for b in batches])),
-        ("whole tagging stage (tag_batch)", timed(lambda: [tag_batch(b, mentions, signer, speakers) for b in batches])),
-    ]
-    floor = rows[0][1]
+    rows = {"read shards into Arrow batches": read_s, **stage_timings(batches)}
+    floor = rows["floor: str.split() of every document"]
     print(f"# Stage throughput, one core, {chars:.1f} M characters, {len(texts)} documents\n")
     print(f"{time.strftime('%Y-%m-%d')}, Python {platform.python_version()}, pyarrow {pa.__version__}, {platform.machine()}\n")
     print("| stage | M chars/s | time relative to the floor |\n| --- | --- | --- |")
-    for name, seconds in rows:
+    for name, seconds in rows.items():
         print(f"| {name} | {chars / seconds:.1f} | {seconds / floor:.1f}x |")
 
 

@@ -27,6 +27,8 @@ KINDS = (
     # Speakers and authors found in a corpus but not in the catalog (added by a run, not written in catalogs).
     "ad_hoc_speaker",
     "ad_hoc_author",
+    # Personas a user's tagger reports under ids the catalog does not have.
+    "ad_hoc",
 )
 # Kinds tagged by classifiers, not by name: their names describe who writes, they are not aliases.
 UNNAMED_KINDS = ("author_archetype",)
@@ -207,7 +209,6 @@ def alias_owners(catalog: Catalog, key=str.lower) -> dict[str, set[int]]:
 
 # Ad-hoc persona ids, `<role>:<source>:<name>`, by prefix -> the kind of persona they make.
 AD_HOC_KINDS = {"speaker:": "ad_hoc_speaker", "author:": "ad_hoc_author"}
-AD_HOC_PREFIX = "speaker:"
 
 
 def ad_hoc_name(persona_id: str) -> str:
@@ -218,15 +219,23 @@ def ad_hoc_name(persona_id: str) -> str:
 
 
 def with_ad_hoc_personas(catalog: Catalog, persona_ids: list[str]) -> Catalog:
-    """The catalog plus a persona for every ad-hoc id among `persona_ids`: kind `ad_hoc_speaker` for
-    `speaker:<source>:<name>`, `ad_hoc_author` for `author:<source>:<name>`.
+    """The catalog plus a persona for every id among `persona_ids` that it lacks: kind `ad_hoc_speaker`
+    for `speaker:<source>:<name>`, `ad_hoc_author` for `author:<source>:<name>`, and `ad_hoc` for any
+    other id (a user tagger's persona), so that no hit goes uncounted.
 
     Display names come from the id (`First Citizen`); a name already taken gets its role and source
     appended (`John Smith (author, usenet)`).
     """
     taken = {p.name.lower() for p in catalog.personas}
+    known = {p.id for p in catalog.personas}
     extra = []
-    for pid in sorted({i for i in persona_ids if i.startswith(tuple(AD_HOC_KINDS))}):
+    for pid in sorted(set(persona_ids) - known):
+        if not pid.startswith(tuple(AD_HOC_KINDS)):
+            name = ad_hoc_name(pid)
+            name = name if name.lower() not in taken else f"{name} ({pid})"
+            taken.add(name.lower())
+            extra.append(Persona(id=pid, name=name, kind="ad_hoc"))
+            continue
         role, source, _ = pid.split(":", 2)
         name = ad_hoc_name(pid)
         if name.lower() in taken:

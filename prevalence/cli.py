@@ -65,9 +65,10 @@ def run_config(args: argparse.Namespace) -> RunConfig:
 
         if args.out and os.path.abspath(args.out) != os.path.abspath(args.append):
             raise PrevalenceError("--append writes into the run it extends; leave out --out")
-        tagging = [path for path in given if path not in ("overwrite", "resume")]
+        flags = {path: f.metadata["flag"] for path, f in declared_options()}
+        tagging = sorted(flags[path] for path in given if path not in ("overwrite", "resume"))
         if tagging:
-            raise PrevalenceError(f"--append uses the run's own catalog and parameters; leave out {', '.join(sorted(tagging))}")
+            raise PrevalenceError(f"--append uses the run's own catalog and parameters; leave out {', '.join(tagging)}")
         manifest_path = os.path.join(args.append, "manifest.json")
         if not os.path.isfile(manifest_path):
             raise PrevalenceError(f"--append needs an existing run directory (with manifest.json): {args.append}")
@@ -221,13 +222,18 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"prevalence: Spark's own log of this run: {session.spark_log_path}", file=sys.stderr)
         raise
     if args.json:
-        import json
-
-        print(json.dumps({"run_dir": os.path.abspath(config.out), "counts": manifest["counts"], "timings": manifest["timings"],
-                          "throughput_mb_s": manifest["throughput_mb_s"], "sample_fraction": manifest["sample_fraction"]}))
+        print(json_summary(manifest, config.out))
     elif not args.quiet:
         print(format_summary(manifest, config.out))
     return 0
+
+
+def json_summary(manifest: dict, out: str) -> str:
+    """The run summary as one JSON object (`run --json`, for scripts)."""
+    import json
+
+    return json.dumps({"run_dir": os.path.abspath(out), "counts": manifest["counts"], "timings": manifest["timings"],
+                       "throughput_mb_s": manifest["throughput_mb_s"], "sample_fraction": manifest["sample_fraction"]})
 
 
 def format_summary(manifest: dict, out: str) -> str:
@@ -300,9 +306,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     print(f"role {result['role']}, {result['total_docs']:,} documents")
     print(format_table(["", a["name"], b["name"]], rows))
     level = f"{100 * result['level']:.0f}%"
-    ratios = [f"documents {_ratio(result['ratio_docs'])}{_interval(result['ratio_docs_interval'], level)}"]
+    ratios = [f"documents {_ratio(result['ratio_docs'])}{_interval(result['ratio_docs_interval'])}"]
     if a["tokens"] is not None or b["tokens"] is not None:
-        ratios.append(f"words {_ratio(result['ratio_tokens'])}{_interval(result['ratio_tokens_interval'], level)}")
+        ratios.append(f"words {_ratio(result['ratio_tokens'])}{_interval(result['ratio_tokens_interval'])}")
     ratios.append(f"count {_ratio(result['ratio_count'])}")
     if result["ratio_unique_docs"] is not None or a["unique_docs"] is not None:
         ratios.append(f"unique documents {_ratio(result['ratio_unique_docs'])}")
@@ -368,7 +374,7 @@ def _level(run) -> str:
     return f"{100 * run.manifest.get('parameters', {}).get('interval_level', 0.95):g}%"
 
 
-def _interval(bounds, level: str) -> str:
+def _interval(bounds) -> str:
     return "" if bounds is None else f" [{bounds[0]:.3g}, {bounds[1]:.3g}]"
 
 

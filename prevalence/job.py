@@ -23,7 +23,8 @@ from prevalence.spark.tables import write_corpus_tables
 from prevalence.spark.tagging import ship_model, tag_shards
 from prevalence.stages import document_stages
 from prevalence.tables import RunWriter
-from prevalence.tables.manifest import ROLES, build_manifest
+from prevalence.tables.manifest import build_manifest
+from prevalence.tagging.base import ROLES
 from prevalence.tables.store import ShardStore, stored_name
 
 
@@ -40,6 +41,7 @@ def run(config: RunConfig, spark=None, progress: Callable[[str], None] = lambda 
         progress(f"corpus: {len(shards)} shard(s); catalog: {len(res.catalog.personas)} personas")
         timings["session_s"] = time.time() - step.started
         with step("read_tag_s"):
+            tagging_started = time.time()
             model = ship_model(spark, res.model) if res.model is not None else None
             stages = document_stages(config, res.catalog, model)  # sample, tokenise, tag, pair, sign
             store, names = ShardStore(config.out), {s.name: stored_name(s.name, prints[s.name]) for s in shards}
@@ -48,7 +50,8 @@ def run(config: RunConfig, spark=None, progress: Callable[[str], None] = lambda 
             tag_shards(spark, [s for s in shards if s.name in pending], stages, config.read, store, names, progress)
             tagged = read_tagged(spark, [store.file(names[s.name]) for s in shards])
             counts = corpus_counts(tagged)
-            progress(f"tagged {counts['documents_kept']:,} documents")
+            took = max(time.time() - tagging_started, 1e-9)
+            progress(f"tagged {counts['documents_kept']:,} documents in {took:.1f} s ({counts['documents_kept'] / took:,.0f} documents/s)")
         with step("dedup_s"):
             clusters, counts["clusters"] = cluster_documents(tagged.kept, config.dedup, progress)
         with step("aggregate_s"):

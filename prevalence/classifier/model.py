@@ -88,6 +88,10 @@ class ArchetypeModel:
             out[i] = [(label[cut:], float(min(p, 1.0))) for label, p in zip(ls, np.asarray(ps))]
         return out
 
+    def source(self) -> "ModelDirectory":
+        """A picklable handle that loads this model (with its options) in another process."""
+        return ModelDirectory(self.path, self.threshold, self.top_k)
+
     def report(self) -> dict | None:
         """The held-out report written at training time, if present."""
         path = os.path.join(self.path, REPORT_FILE)
@@ -95,3 +99,19 @@ class ArchetypeModel:
             return None
         with open(path, encoding="utf-8") as f:
             return json.load(f)
+
+
+@dataclass(frozen=True)
+class ModelDirectory:
+    """A model directory and the options to apply: what a worker needs to load the model itself."""
+
+    path: str
+    threshold: float
+    top_k: int
+
+    @property
+    def key(self) -> str:
+        return f"{os.path.abspath(self.path)}:{self.threshold}:{self.top_k}"
+
+    def load(self) -> "ArchetypeModel":
+        return ArchetypeModel.load(self.path).with_options(self.threshold, self.top_k)

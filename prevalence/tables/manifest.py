@@ -15,9 +15,9 @@ from prevalence.config import RunConfig
 from prevalence.corpus import storage
 from prevalence.dedup.lsh import lsh_params
 from prevalence.resources import Resources
+from prevalence.tagging.base import ROLES
 
 FORMAT_VERSION = 1
-ROLES = ("mention", "speaker", "author")
 
 
 def build_manifest(config: RunConfig, shards, skipped: list[str], prints: dict, res: Resources, counts: dict,

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from prevalence.classifier.model import ArchetypeModel
     from prevalence.config import RunConfig
 
+ROLES = ("mention", "speaker", "author")
+
 # One row per hit: which document (`row` of Documents.batch), which persona in which role, how much.
 HIT_ROWS_SCHEMA = pa.schema(
     [
@@ -137,4 +139,8 @@ def hit_rows(table: pa.Table, tagger: str) -> pa.Table:
             columns.append(defaults[f.name])
         else:
             raise PrevalenceError(f"tagger {tagger!r} returned hits without the column {f.name!r}")
-    return pa.Table.from_arrays(columns, schema=HIT_ROWS_SCHEMA)
+    out = pa.Table.from_arrays(columns, schema=HIT_ROWS_SCHEMA)
+    roles = set(out.column("role").unique().to_pylist())
+    if not roles <= set(ROLES):
+        raise PrevalenceError(f"tagger {tagger!r} returned the role(s) {', '.join(sorted(roles - set(ROLES)))}; roles are {', '.join(ROLES)}")
+    return out

@@ -116,10 +116,6 @@ class MentionTagger(Tagger):
                 rows.add(i, pid, self.role, c, method=METHOD, positions=where.get(pid) if located is not None else None)
         return rows.table(), evidence
 
-    def count(self, text: str) -> dict[str, int]:
-        """{persona_id: mentions} for one whitespace-normalised document."""
-        return self.analyse(text)[0]
-
     def analyse(self, text: str, located: list[tuple[int, str]] | None = None) -> tuple[dict[str, int], dict[int, int]]:
         """({persona_id: mentions}, {persona index: full-alias mentions + cue occurrences}); the second
         is the document's support for each persona, which short aliases and speaker names rely on.

@@ -195,31 +195,6 @@ def test_spark_submit_runs_the_same_job(tmp_path):
     assert json.loads((out / "manifest.json").read_text())["spark"]["master"] == "local[2]"
 
 
-def test_transcript_records_with_a_speaker_field(tmp_path):
-    write_jsonl(tmp_path / "chat.jsonl", [
-        {"who": "ChatGPT", "text": "Hello! How can I help you today?"},
-        {"who": "Ada", "text": "Explain the Analytical Engine."},
-        {"who": "ChatGPT", "text": "It was a mechanical general-purpose computer designed by Charles Babbage."},
-    ])
-    out = tmp_path / "run"
-    assert cli("run", tmp_path / "chat.jsonl", "--out", out, "--speaker-field", "who").returncode == 0
-    rows = cli("sql", out, "SELECT persona_id, docs, count, tokens FROM prevalence WHERE role = 'speaker' AND docs > 0 ORDER BY tokens DESC").stdout
-    assert "chatgpt" in rows and "speaker:chat:ada" in rows
-    assert rows.splitlines()[1].split() == ["chatgpt", "2", "2", "17"]
-
-
-def test_interval_level_is_configurable(tmp_path):
-    from prevalence.stats.intervals import wilson_interval
-
-    out = tmp_path / "run90"
-    assert cli("run", "data/sample/wikitext2.jsonl.gz", "--out", out, "--interval-level", "0.9").returncode == 0
-    row = cli("sql", out, "SELECT docs, total_docs, ci_low, ci_high FROM prevalence WHERE persona_id = 'harry_potter' AND role = 'mention'").stdout
-    docs, total, low, high = (float(x) for x in row.splitlines()[1].split())
-    assert (low, high) == pytest.approx(tuple(float(x) for x in wilson_interval(docs, total, 0.9)), rel=1e-5)
-    assert high - low < float(wilson_interval(docs, total, 0.95)[1] - wilson_interval(docs, total, 0.95)[0])
-    assert "90% interval" in cli("rank", out).stdout
-
-
 @pytest.mark.parametrize("fmt", ["json", "csv", "parquet"])
 def test_weights_export_in_every_format(demo, tmp_path, fmt):
     out, _ = demo
@@ -263,13 +238,6 @@ def test_report_writes_a_self_contained_page(demo, tmp_path):
     result = cli("report", out, "--out", page, "--compare", "Harry Potter", "Abraham Lincoln")
     assert result.returncode == 0, result.stderr
     assert page.read_text().count("data:image/png;base64,") == 7  # mentions, tail, speakers, authors, dedup, hybrids, comparison
-
-
-def test_json_summary_for_scripts(tmp_path):
-    result = cli("run", "data/sample/wikitext2.jsonl.gz", "--out", tmp_path / "run", "--json")
-    assert result.returncode == 0 and result.stderr == ""
-    summary = json.loads(result.stdout)
-    assert summary["counts"]["documents_in"] == 60 and summary["run_dir"] == str(tmp_path / "run")
 
 
 def test_python_api_for_other_projects(demo):
@@ -371,18 +339,6 @@ def test_chat_records_give_the_assistant_persona_in_both_roles(tmp_path):
     assert manifest["assistant_detector"]["tp"] >= 8 and manifest["assistant_detector"]["corrected"]
 
 
-def test_window_pairs_count_mentions_close_together(tmp_path):
-    near = "Moses and Aaron went to Pharaoh."
-    far = "Moses went up the mountain. " + "Word " * 60 + "Aaron stayed in the camp."
-    write_jsonl(tmp_path / "w.jsonl", [{"text": near}, {"text": near}, {"text": far}, {"text": far}])
-    out = tmp_path / "run"
-    assert cli("run", tmp_path / "w.jsonl", "--out", out, "--archetypes", "none", "--pair-window", "10", "--no-dedup").returncode == 0
-    from prevalence.query import open_run
-
-    rows = open_run(out).sql("SELECT persona_a, persona_b, docs, window_words FROM cooccurrence").fetchall()
-    assert rows == [("aaron", "moses", 2, 10)]  # only the two documents where they are within 10 words
-
-
 def test_a_killed_run_resumes_with_the_shards_it_finished(demo, tmp_path):
     import signal
     import time
@@ -429,3 +385,28 @@ def test_append_tags_only_new_shards_and_equals_one_run_over_all(demo, tmp_path)
     reference, _ = demo
     assert_same_tables(out, reference)
     assert_user_error(cli("run", "--append", tmp_path / "nope", SAMPLE / "sotu.jsonl.zst"), "--append needs an existing run")
+
+
+def test_a_tagger_from_outside_the_package_adds_its_personas(tmp_path):
+    corpus = write_jsonl(tmp_path / "villains.jsonl", [
+        {"id": "a", "text": "Iago speaks to Othello. Later Iago lies again."},
+        {"id": "b", "text": "Professor Moriarty is the Napoleon of crime."},
+        {"id": "c", "text": "Nobody wicked here, only Abraham Lincoln."},
+    ])
+    env_path = str(REPO / "docs" / "examples")
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYTHONPATH": env_path}
+    run = subprocess.run([str(BIN / "prevalence"), "run", str(corpus), "--out", str(tmp_path / "run"), "--tagger", "villains:Villains",
+                          "--no-dedup", "--archetypes", "none"], capture_output=True, text=True, cwd=REPO, env=env, timeout=600)
+    assert run.returncode == 0, run.stderr
+    rows = {(r["persona_id"], r["role"]): r for r in pq.read_table(tmp_path / "run" / "prevalence").to_pylist()}
+    assert rows[("villain_iago", "mention")]["docs"] == 1 and rows[("villain_iago", "mention")]["count"] == 2
+    assert rows[("villain_moriarty", "mention")]["kind"] == "ad_hoc"
+    assert rows[("abraham_lincoln", "mention")]["docs"] == 1  # the built-in taggers still run
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["parameters"]["taggers"] == ["villains:Villains"]
+
+
+def test_an_unknown_tagger_is_one_line_and_exit_2(tmp_path):
+    corpus = write_jsonl(tmp_path / "c.jsonl", [{"id": "a", "text": "x"}])
+    assert_user_error(cli("run", corpus, "--out", tmp_path / "run", "--tagger", "nosuchpkg.mod:Thing"), "nosuchpkg.mod")
+    assert_user_error(cli("run", corpus, "--out", tmp_path / "run2", "--tagger", "villains"), "unknown tagger")

@@ -228,3 +228,14 @@ def test_the_strongest_partner_of_moses_is_aaron(sample_run):
     out, _ = sample_run
     top = open_run(out).pairs("moses", top=3).to_pylist()
     assert top[0]["persona_id"] == "aaron" and top[0]["docs"] >= 40 and top[0]["npmi"] > 0.5
+
+
+def test_the_json_summary_for_scripts_carries_the_accounting(sample_run):
+    import json
+
+    from prevalence.cli import json_summary
+
+    out, manifest = sample_run
+    summary = json.loads(json_summary(manifest, out))
+    assert summary["counts"]["documents_in"] == 917 and summary["run_dir"] == os.path.abspath(out)
+    assert summary["counts"]["documents_in"] == summary["counts"]["documents_kept"] + summary["counts"]["rejected"]

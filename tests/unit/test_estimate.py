@@ -49,3 +49,12 @@ def test_prevalence_table_ranks_and_keeps_unseen_personas():
     assert by_id["c"]["docs"] == 0 and by_id["c"]["ci_low"] == 0.0 and by_id["c"]["ci_high"] > 0
     assert {r["total_docs"] for r in table} == {100}
     assert by_id["a"]["token_share"] is None and by_id["a"]["adjusted_share"] is None
+
+
+def test_the_interval_level_reaches_every_doc_share_interval():
+    cat = catalog_from_records([{"id": "a", "name": "A", "kind": "fictional_character"}])
+    counts = pa.table({"persona_id": ["a"], "role": ["mention"], "docs": [3], "count": [3], "tokens": pa.array([None], pa.int64())})
+    row90 = prevalence_table(counts, 60, 1000, cat, ("mention",), level=0.9).to_pylist()[0]
+    row95 = prevalence_table(counts, 60, 1000, cat, ("mention",), level=0.95).to_pylist()[0]
+    assert (row90["ci_low"], row90["ci_high"]) == pytest.approx(tuple(float(x) for x in wilson_interval(3, 60, 0.9)))
+    assert row90["ci_level"] == 0.9 and row90["ci_high"] - row90["ci_low"] < row95["ci_high"] - row95["ci_low"]

@@ -7,87 +7,92 @@ from prevalence.catalog import load_catalog
 from prevalence.tagging.mentions import MentionTagger, case_rule, EXACT, CAPITAL, ANY_CASE
 
 
+def mentions_in(tagger, text):
+    """{persona_id: mentions} of one whitespace-normalised text."""
+    return tagger.analyse(text)[0]
+
+
 @pytest.fixture(scope="module")
 def tagger():
     return MentionTagger(load_catalog())
 
 
 def test_full_name_counts_without_any_cue(tagger):
-    assert tagger.count("The dedication was given by Abraham Lincoln in November.") == {"abraham_lincoln": 1}
+    assert mentions_in(tagger, "The dedication was given by Abraham Lincoln in November.") == {"abraham_lincoln": 1}
 
 
 def test_lincoln_nebraska_is_not_the_president(tagger):
     text = "Abraham Lincoln gave his name to many places. The capital Lincoln, Nebraska was named in 1867."
-    assert tagger.count(text) == {"abraham_lincoln": 1}
+    assert mentions_in(tagger, text) == {"abraham_lincoln": 1}
 
 
 def test_lincoln_navigator_is_not_the_president(tagger):
     text = "After the Gettysburg reenactment he drove home in a Lincoln Navigator."
-    assert tagger.count(text) == {}
+    assert mentions_in(tagger, text) == {}
 
 
 def test_lincoln_avenue_from_wikitext_is_not_the_president(tagger):
     text = "US 2 / US 41 / M ‑ 35 continues north on Lincoln Avenue past the campus of Bay de <unk> Community College ."
-    assert tagger.count(text) == {}
+    assert mentions_in(tagger, text) == {}
 
 
 def test_lincoln_bombers_are_not_the_president(tagger):
     text = "During the Civil War in Malaya the Lincoln bombers carried out bombing raids against communist camps ."
-    assert tagger.count(text) == {}
+    assert mentions_in(tagger, text) == {}
 
 
 def test_lincoln_alone_without_cue_does_not_count(tagger):
-    assert tagger.count("Lincoln is a small town with a cathedral and a castle.") == {}
+    assert mentions_in(tagger, "Lincoln is a small town with a cathedral and a castle.") == {}
 
 
 def test_lincoln_alone_counts_next_to_a_cue(tagger):
     text = "Lincoln issued the Emancipation Proclamation, and Lincoln spoke at Gettysburg."
-    assert tagger.count(text) == {"abraham_lincoln": 2}
+    assert mentions_in(tagger, text) == {"abraham_lincoln": 2}
 
 
 def test_harry_alone_is_not_harry_potter(tagger):
-    assert tagger.count("Harry went down to the harbour to buy fish.") == {}
+    assert mentions_in(tagger, "Harry went down to the harbour to buy fish.") == {}
 
 
 def test_harry_near_hogwarts_is_harry_potter(tagger):
-    counts = tagger.count("Harry caught the train to Hogwarts, where Harry met Ron.")
+    counts = mentions_in(tagger, "Harry caught the train to Hogwarts, where Harry met Ron.")
     assert counts == {"harry_potter": 2, "ron_weasley": 1}
 
 
 def test_abraham_lincoln_is_not_also_the_patriarch(tagger):
-    counts = tagger.count("Abraham Lincoln read of Abraham and Sarah in Canaan.")
+    counts = mentions_in(tagger, "Abraham Lincoln read of Abraham and Sarah in Canaan.")
     assert counts == {"abraham_lincoln": 1, "abraham_patriarch": 1}
 
 
 def test_shared_short_alias_goes_to_the_persona_its_cues_support(tagger):
-    winter = tagger.count("Leontes accuses Hermione of betraying him with Polixenes.")
-    hogwarts = tagger.count("Hermione raised her hand first in every class at Hogwarts.")
+    winter = mentions_in(tagger, "Leontes accuses Hermione of betraying him with Polixenes.")
+    hogwarts = mentions_in(tagger, "Hermione raised her hand first in every class at Hogwarts.")
     assert "hermione_winters_tale" in winter and "hermione_granger" not in winter
     assert "hermione_granger" in hogwarts and "hermione_winters_tale" not in hogwarts
 
 
 def test_solomon_islands_are_not_king_solomon(tagger):
     text = "The campaign moved to the Solomon Islands, far from the temple of Jerusalem."
-    assert "king_solomon" not in tagger.count(text)
+    assert "king_solomon" not in mentions_in(tagger, text)
 
 
 def test_whole_words_only(tagger):
-    assert tagger.count("Hamletville is a village; Hamlet's soliloquy is famous.") == {"hamlet": 1}
+    assert mentions_in(tagger, "Hamletville is a village; Hamlet's soliloquy is famous.") == {"hamlet": 1}
 
 
 def test_capitalised_alias_needs_a_capital_in_the_text(tagger):
-    assert tagger.count("At Hogwarts the potter shaped the clay.") == {}
-    assert tagger.count("At Hogwarts Potter shaped the clay.") == {"harry_potter": 1}
+    assert mentions_in(tagger, "At Hogwarts the potter shaped the clay.") == {}
+    assert mentions_in(tagger, "At Hogwarts Potter shaped the clay.") == {"harry_potter": 1}
 
 
 def test_all_caps_alias_matches_only_as_written(tagger):
-    assert tagger.count("JFK flew to Dallas.") == {"john_f_kennedy": 1}
-    assert tagger.count("the jfk files") == {}
+    assert mentions_in(tagger, "JFK flew to Dallas.") == {"john_f_kennedy": 1}
+    assert mentions_in(tagger, "the jfk files") == {}
 
 
 def test_bond_number_inside_an_amount_is_not_james_bond(tagger):
     text = "The Treasury paid $1,007 in interest; Moneypenny is not involved."
-    assert tagger.count(text) == {}
+    assert mentions_in(tagger, text) == {}
 
 
 def test_rules_for_alias_case():
@@ -108,4 +113,4 @@ def test_author_archetype_names_are_not_mentions():
 
 
 def test_author_archetype_names_are_not_matched_by_the_tagger(tagger):
-    assert tagger.count("The Journalist interviewed a Novelist and a Poet.") == {}
+    assert mentions_in(tagger, "The Journalist interviewed a Novelist and a Poet.") == {}
