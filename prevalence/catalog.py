@@ -218,31 +218,39 @@ def ad_hoc_name(persona_id: str) -> str:
     return " ".join(w if (i and w in small) else w.capitalize() for i, w in enumerate(words))
 
 
-def with_ad_hoc_personas(catalog: Catalog, persona_ids: list[str]) -> Catalog:
+def with_ad_hoc_personas(catalog: Catalog, persona_ids: list[str], written: dict[str, str] | None = None) -> Catalog:
     """The catalog plus a persona for every id among `persona_ids` that it lacks: kind `ad_hoc_speaker`
-    for `speaker:<source>:<name>`, `ad_hoc_author` for `author:<source>:<name>`, and `ad_hoc` for any
-    other id (a user tagger's persona), so that no hit goes uncounted.
+    for `speaker:...` ids, `ad_hoc_author` for `author:...` ids (`<role>:<name>` for a full name,
+    `<role>:<source>:<name>` for a one-word name), and `ad_hoc` for any other id (a user tagger's
+    persona), so that no hit goes uncounted.
 
-    Display names come from the id (`First Citizen`); a name already taken gets its role and source
-    appended (`John Smith (author, usenet)`).
+    Display names are the names as written (`written`, by id), else made from the id (`First
+    Citizen`); a name already taken gets its source or role appended (`Anna (tv)`, `John Smith (author)`).
     """
-    taken = {p.name.lower() for p in catalog.personas}
+    written = written or {}
     known = {p.id for p in catalog.personas}
+    taken = {p.name.lower() for p in catalog.personas}
     extra = []
     for pid in sorted(set(persona_ids) - known):
-        if not pid.startswith(tuple(AD_HOC_KINDS)):
-            name = ad_hoc_name(pid)
-            name = name if name.lower() not in taken else f"{name} ({pid})"
-            taken.add(name.lower())
-            extra.append(Persona(id=pid, name=name, kind="ad_hoc"))
-            continue
-        role, source, _ = pid.split(":", 2)
-        name = ad_hoc_name(pid)
+        prefix = pid.split(":", 1)[0] + ":"
+        kind = AD_HOC_KINDS.get(prefix, "ad_hoc")
+        name = written.get(pid) or ad_hoc_name(pid)
         if name.lower() in taken:
-            name = f"{name} ({source})" if role == "speaker" else f"{name} ({role}, {source})"
+            name = _qualified(name, pid, kind)
         taken.add(name.lower())
-        extra.append(Persona(id=pid, name=name, kind=AD_HOC_KINDS[f"{role}:"]))
+        extra.append(Persona(id=pid, name=name, kind=kind))
     return Catalog(personas=catalog.personas + tuple(extra), origin=catalog.origin) if extra else catalog
+
+
+def _qualified(name: str, pid: str, kind: str) -> str:
+    """A display name made distinct: `Anna (tv)` for a speaker, `John Smith (author, usenet)`."""
+    parts = pid.split(":")
+    if kind == "ad_hoc":
+        return f"{name} ({pid})"
+    role, source = parts[0], parts[1] if len(parts) == 3 else None
+    if kind == "ad_hoc_speaker":
+        return f"{name} ({source or role})"
+    return f"{name} ({role}, {source})" if source else f"{name} ({role})"
 
 
 def with_archetypes(catalog: Catalog, persona_ids: list[str]) -> Catalog:

@@ -72,6 +72,8 @@ class ReadOptions:
     text_field: str = option("text", "--text-field", "field holding the document text (dotted for nested JSON)")
     id_field: str = option("id", "--id-field", "field holding a document id; documents without one get a stable hash")
     speaker_field: str = option("speaker", "--speaker-field", "field naming the speaker of a transcript record (role speaker)")
+    source_field: str = option("source", "--source-field", "field naming a record's source, which scopes one-word ad-hoc "
+                               "names (default: the top folder under the corpus root)")
     author_fields: tuple[str, ...] = option(
         ("author", "byline", "meta.author"), "--author-field",
         "field naming a document's author(s), dotted for nested JSON (repeatable)", repeat=True, metavar="FIELD", check=_field_names)

@@ -16,7 +16,7 @@ from prevalence.corpus import list_shards
 from prevalence.corpus.shards import shard_fingerprint
 from prevalence.estimate import prevalence_table
 from prevalence.resources import load_resources
-from prevalence.spark.aggregate import corpus_counts, persona_counts, read_tagged
+from prevalence.spark.aggregate import corpus_counts, persona_counts, read_tagged, written_names
 from prevalence.spark.clusters import cluster_documents
 from prevalence.spark.session import session_for, spark_info
 from prevalence.spark.tables import write_corpus_tables
@@ -58,7 +58,7 @@ def run(config: RunConfig, spark=None, progress: Callable[[str], None] = lambda 
             replicates = write_corpus_tables(writer, tagged, clusters, counts, config, progress)
             persona_table = persona_counts(tagged.hits, clusters, config.dedup.enabled)
         with step("estimate_s"):
-            run_catalog = with_ad_hoc_personas(res.catalog, persona_table.column("persona_id").to_pylist())
+            run_catalog = with_ad_hoc_personas(res.catalog, persona_table.column("persona_id").to_pylist(), written_names(tagged.kept))
             writer.write_arrow("prevalence", prevalence_table(
                 persona_table, counts["documents_kept"], counts["tokens"], run_catalog, ROLES, config.interval_level,
                 total_unique_docs=counts["clusters"], replicates=replicates, sample_fraction=config.sample_fraction,

@@ -24,9 +24,11 @@ from prevalence.stats.sampling import doc_hashes, in_sample
 from prevalence.tagging.base import DOCUMENT_SCHEMA, HIT_ROWS_SCHEMA, Documents, TaggerContext, hit_rows
 from prevalence.tagging.pairs import document_pairs, window_pairs
 from prevalence.tagging.registry import DEFAULT_TAGGERS, build_taggers
+from prevalence.tagging.speakers import GROUP
 
 HIT_TYPE = pa.struct([HIT_ROWS_SCHEMA.field(n) for n in ("persona_id", "role", "count", "tokens", "score", "method")])
 PAIR_TYPE = pa.struct([pa.field("a", pa.string(), nullable=False), pa.field("b", pa.string(), nullable=False)])
+NAME_TYPE = pa.struct([pa.field("persona_id", pa.string(), nullable=False), pa.field("name", pa.string(), nullable=False)])
 
 TAGGED_SCHEMA = pa.schema(
     [
@@ -39,6 +41,11 @@ TAGGED_SCHEMA = pa.schema(
         pa.field("hits", pa.list_(HIT_TYPE)),
         # Persona pairs that co-occur in the document (tagging.pairs); null without co-occurrence.
         pa.field("pairs", pa.list_(PAIR_TYPE)),
+        # Names as written of the document's personas that the catalog lacks (their display names).
+        pa.field("names", pa.list_(NAME_TYPE)),
+        # Group speech (`All`, `Both`, `Citizens`): turns and words that belong to no persona.
+        pa.field("group_turns", pa.int64()),
+        pa.field("group_words", pa.int64()),
         # Deduplication inputs (null without dedup, and for rejects; bands null without shingles).
         pa.field("text_key", pa.string()),
         pa.field("bands", pa.list_(pa.int64())),
@@ -65,6 +72,7 @@ class Work:
     texts: pa.Array | None = None  # raw text of live rows, null elsewhere
     docs: Documents | None = None  # the live rows, as taggers read them
     hits: pa.Table = field(default_factory=HIT_ROWS_SCHEMA.empty_table)  # `row` indexes docs
+    groups: pa.Table | None = None  # group-speech hit rows, kept out of `hits`
     pairs: list[list[tuple[str, str]]] | None = None  # per live row
     signature: tuple[pa.Array, pa.Array, pa.Array] | None = None  # text_key, bands, signature
 
@@ -161,7 +169,10 @@ class Tag:
                 hits = tagger.tag(docs)
             outputs.append(hit_rows(hits, tagger.name))
         work.docs = docs
-        work.hits = first_hit_per_persona(outputs)
+        hits = first_hit_per_persona(outputs)
+        is_group = pc.equal(hits.column("persona_id"), GROUP)
+        work.groups = hits.filter(is_group)
+        work.hits = hits.filter(pc.invert(is_group))
 
 
 def first_hit_per_persona(outputs: list[pa.Table]) -> pa.Table:
@@ -265,6 +276,19 @@ def assemble(work: Work) -> pa.RecordBatch:
         for row, found in zip(live, work.pairs):
             full[row] = [{"a": a, "b": b} for a, b in found]
         pairs = pa.array(full, pa.list_(PAIR_TYPE))
+    names: list[list[dict] | None] = [None] * n
+    for row in live:
+        names[row] = []
+    for row, pid, name in zip(work.hits.column("row").to_pylist(), work.hits.column("persona_id").to_pylist(),
+                              work.hits.column("name").to_pylist()):
+        if name is not None:
+            names[live[row]].append({"persona_id": pid, "name": name})
+    group_turns = np.zeros(n, dtype=np.int64)
+    group_words = np.zeros(n, dtype=np.int64)
+    if work.groups is not None and work.groups.num_rows:
+        rows = live[np.asarray(work.groups.column("row"), dtype=np.int64)]
+        np.add.at(group_turns, rows, np.asarray(work.groups.column("count"), dtype=np.int64))
+        np.add.at(group_words, rows, np.asarray(pc.fill_null(work.groups.column("tokens"), 0), dtype=np.int64))
     text_key, bands, signature = work.signature or (pa.nulls(n, pa.string()), pa.nulls(n, pa.list_(pa.int64())), pa.nulls(n, pa.binary()))
     return pa.RecordBatch.from_arrays(
         [
@@ -276,6 +300,9 @@ def assemble(work: Work) -> pa.RecordBatch:
             pa.array(n_tokens, pa.int64(), mask=dead),
             hits,
             pairs,
+            pa.array(names, pa.list_(NAME_TYPE)),
+            pa.array(group_turns, pa.int64(), mask=dead),
+            pa.array(group_words, pa.int64(), mask=dead),
             text_key,
             bands,
             signature,

@@ -39,6 +39,8 @@ RAW_SCHEMA = pa.schema(
 # Metadata columns of RAW_SCHEMA: the speaker of a transcript record, its author(s) (several joined
 # by newlines), and the label and group of a labelled training corpus (`train-classifier`).
 META_COLUMNS = ("speaker", "author", "label", "group")
+# Fields read from records besides the metadata columns: the record's own source (else the shard's).
+FIELD_COLUMNS = (*META_COLUMNS, "source")
 
 # Small reads: a truncated compressed stream fails a whole read, so at most one chunk before the
 # cut is lost (it is part of what the `truncated_shard` reject stands for).
@@ -59,7 +61,7 @@ class _BatchBuilder:
         self.positions: list[int] = []
         self.ids: list[str] = []
         self.texts: list[str | None] = []
-        self.meta: dict[str, list[str | None]] = {c: [] for c in META_COLUMNS}
+        self.meta: dict[str, list[str | None]] = {c: [] for c in FIELD_COLUMNS}
         self.reasons: list[str | None] = []
         self.excerpts: list[str | None] = []
         self.chars = 0
@@ -95,7 +97,7 @@ class _BatchBuilder:
                 pa.array([self.shard.name] * n, pa.string()),
                 pa.array(self.positions, pa.int64()),
                 pa.array(self.ids, pa.string()),
-                pa.array([self.shard.source] * n, pa.string()),
+                pa.array([s or self.shard.source for s in self.meta["source"]], pa.string()),
                 pa.array(self.texts, pa.string()),
                 *(pa.array(self.meta[c], pa.string()) for c in META_COLUMNS),
                 pa.array(self.reasons, pa.string()),
@@ -279,6 +281,7 @@ def _meta_fields(opts: ReadOptions) -> dict[str, tuple[str, ...]]:
         "author": tuple(opts.author_fields),
         "label": (opts.label_field,) if opts.label_field else (),
         "group": (opts.group_field,) if opts.group_field else (),
+        "source": (opts.source_field,) if opts.source_field else (),
     }
 
 
@@ -437,7 +440,7 @@ def _parquet_batch(shard: Shard, opts: ReadOptions, batch: pa.RecordBatch, start
             pa.array([shard.name] * n, pa.string()),
             positions,
             ids,
-            pa.array([shard.source] * n, pa.string()),
+            pc.coalesce(meta["source"], pa.scalar(shard.source, pa.string())),
             texts,
             *(meta[c] for c in META_COLUMNS),
             reasons.cast(pa.string()),

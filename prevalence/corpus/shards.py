@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import os
 import posixpath
+import re
 from dataclasses import dataclass
 
 from prevalence.corpus.storage import expand_remote, is_remote
@@ -30,14 +31,34 @@ class Shard:
     name: str  # path relative to the corpus root: stable when the corpus moves
     format: str  # jsonl | parquet | text
     compression: str | None  # gzip | zstd | bz2 | None
+    # The corpus source of its documents (unless a record names its own): the top folder under the
+    # corpus root, or the root's own name for files directly in it; never the file's own name, so
+    # that resharding a folder changes no source.
+    source: str = "corpus"
 
-    @property
-    def source(self) -> str:
-        """The corpus source a shard belongs to: its top folder, or its file stem."""
-        head = self.name.split("/", 1)[0]
-        if "/" in self.name:
-            return head
-        return head.split(".", 1)[0]
+
+def _argument_root(arg: str) -> str:
+    """The folder a corpus argument names: itself for a folder or prefix, the parent of a file, the
+    part of a glob before its first wildcard."""
+    plain = arg.split("?", 1)[0] if is_remote(arg) else os.path.abspath(arg)
+    if any(ch in plain for ch in "*?["):
+        plain = re.split(r"[*?\[]", plain, maxsplit=1)[0]
+        return plain if plain.endswith(("/", os.sep)) else posixpath.dirname(plain.replace(os.sep, "/"))
+    if not is_remote(arg) and os.path.isfile(plain):
+        return os.path.dirname(plain)
+    if is_remote(arg) and detect_format(plain)[0] is not None:
+        return posixpath.dirname(plain)
+    return plain
+
+
+def _source_under(path: str, root: str) -> str:
+    """A shard's source: the top folder under its argument's root, or the root's own name for a file
+    directly in it (never the file's own name)."""
+    path, root = path.split("?", 1)[0].replace(os.sep, "/"), root.replace(os.sep, "/").rstrip("/")
+    rel = posixpath.relpath(path, root) if path.startswith(root + "/") else posixpath.basename(path)
+    if "/" in rel:
+        return rel.split("/", 1)[0]
+    return posixpath.basename(root) or "corpus"
 
 
 def detect_format(path: str) -> tuple[str | None, str | None]:
@@ -83,11 +104,14 @@ def list_shards(paths: list[str] | tuple[str, ...], fmt: str = "auto") -> tuple[
     if not paths:
         raise CorpusError("no corpus paths given")
     chosen: dict[str, tuple[str, str | None]] = {}
+    sources: dict[str, str] = {}
     skipped: list[str] = []
     for arg in paths:
         files, explicit = _expand(arg)
+        root = _argument_root(arg)
         for f in files:
             full = f if is_remote(f) else os.path.abspath(f)
+            sources.setdefault(full, _source_under(full, root))
             detected, compression = detect_format(full.split("?", 1)[0])
             kind = detected if fmt == "auto" else fmt
             if kind is None:
@@ -109,7 +133,7 @@ def list_shards(paths: list[str] | tuple[str, ...], fmt: str = "auto") -> tuple[
             return posixpath.relpath(_remote_name(p), remote_root)
         return os.path.relpath(p, root).replace(os.sep, "/")
 
-    shards = [Shard(path=p, name=name(p), format=chosen[p][0], compression=chosen[p][1]) for p in ordered]
+    shards = [Shard(path=p, name=name(p), format=chosen[p][0], compression=chosen[p][1], source=sources[p]) for p in ordered]
     return shards, skipped
 
 

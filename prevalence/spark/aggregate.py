@@ -57,6 +57,8 @@ def corpus_counts(tagged: Tagged) -> dict:
         F.sum(F.when(live & ~F.col("sampled"), 1).otherwise(0)).alias("not_sampled"),
         F.sum(F.when(live & F.col("sampled"), F.col("n_tokens"))).alias("tokens"),
         F.sum(F.when(live & F.col("sampled"), F.col("n_chars"))).alias("chars"),
+        F.sum(F.when(live & F.col("sampled"), F.col("group_turns"))).alias("group_turns"),
+        F.sum(F.when(live & F.col("sampled"), F.col("group_words"))).alias("group_words"),
     ).first()
     by_reason = dict(tagged.all.where(~live).groupBy("reject_reason").count().collect())  # small: one row per reason
     rejected = sum(by_reason.values())
@@ -64,7 +66,21 @@ def corpus_counts(tagged: Tagged) -> dict:
     return {
         "documents_in": kept + rejected + not_sampled, "documents_kept": kept, "not_sampled": not_sampled, "rejected": rejected,
         "rejects_by_reason": dict(sorted(by_reason.items())), "tokens": int(row["tokens"] or 0), "chars": int(row["chars"] or 0),
+        # Speech of groups (`All`, `Both`, `Citizens`), in no persona's count.
+        "group_speech": {"turns": int(row["group_turns"] or 0), "words": int(row["group_words"] or 0)},
     }
+
+
+def written_names(kept) -> dict[str, str]:
+    """{persona id: display name} for personas the catalog lacks: the form most often written, ties
+    to the first in sort order, so that the name does not depend on sharding or order."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    forms = kept.select(F.explode("names").alias("n")).select("n.persona_id", "n.name").groupBy("persona_id", "name").count()
+    best = F.row_number().over(Window.partitionBy("persona_id").orderBy(F.desc("count"), "name"))
+    rows = forms.withColumn("best", best).where(F.col("best") == 1).collect()  # small: one row per ad-hoc persona
+    return {r["persona_id"]: r["name"] for r in rows}
 
 
 def persona_counts(hits, clusters, dedup: bool) -> pa.Table:

@@ -18,7 +18,8 @@ from prevalence.spark.session import stage_progress
 from prevalence.stages import TAGGED_SCHEMA, Stage, run_stages
 from prevalence.tables.store import ShardStore, write_stored_shard
 
-_SHARD_SCHEMA = pa.schema([("path", pa.string()), ("name", pa.string()), ("format", pa.string()), ("compression", pa.string())])
+_SHARD_SCHEMA = pa.schema([("path", pa.string()), ("name", pa.string()), ("format", pa.string()), ("compression", pa.string()),
+                           ("source", pa.string())])
 _STORED_SCHEMA = pa.schema([("name", pa.string()), ("rows", pa.int64())])
 # Model files registered with SparkContext.addFile, by model fingerprint (once per driver).
 _shipped: dict[str, str] = {}
@@ -73,7 +74,7 @@ def tag_shards(spark, shards: list[Shard], stages: list[Stage], opts: ReadOption
 
     if not shards:
         return
-    rows = [(s.path, s.name, s.format, s.compression) for s in shards]
+    rows = [(s.path, s.name, s.format, s.compression, s.source) for s in shards]
     shard_df = spark.createDataFrame(spark.sparkContext.parallelize(rows, numSlices=len(rows)), from_arrow_schema(_SHARD_SCHEMA))
     progress(f"reading and tagging {len(shards)} shard(s), one task each")
     path = store.path

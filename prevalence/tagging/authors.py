@@ -56,6 +56,9 @@ _NOT_NAMES = {
     "dept", "university", "college", "institute", "school", "inc", "ltd", "corp", "company", "division", "center",
     "centre", "laboratory", "lab", "society", "group", "council", "church", "ministry", "board",
 }
+# One-word attributions that name no person.
+_NOBODY = {"anonymous", "anon", "unknown", "proverb", "traditional", "various", "ibid", "author", "source", "editor",
+           "folklore", "saying", "motto", "slogan", "graffiti", "graffito", "epitaph", "bible", "scripture"}
 _SENTENCE_STARTS = {"the", "a", "an", "this", "that", "these", "those", "in", "on", "at", "all", "our", "his", "her", "its",
                     "their", "my", "we", "i", "it", "thank", "god", "may", "good", "thanks", "amen", "end", "chapter", "part"}
 
@@ -184,9 +187,10 @@ class AuthorTagger(Tagger):
         return out, used
 
     def _person(self, name: str | None) -> str | None:
-        """A one-word name (`Voltaire`, `Kent`) counts only when it is a catalog name; first names alone
-        are not identities."""
-        if name is None or (len(name.split()) == 1 and not self.names.known(name)):
+        """The name of an attribution or signature line. A one-word name (`Voltaire`, `Holmes`, `Jim`)
+        counts too: it resolves through the catalog with the document's support, or becomes an ad-hoc
+        author of the document's source; words that name nobody (`Anonymous`, `Proverb`) do not."""
+        if name is None or name.lower().strip(".") in _NOBODY:
             return None
         return name
 
@@ -234,22 +238,27 @@ class AuthorTagger(Tagger):
         rows = HitRows()
         columns = (docs.column("text"), docs.evidence, docs.column("source"), docs.column("n_tokens"), docs.column("author"))
         for i, (text, support, source, n_tokens, author) in enumerate(zip(*columns)):
-            for pid, (count, written, method) in self.tag_document(text, support, source, n_tokens, author).items():
-                rows.add(i, pid, self.role, count, written, method=method)
+            for pid, (count, written, method, name) in self._tally(text, support, source, n_tokens, author).items():
+                rows.add(i, pid, self.role, count, written, method=method, name=name)
         return rows.table()
 
     def tag_document(self, text: str, evidence: dict[int, int], source: str, n_tokens: int, metadata: str | None = None) -> dict[str, tuple[int, int, str]]:
         """{persona_id: (count, words, method)} for one document (raw text, line breaks kept)."""
+        return {pid: (c, w, m) for pid, (c, w, m, _) in self._tally(text, evidence, source, n_tokens, metadata).items()}
+
+    def _tally(self, text: str, evidence: dict[int, int], source: str, n_tokens: int, metadata: str | None) -> dict[str, tuple]:
         authors, method, attributions = self.found_names(text, metadata)
         out: dict[str, list] = {}
         if authors:
             share, extra = divmod(n_tokens, len(authors))
             for j, name in enumerate(authors):
-                entry = out.setdefault(self.names.resolve(name, evidence, source), [0, 0, method])
+                pid, written = self.names.resolve_named(name, evidence, source)
+                entry = out.setdefault(pid, [0, 0, method, written])
                 entry[0] += 1
                 entry[1] += share + (1 if j < extra else 0)
         for name, words in attributions:
-            entry = out.setdefault(self.names.resolve(name, evidence, source), [0, 0, "attribution"])
+            pid, written = self.names.resolve_named(name, evidence, source)
+            entry = out.setdefault(pid, [0, 0, "attribution", written])
             entry[0] += 1
             entry[1] += words
-        return {pid: (c, w, m) for pid, (c, w, m) in sorted(out.items())}
+        return {pid: tuple(v) for pid, v in sorted(out.items())}

@@ -37,6 +37,8 @@ HIT_ROWS_SCHEMA = pa.schema(
         pa.field("method", pa.string(), nullable=False),
         # Word indexes of mentions (window co-occurrence); null for other hits.
         pa.field("positions", pa.list_(pa.int32())),
+        # The persona's name as written, for personas the catalog lacks (their display name).
+        pa.field("name", pa.string()),
     ]
 )
 DOCUMENT_SCHEMA = pa.schema([("doc_id", pa.string()), ("text", pa.string()), ("normalised", pa.string()), ("source", pa.string()),
@@ -117,9 +119,9 @@ class HitRows:
         self.columns: dict[str, list] = {f.name: [] for f in HIT_ROWS_SCHEMA}
 
     def add(self, row: int, persona_id: str, role: str, count: int, tokens: int | None = None, score: float = 1.0,
-            method: str = "", positions: list[int] | None = None) -> None:
-        for name, value in zip(HIT_ROWS_SCHEMA.names, (row, persona_id, role, count, tokens, score, method, positions)):
-            self.columns[name].append(value)
+            method: str = "", positions: list[int] | None = None, name: str | None = None) -> None:
+        for column, value in zip(HIT_ROWS_SCHEMA.names, (row, persona_id, role, count, tokens, score, method, positions, name)):
+            self.columns[column].append(value)
 
     def table(self) -> pa.Table:
         return pa.table(self.columns, schema=HIT_ROWS_SCHEMA)
@@ -130,7 +132,8 @@ def hit_rows(table: pa.Table, tagger: str) -> pa.Table:
     score 1.0, method = the tagger's name); a missing required column is an error naming the tagger."""
     n = table.num_rows
     defaults = {"count": pa.array([1] * n, pa.int64()), "tokens": pa.nulls(n, pa.int64()), "score": pa.array([1.0] * n),
-                "method": pa.array([tagger] * n, pa.string()), "positions": pa.nulls(n, pa.list_(pa.int32()))}
+                "method": pa.array([tagger] * n, pa.string()), "positions": pa.nulls(n, pa.list_(pa.int32())),
+                "name": pa.nulls(n, pa.string())}
     columns = []
     for f in HIT_ROWS_SCHEMA:
         if f.name in table.column_names:

@@ -6,7 +6,9 @@ labelled sections such as `Energy: ...` `Trade: ...` are no transcript):
 - inline:     `Name: speech` on one line (transcripts, chats);
 - caps_period:`MARY. speech` (all-caps name and a full stop, as in many printed plays);
 - bracket:    `[Ross] speech`;
-- screenplay: an all-caps character cue alone on a line (`RICK`, `ILSA (V.O.)`) above dialogue.
+- screenplay: an all-caps character cue alone on a line (`RICK`, `ILSA (V.O.)`) above dialogue;
+- tag_line:   a speech tag alone on a line ending with a period (`Ham.`, `HAMLET.`, `First Citizen.`,
+              `1. Cit.`) after a blank line, the speech on the following lines (Project Gutenberg's plays).
 A turn runs until a blank line or the next turn. Scene headings (`INT. BAR - NIGHT`), transitions
 (`CUT TO:`), act and scene titles and common labels (`Note:`, `Example:`) are not speakers; stage
 directions inside a turn (`Enter Ghost.`, `[Aside]`, `(beat)`) are not words spoken.
@@ -24,13 +26,26 @@ INLINE = re.compile(rf"^[ \t]*({_NAME})[ \t]*:[ \t]+(\S.*)$")
 CAPS_PERIOD = re.compile(r"^[ \t]*([A-Z][A-Z'’-]*(?:[ \t]+[A-Z][A-Z'’-]*){0,3})\.[ \t]+(\S.*)$")
 BRACKET = re.compile(rf"^[ \t]*\[({_NAME})\][ \t]*(\S.*)$")
 SCREEN_CUE = re.compile(r"^[ \t]*([A-Z][A-Z'’.-]*(?:[ \t]+[A-Z][A-Z'’.-]*){0,3})(?:[ \t]*\((?:V\.O\.|O\.S\.|O\.C\.|CONT'D|CONT’D|CONTD)\))?[ \t]*$")
+# `Ham.`, `HAMLET.`, `First Citizen.`, `1. Cit.`, `Lady M.`, `K. Hen.`: capitalised words, initials and a
+# leading ordinal digit, at most five words, the last followed by a period that ends the line.
+TAG_LINE = re.compile(
+    r"^[ \t]*((?:\d\.[ \t]*)?[A-Z][\w'’-]*\.?(?:[ \t]+(?:[A-Z][\w'’-]*\.?|of|the|de|la|le|du|van|von|and|&)){0,4}?)\.[ \t]*$"
+)
 SCENE_HEADING = re.compile(r"^[ \t]*(?:INT|EXT|INT\./EXT|I/E)[. ]|\bTO:$|^[ \t]*(?:FADE|DISSOLVE|SMASH CUT|THE END|CONTINUED)")
 NOT_SPEAKERS = frozenset(
     """note notes nb example examples source sources warning caution important answer question q a summary abstract
     introduction chapter step tip tips update edit date subject from to re cc bcc title author authors tags tag
     category categories keywords references see also result results output input usage description definition
     act scene enter exit exeunt prologue epilogue contents preface index appendix table figure fig http https
-    www email phone tel fax address location status total price cost name version copyright license ps p.s""".split()
+    www email phone tel fax address location status total price cost name version copyright license ps p.s
+    finis curtain""".split()
+)
+# First words of stage directions: a line starting with one names no speaker (`Enter Ghost.`,
+# `Aside.`, `Within.`, `To Polonius.`, `Re-enter Hamlet.`).
+DIRECTION_WORDS = frozenset(
+    """enter enters entering exit exits exeunt re-enter reenter aside within reads sings sing dies die manet manent
+    flourish alarum alarums sennet trumpets trumpet music thunder knocking knocks noise retreat excursions to
+    above below beneath kneels kneeling rises falls stabs stabbing drinks draws fight fights they he she""".split()
 )
 ORDINALS = frozenset("first second third fourth fifth sixth seventh eighth ninth tenth last next finally".split())
 ROMAN = re.compile(r"^[ivxlcdm]+$")
@@ -52,13 +67,32 @@ class Turn:
 
 
 CONNECTORS = frozenset("of the de la le du van von and & &c".split())
+# Speakers that are several people at once: `All`, `Both`, `Several`, `Citizens`, `Albany & Cornwall`.
+GROUP_FIRST_WORDS = frozenset("all both several omnes everyone everybody others together".split())
+GROUP_NOUNS = frozenset(
+    """citizens lords ladies senators soldiers servants conspirators attendants people commons watchmen watch officers
+    gentlemen outlaws plebeians murderers witches musicians players fairies sailors tribunes guards courtiers
+    nobles knights friends voices crowd spirits apparitions""".split()
+)
+
+
+def is_group(name: str) -> bool:
+    """A speaker name standing for several people (their speech belongs to no persona)."""
+    words = re.findall(r"[\w'’&]+", name.lower().replace("&", " & "))
+    if not words:
+        return False
+    if words[0] in GROUP_FIRST_WORDS or "&" in words or "and" in words[1:]:
+        return True
+    return words[-1] in GROUP_NOUNS
 
 
 def _is_name(name: str) -> bool:
-    """A speaker name, not a label (`Note`) or a sentence (`He wrote this down`): at most one
-    lowercase word besides connectors (`Second murderer`, `Duke of York`)."""
+    """A speaker name, not a label (`Note`), a stage direction (`Enter Ghost`, `Aside`) or a sentence
+    (`He wrote this down`): at most one lowercase word besides connectors (`Second murderer`)."""
     key = name.strip().lower()
     if not key or key in NOT_SPEAKERS or key.startswith(("act ", "scene ", "chapter ", "part ", "book ")):
+        return False
+    if key.replace(".", " ").split()[0] in DIRECTION_WORDS:
         return False
     if any(ch.isdigit() for ch in key) or ROMAN.match(key) or key in ORDINALS:
         return False
@@ -66,9 +100,12 @@ def _is_name(name: str) -> bool:
     return len(lowercase) <= 1
 
 
-def script_turns(text: str) -> list[Turn]:
-    """Speaker turns in script-like text, in order; [] when the text has no script form."""
+def script_turns(text: str, skip: tuple[int, int] = (0, 0)) -> list[Turn]:
+    """Speaker turns in script-like text, in order; [] when the text has no script form. Lines in
+    the range `skip` (a cast list) are read as blank."""
     lines = text.splitlines(keepends=True)
+    if skip[1] > skip[0]:
+        lines = [("\n" if skip[0] <= i < skip[1] else line) for i, line in enumerate(lines)]
     offsets = [0]
     for line in lines:
         offsets.append(offsets[-1] + len(line))
@@ -149,6 +186,9 @@ def _turn_start(line: str, next_line: str, previous_blank: bool) -> tuple[str, s
     m = CAPS_PERIOD.match(line)
     if m and len(m.group(1)) > 1 and _is_name(m.group(1)):
         return m.group(1).strip(), "caps_period", m.group(2)
+    m = TAG_LINE.match(line)
+    if m and previous_blank and next_line.strip() and _is_name(m.group(1).replace(".", " ")):
+        return m.group(1).strip(), "tag_line", ""
     m = SCREEN_CUE.match(line)
     if (
         m and previous_blank and len(m.group(1)) > 1 and _is_name(m.group(1)) and not SCENE_HEADING.search(line)

@@ -18,11 +18,15 @@ from prevalence.catalog import Catalog
 from prevalence.tagging.base import Documents, HitRows, Tagger
 from prevalence.tagging.assistant import PERSONA as ASSISTANT, chat_turns, speaker_side
 from prevalence.tagging.dialogue import quotes
+from prevalence.tagging.cast import Cast, cast_list
 from prevalence.tagging.names import NameResolver, normalise_name
 from prevalence.tagging.names import ad_hoc_id as _ad_hoc_id
-from prevalence.tagging.scripts import script_turns
+from prevalence.tagging.scripts import is_group, script_turns
 
-__all__ = ["SpeakerTagger", "ad_hoc_id", "normalise_name"]
+__all__ = ["GROUP", "SpeakerTagger", "ad_hoc_id", "normalise_name"]
+
+# Group speech (`All`, `Both`, `Citizens`): kept out of every persona, counted in the manifest.
+GROUP = "group:speech"
 
 
 def ad_hoc_id(source: str, name: str) -> str:
@@ -45,29 +49,44 @@ class SpeakerTagger(Tagger):
     def resolve(self, name: str, evidence: dict[int, int], source: str) -> str:
         """The persona id a speaker name stands for in a document with this mention evidence; chat role
         names of the assistant (`Assistant`, `AI`, `GPT`, `bot`) are the persona `assistant`."""
+        return self._resolve(name, evidence, source)[0]
+
+    def _resolve(self, name: str, evidence: dict[int, int], source: str) -> tuple[str, str | None]:
         if self._assistant and speaker_side(name) == "assistant":
-            return self._assistant
-        return self.names.resolve(name, evidence, source)
+            return self._assistant, None
+        if is_group(name):
+            return GROUP, None
+        return self.names.resolve_named(name, evidence, source)
 
     def tag(self, docs: Documents) -> pa.Table:
         rows = HitRows()
         for i, (text, support, source, speaker) in enumerate(
             zip(docs.column("text"), docs.evidence, docs.column("source"), docs.column("speaker"))
         ):
-            for pid, (turns, spoken, method) in self.tag_document(text, support, source, speaker).items():
-                rows.add(i, pid, self.role, turns, spoken, method=method)
+            for pid, (turns, spoken, method, written) in self._tally(text, support, source, speaker).items():
+                rows.add(i, pid, self.role, turns, spoken, method=method, name=written)
         return rows.table()
 
     def tag_document(self, text: str, evidence: dict[int, int], source: str, speaker: str | None = None) -> dict[str, tuple[int, int, str]]:
-        """{persona_id: (turns, words, method)} for one document (raw text, line breaks kept)."""
+        """{persona_id: (turns, words, method)} for one document (raw text, line breaks kept); group
+        speech (`All`, `Both`, `Citizens`) is under the id GROUP."""
+        return {pid: (c, w, m) for pid, (c, w, m, _) in self._tally(text, evidence, source, speaker).items()}
+
+    def _tally(self, text: str, evidence: dict[int, int], source: str, speaker: str | None) -> dict[str, tuple[int, int, str, str | None]]:
         if speaker:
-            return {self.resolve(speaker, evidence, source): (1, len(text.split()), "field")}
+            pid, written = self._resolve(speaker, evidence, source)
+            return {pid: (1, len(text.split()), "field", written)}
         totals: dict[str, list] = {}
-        turns = chat_turns(text) or script_turns(text)
+        turns = chat_turns(text)
+        cast = Cast()
+        if not turns:
+            cast = cast_list(text.splitlines())
+            turns = script_turns(text, skip=cast.lines)
         if turns:
             for t in turns:
                 method = "chat" if t.form in ("chat", "chatml", "llama") else "script"
-                entry = totals.setdefault(self.resolve(t.speaker, evidence, source), [0, 0, method])
+                pid, written = self._resolve(cast.resolve(t.speaker), evidence, source)
+                entry = totals.setdefault(pid, [0, 0, method, written])
                 entry[0] += 1
                 entry[1] += t.words
         else:
@@ -76,10 +95,10 @@ class SpeakerTagger(Tagger):
             for q in quotes(text):
                 if q.speaker is None:
                     continue
-                pid = self.resolve(q.speaker, evidence, source)
-                entry = totals.setdefault(pid, [0, 0, "prose"])
+                pid, written = self._resolve(q.speaker, evidence, source)
+                entry = totals.setdefault(pid, [0, 0, "prose", written])
                 if (pid, q.paragraph) not in paragraphs:
                     paragraphs.add((pid, q.paragraph))
                     entry[0] += 1
                 entry[1] += q.words
-        return {pid: (c, w, m) for pid, (c, w, m) in sorted(totals.items())}
+        return {pid: tuple(v) for pid, v in sorted(totals.items())}

@@ -48,7 +48,10 @@ def _header_name(post: str) -> str | None:
 
 
 def _same_person(a: str, b: str) -> bool:
+    """Same surname and initial; a one-word signature (`Kent`) agrees with the header's first or last name."""
     a, b = normalise_name(a).split(), normalise_name(b).split()
+    if len(a) == 1:
+        return a[0] in (b[0], b[-1])
     return a[-1] == b[-1] and a[0][0] == b[0][0]
 
 
@@ -62,9 +65,9 @@ def test_usenet_signatures_agree_with_the_from_header(tagger):
         if names and truth:
             found += 1
             agree += _same_person(names[0], truth)
-    # Measured: 34 of 185 posts with a named header carry a findable signature; 31 agree by surname and
-    # initial (the other 3 are a nickname, Bob/Robert, and two pseudonymous headers).
-    assert found >= 30 and agree / found >= 0.88
+    # Measured: 39 of 185 posts with a named header carry a findable signature (5 of them a first name
+    # alone, `Kent`); 36 agree (the other 3 are a nickname, Bob/Robert, and two pseudonymous headers).
+    assert found >= 35 and agree / found >= 0.9
 
 
 def test_usenet_from_headers_are_bylines(tagger):
@@ -90,7 +93,7 @@ def test_usenet_from_headers_are_bylines(tagger):
         ("Speech.\n\nDWIGHT D. EISENHOWER\nThe White House,\nJanuary 12, 1961.", ["DWIGHT D. EISENHOWER"], "signature"),
         ("Thank you and God bless America.", [], None),
         ("Report.\n\nHIGHWAYS AND FORESTS\n" + "The roads of the nation are a charge on all of us. " * 3, [], None),
-        ("Post.\n\nCheers,\nKent", [], None),
+        ("Post.\n\nCheers,\nKent", ["Kent"], "signature"),  # a first name signs too: an ad-hoc author of the source
         ("Post body.\n--\nSteve Derry\n<s.d.derry@larc.nasa.gov>", ["Steve Derry"], "signature"),
     ],
 )
@@ -111,8 +114,21 @@ def test_attribution_lines_credit_each_quotation_to_its_author(tagger):
     hits = tagger.tag_document(text, {}, "quotes", len(text.split()))
     assert hits["franklin_d_roosevelt"] == (1, 10, "attribution")
     assert hits["abraham_lincoln"] == (1, 16, "attribution")
-    assert hits["author:quotes:oscar_wilde"] == (1, 7, "attribution")  # not in the catalog: ad-hoc
-    assert "author:quotes:descartes" not in hits  # a one-word name the catalog does not know is not counted
+    assert hits["author:oscar_wilde"] == (1, 7, "attribution")  # not in the catalog: ad-hoc, one persona corpus-wide
+    # A one-word name the catalog does not know is an ad-hoc author of the source: no attribution is dropped.
+    assert hits["author:quotes:descartes"] == (1, 5, "attribution")
+
+
+def test_an_attribution_by_a_short_alias_resolves_with_the_documents_support(tagger):
+    idx = {p: i for i, p in enumerate(tagger.names.persona_ids)}
+    line = "\"You see, but you do not observe.\"\n— Holmes, \"A Scandal in Bohemia\"\n"
+    supported = tagger.tag_document(line, {idx["sherlock_holmes"]: 2}, "quotes", 12)
+    alone = tagger.tag_document(line, {}, "quotes", 12)
+    assert list(supported) == ["sherlock_holmes"] and list(alone) == ["author:quotes:holmes"]
+
+
+def test_attributions_that_name_nobody_make_no_persona(tagger):
+    assert tagger.tag_document("\"Haste makes waste.\"\n— Proverb\n", {}, "quotes", 4) == {}
 
 
 def test_metadata_wins_and_co_authors_split_the_words(tagger):

@@ -20,7 +20,8 @@ def test_directory_lists_known_formats_and_reports_the_rest(tmp_path):
         (tmp_path / name).write_text("x")
     shards, skipped = list_shards([str(tmp_path)])
     assert [(s.name, s.format) for s in shards] == [("a.jsonl", "jsonl"), ("sub/b.parquet", "parquet")]
-    assert [s.source for s in shards] == ["a", "sub"]
+    # A file directly in the corpus root has the root's name as source, never its own file name.
+    assert [s.source for s in shards] == [tmp_path.name, "sub"]
     assert skipped == [str(tmp_path / "notes.md")]
 
 
@@ -59,3 +60,16 @@ def test_a_directory_without_shards_is_a_corpus_error(tmp_path):
     (tmp_path / "readme.md").write_text("x")
     with pytest.raises(CorpusError, match="no corpus shards"):
         list_shards([str(tmp_path)])
+
+
+def test_resharding_a_folder_changes_no_source(tmp_path):
+    for k in range(4):
+        (tmp_path / "transcripts" / "tv").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "transcripts" / "tv" / f"part-{k:02d}.jsonl").write_text("x")
+    (tmp_path / "whole").mkdir()
+    (tmp_path / "whole" / "tv.jsonl").write_text("x")
+    four, _ = list_shards([str(tmp_path / "transcripts" / "tv")])
+    one, _ = list_shards([str(tmp_path / "transcripts" / "tv" / "part-02.jsonl")])
+    assert {s.source for s in four} == {s.source for s in one} == {"tv"}
+    nested, _ = list_shards([str(tmp_path / "transcripts")])
+    assert {s.source for s in nested} == {"tv"}

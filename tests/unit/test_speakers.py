@@ -98,7 +98,9 @@ def test_speaker_field_makes_the_whole_text_one_turn(taggers):
 
 def test_ad_hoc_ids_and_names():
     assert ad_hoc_id("My Corpus", "First Citizen") == "speaker:my_corpus:first_citizen"
-    assert ad_hoc_id("plays", "the Mock Turtle") == "speaker:plays:mock_turtle"
+    assert ad_hoc_id("plays", "the Mock Turtle") == "speaker:mock_turtle"  # two name words: corpus-wide
+    assert ad_hoc_id("plays", "First Citizen") == "speaker:plays:first_citizen"  # an ordinal is no name word
+    assert ad_hoc_id("plays", "King Henry IV") == "speaker:plays:king_henry_iv"  # nor are titles and numerals
     assert ad_hoc_name("speaker:plays:duke_of_york") == "Duke of York"
 
 

@@ -1,0 +1,94 @@
+"""A play's own cast list, and speech tags resolved through it (`Ham.` -> `HAMLET`).
+
+A cast list is a heading line (`Dramatis Personae`, `Persons Represented`, `Persons of the Play`,
+`Characters`, `The Persons`, `Cast`) followed by one entry per line up to two blank lines or an act,
+scene or prologue heading. An entry's name is what precedes its first comma or dash
+(`CLAUDIUS, King of Denmark.` -> `CLAUDIUS`).
+
+A tag resolves to the cast name it abbreviates, by the first of these rules that gives exactly one:
+1. the tag is the name (ignoring case, periods and spacing);
+2. the tag's words are prefixes of the name's words from the first on (`Ham` -> `HAMLET`,
+   `K. Hen` -> `KING HENRY`, `1. Cit` -> `FIRST CITIZEN`);
+3. the tag's words are prefixes of consecutive words anywhere in the name (`Pol` -> `LORD POLONIUS`).
+A tag that fits no rule, or several names equally, stays as written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+HEADINGS = re.compile(
+    r"^\s*(?:the\s+)?(?:dramatis\s+person(?:ae|æ)|persons\s+represented|persons\s+of\s+the\s+(?:play|drama)|"
+    r"characters(?:\s+(?:in|of)\s+the\s+(?:play|drama))?|cast(?:\s+of\s+characters)?|persons|names\s+of\s+the\s+actors)"
+    r"\s*[.:]?\s*$",
+    re.IGNORECASE,
+)
+END = re.compile(r"^\s*(?:act|scene|prologue|induction|chorus)\b", re.IGNORECASE)
+MAX_ENTRIES = 150
+_DIGITS = {"1": "first", "2": "second", "3": "third", "4": "fourth", "5": "fifth", "6": "sixth"}
+
+
+@dataclass(frozen=True)
+class Cast:
+    """The names of a cast list and the lines it spans (start, end), to be read as no speech."""
+
+    names: tuple[str, ...] = ()
+    lines: tuple[int, int] = (0, 0)
+
+    def resolve(self, tag: str) -> str:
+        """The cast name a speech tag stands for, else the tag as written."""
+        if not self.names:
+            return tag
+        words = _words(tag)
+        if not words:
+            return tag
+        keyed = [(name, _words(name)) for name in self.names]
+        for rule in (_exact, _from_first, _anywhere):
+            found = {name for name, name_words in keyed if rule(words, name_words)}
+            if len(found) == 1:
+                return found.pop()
+            if found:
+                return tag
+        return tag
+
+
+def _words(name: str) -> list[str]:
+    return [_DIGITS.get(w, w) for w in re.findall(r"[\w'’-]+", name.lower())]
+
+
+def _exact(tag: list[str], name: list[str]) -> bool:
+    return tag == name
+
+
+def _from_first(tag: list[str], name: list[str]) -> bool:
+    return len(tag) <= len(name) and all(n.startswith(t) for t, n in zip(tag, name))
+
+
+def _anywhere(tag: list[str], name: list[str]) -> bool:
+    return any(_from_first(tag, name[i:]) for i in range(1, len(name)))
+
+
+def cast_list(lines: list[str]) -> Cast:
+    """The first cast list among a text's lines (Cast() when there is none)."""
+    for i, line in enumerate(lines[:2000]):
+        if HEADINGS.match(line):
+            names: list[str] = []
+            j, blanks = i + 1, 0
+            while j < len(lines) and len(names) < MAX_ENTRIES:
+                entry = lines[j].strip()
+                if not entry:
+                    blanks += 1
+                    if blanks >= 2 and names:
+                        break
+                elif END.match(entry):
+                    break
+                else:
+                    blanks = 0
+                    name = re.split(r",|\s[-—–]\s|\s{2,}|;", entry, maxsplit=1)[0].strip(" .:")
+                    if name and len(name.split()) <= 6:
+                        names.append(name)
+                j += 1
+            if names:
+                return Cast(tuple(dict.fromkeys(names)), (i, j))
+    return Cast()
