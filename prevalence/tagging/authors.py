@@ -37,7 +37,7 @@ _BYLINE = re.compile(
     re.IGNORECASE,
 )
 _HEADER = re.compile(r"^from:\s*(?:(?P<mail1>\S+@\S+)\s*\((?P<name1>[^()]+)\)|\"?(?P<name2>[^\"<>@]+?)\"?\s*<[^<>@\s]+@[^<>\s]+>)\s*$", re.IGNORECASE)
-_DASH_LINE = re.compile(rf"^{_DASH}\s*(?P<name>[^\W\d_].*?)\s*$")
+_DASH_LINE = re.compile(rf"^{_DASH}\s*(?P<name>[\"“]?[^\W\d_].*?)\s*$")
 _QUOTE_THEN_DASH = re.compile(rf"^(?P<quote>.*[\"”’'])\s*{_DASH}\s*(?P<name>[^\W\d_][^\"“”]*?)\s*$")
 _VALEDICTION = re.compile(
     r"^(?:yours truly|yours sincerely|sincerely yours|sincerely|yours faithfully|faithfully yours|respectfully yours|"
@@ -56,6 +56,9 @@ _NOT_NAMES = {
     "dept", "university", "college", "institute", "school", "inc", "ltd", "corp", "company", "division", "center",
     "centre", "laboratory", "lab", "society", "group", "council", "church", "ministry", "board",
 }
+# Words after a name that start what the quotation was said to, on or in (`Steve Martin to a heckler`).
+_RELATIONS = {"to", "on", "with", "in", "at", "from", "about", "after", "before", "as", "for", "during", "when", "while",
+              "upon", "re", "quoting", "replying", "writing", "speaking", "describing", "commenting", "interviewed", "in"}
 # One-word attributions that name no person.
 _NOBODY = {"anonymous", "anon", "unknown", "proverb", "traditional", "various", "ibid", "author", "source", "editor",
            "folklore", "saying", "motto", "slogan", "graffiti", "graffito", "epitaph", "bible", "scripture"}
@@ -63,7 +66,7 @@ _SENTENCE_STARTS = {"the", "a", "an", "this", "that", "these", "those", "in", "o
                     "their", "my", "we", "i", "it", "thank", "god", "may", "good", "thanks", "amen", "end", "chapter", "part"}
 
 
-def person_name(candidate: str, min_tokens: int = 2, max_tokens: int = 5) -> str | None:
+def person_name(candidate: str, min_tokens: int = 2, max_tokens: int = 6) -> str | None:
     """The candidate with spacing normalised if it looks like a person's name, else None.
 
     Tokens are capitalised words, all-capital words, initials (`J.` or `J.R.R.`) or name particles
@@ -72,12 +75,13 @@ def person_name(candidate: str, min_tokens: int = 2, max_tokens: int = 5) -> str
     tokens = candidate.split()
     if not (min_tokens <= len(tokens) <= max_tokens):
         return None
-    if tokens[0].lower() in _SENTENCE_STARTS or any(t.lower().strip(".,") in _NOT_NAMES for t in tokens):
+    inner_the = {i for i, t in enumerate(tokens) if t.lower() == "the" and 0 < i < len(tokens) - 1}  # `Gandalf the Grey`
+    if tokens[0].lower() in _SENTENCE_STARTS or any(t.lower().strip(".,") in _NOT_NAMES for i, t in enumerate(tokens) if i not in inner_the):
         return None
     letters = 0
     for i, token in enumerate(tokens):
         bare = token.replace("’", "'")
-        if bare.lower() in _PARTICLES and 0 < i < len(tokens) - 1:
+        if (bare.lower() in _PARTICLES or i in inner_the) and 0 < i < len(tokens) - 1:
             continue
         core = bare.rstrip(".")
         if not core or not core[0].isalpha() or not core[0].isupper():
@@ -108,10 +112,40 @@ def _byline_names(text: str) -> list[str]:
 
 
 def _signature_name(text: str, min_tokens: int = 1) -> str | None:
-    """The name of a signature line: `Mark Twain`, `Abraham Lincoln, President`, `Plato (Republic)`,
-    `Henry Spencer @ U of Toronto Zoology`, `Jim Lippard      lippard@arizona.edu`."""
-    text = re.split(r",|\(|\[|<|\||\s@\s|\S+@\S+|\s{2,}|\t|\s+-\s+|\s+—\s+", text.strip(), maxsplit=1)[0].strip(" .")
-    return person_name(text, min_tokens=min_tokens)
+    """The name of a signature or attribution line: `Mark Twain`, `Abraham Lincoln, President`,
+    `Plato (Republic)`, `Douglas Adams "The Hitchhiker's Guide"`, `Steve Martin to a heckler`,
+    `Diogenes the Cynic`, `"Bugsy" Siegel`, `Henry Spencer @ U of Toronto Zoology`,
+    `Jim Lippard      lippard@arizona.edu`. Of `A and B`, A."""
+    text = text.strip()
+    text = re.sub(r"^[\"“][^\"“”]+[\"”]\s*,\s*", "", text)  # `"The Stone Giant", James P. Blaylock`: the work first
+    text = re.sub(r"[\"“]([^\"“”\s]{1,30})[\"”](?=\s)", r"\1", text)  # a quoted nickname is part of the name
+    text = text.strip("\"“”").strip()
+    text = re.split(r",|\(|\[|<|\||\s@\s|\S+@\S+|\s{2,}|\t|\s+-\s+|\s+—\s+|\s[\"“]|:\s|\s+(?:and|&)\s+", text, maxsplit=1)[0]
+    return person_name(_leading_name(text.strip(" .")), min_tokens=min_tokens)
+
+
+def _leading_name(text: str) -> str:
+    """The name at the start of a phrase: capitalised words and particles inside the name, up to a word
+    of relation (`Steve Martin to a heckler` -> `Steve Martin`; `Gandalf the Grey` stays whole).
+    A phrase that is no name (`Winning sentence`, `Russian proverb`, `Pizza Hut commercial`): empty."""
+    tokens = text.split()
+    kept: list[str] = []
+    for i, token in enumerate(tokens):
+        if token[:1].isupper() or token[:1] == "'" or (token[:1].isalpha() and token.rstrip(".").isupper()):
+            kept.append(token)
+            continue
+        # A particle inside a name: a run of particles that ends at a capitalised word (`Jean de la Bruyere`).
+        j = i
+        while j < len(tokens) and tokens[j].lower() in _PARTICLES | {"the"}:
+            j += 1
+        inside = bool(kept) and j > i and j < len(tokens) and tokens[j][:1].isupper()
+        if inside:
+            kept.append(token)
+            continue
+        # The name ends where a relation to something else begins (`to a heckler`, `on Anthony
+        # Burgess`); any other lowercase word makes the phrase no name (`Pizza Hut commercial`).
+        return " ".join(kept) if len(kept) >= 2 and token.lower() in _RELATIONS else ""
+    return " ".join(kept)
 
 
 def _all_caps_name(line: str) -> str | None:

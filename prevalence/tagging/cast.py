@@ -2,7 +2,7 @@
 
 A cast list is a heading line (`Dramatis Personae`, `Persons Represented`, `Persons of the Play`,
 `Characters`, `The Persons`, `Cast`) followed by one entry per line up to two blank lines or an act,
-scene or prologue heading. An entry's name is what precedes its first comma or dash
+scene heading. An entry's name is what precedes its first comma or dash
 (`CLAUDIUS, King of Denmark.` -> `CLAUDIUS`).
 
 A tag resolves to the cast name it abbreviates, by the first of these rules that gives exactly one:
@@ -24,7 +24,8 @@ HEADINGS = re.compile(
     r"\s*[.:]?\s*$",
     re.IGNORECASE,
 )
-END = re.compile(r"^\s*(?:act|scene|prologue|induction|chorus)\b", re.IGNORECASE)
+# An act or scene heading ends the list (`PROLOGUE` and `CHORUS` can be characters of the list).
+END = re.compile(r"^\s*(?:act|scene)\s+(?:[ivxlc]+|\d+|the\s+\w+)\b", re.IGNORECASE)
 MAX_ENTRIES = 150
 _DIGITS = {"1": "first", "2": "second", "3": "third", "4": "fourth", "5": "fifth", "6": "sixth"}
 

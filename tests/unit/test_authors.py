@@ -148,3 +148,22 @@ def test_short_alias_authors_need_support_in_the_document(tagger):
                                       ("Jane", False), ("Jane Smith 3rd", False)])
 def test_person_name(name, ok):
     assert (person_name(name) is not None) == ok
+
+
+@pytest.mark.parametrize("line, name", [
+    ('-- Ada Byron "Notes on the Engine"', "Ada Byron"),          # a work after the name, in quotes
+    ("-- Ada Byron to the Royal Society", "Ada Byron"),           # a relation after the name
+    ("-- Ivo the Navigator", "Ivo the Navigator"),                # `the` inside a name
+    ('-- "Mack" Dorrit', "Mack Dorrit"),                          # a quoted nickname
+    ("-- Anne de la Tour, letters", "Anne de la Tour"),           # particles inside a name
+    ('-- "The Long Road", Orla Penhallow', "Orla Penhallow"),     # the work first, then the name
+    ("-- Orla Penhallow: Sayings", "Orla Penhallow"),
+])
+def test_attribution_lines_name_their_person_in_many_shapes(tagger, line, name):
+    found, method, _ = tagger.found_names(f"A saying that is long enough to quote.\n\t\t{line}")
+    assert (found, method) == ([name], "signature")
+
+
+@pytest.mark.parametrize("line", ["-- Old Harbour commercial", "-- Winning entry, 1999 contest", "-- Proverb", "-- Anonymous"])
+def test_attribution_lines_that_name_no_person_give_none(tagger, line):
+    assert tagger.found_names(f"A saying that is long enough to quote.\n\t\t{line}")[0] == []

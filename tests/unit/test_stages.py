@@ -122,3 +122,31 @@ def test_a_tagger_role_outside_the_three_is_refused():
 
     with pytest.raises(PrevalenceError, match="villains.*role"):
         hit_rows(pa.table({"row": pa.array([0], pa.int32()), "persona_id": ["x"], "role": ["villain"]}), "villains")
+
+
+def test_a_one_word_speaker_stays_apart_across_sources_and_a_full_name_author_stays_one():
+    transcript = "ANNA: Where were you?\nBEN: Out.\nANNA: All night?\nBEN: All night.\nANNA: Fine."
+    records = [
+        {"text": transcript, "source": "tv_drama"},
+        {"text": transcript, "source": "radio_play"},
+        {"text": "Short essay.\n\n-- Geoffrey James", "source": "tv_drama"},
+        {"text": "Another essay.\n\n-- Geoffrey James", "source": "radio_play"},
+    ]
+    out = run_stages(raw_batch(records), stages_for(**{"dedup.enabled": False, "pairs.enabled": False})).to_pylist()
+    annas = {h["persona_id"] for row in out[:2] for h in row["hits"] if h["persona_id"].endswith(":anna")}
+    authors = {h["persona_id"] for row in out[2:] for h in row["hits"] if h["role"] == "author" and h["method"] == "signature"}
+    assert annas == {"speaker:tv_drama:anna", "speaker:radio_play:anna"}
+    assert authors == {"author:geoffrey_james"}
+    assert {n["name"] for row in out[2:] for n in row["names"]} == {"Geoffrey James"}
+
+
+def test_names_keep_their_written_form_and_ids_stay_normalised():
+    out = run_stages(raw_batch([{"text": "A letter.\n\n-- H. L. Mencken"}]), stages_for(**{"dedup.enabled": False})).to_pylist()[0]
+    assert {(n["persona_id"], n["name"]) for n in out["names"]} == {("author:h_l_mencken", "H. L. Mencken")}
+
+
+def test_group_speech_is_counted_apart_from_every_persona():
+    play = "Caes.\nBeware the ides.\n\nAll.\nHail, Caesar!\n\nCaes.\nWho calls?\n\nAll.\nHail!\n\nCaes.\nAgain?"
+    row = run_stages(raw_batch([{"text": play}]), stages_for(**{"dedup.enabled": False})).to_pylist()[0]
+    assert (row["group_turns"], row["group_words"]) == (2, 3)
+    assert not any(h["persona_id"].startswith("group") for h in row["hits"])
