@@ -6,7 +6,9 @@ Rules, in order (tested in tests/unit/test_mentions.py):
    matches text starting with a capital (`Potter`, not `potter`); a lowercase alias matches any case.
 3. Overlaps: leftmost-longest wins (`Abraham Lincoln` is one mention of Lincoln, not also of Abraham).
 4. Anti-cues: an alias occurrence right next to one of the persona's anti-cues is not that persona
-   (`Lincoln, Nebraska`, `Lincoln Navigator`, `Lincoln bombers`).
+   (`Lincoln, Nebraska`, `Lincoln Navigator`, `Lincoln bombers`); nor is one that its context shows to
+   be someone or something else (`tagging.context`: `David Beckham`, `Lincoln Memorial`, `the sequel
+   to Dracula`, `a Judas`).
 5. Short aliases (and aliases shared by several personas) count only in a document that also carries
    one of the persona's full aliases or cues; a shared one goes to the persona with most such evidence.
 Input text is expected whitespace-normalised: runs of whitespace as one space (see tagging.stage).
@@ -22,6 +24,7 @@ import pyarrow as pa
 
 from prevalence.catalog import UNNAMED_KINDS, Catalog, alias_owners
 from prevalence.tagging.base import Documents, HitRows, Tagger, TaggerContext
+from prevalence.tagging.context import rejection
 
 STRONG, WEAK, CUE = 0, 1, 2
 EXACT, CAPITAL, ANY_CASE = 0, 1, 2
@@ -90,6 +93,9 @@ class MentionTagger(Tagger):
             for cue in p.cues:
                 entries[cue.lower()].append(_Entry(i, CUE, ANY_CASE, cue))
         self._anti_cues = {i: tuple(a.lower() for a in p.anti_cues) for i, p in enumerate(catalog.personas) if p.anti_cues}
+        # Lowercase words of each persona's names and aliases: a neighbour among them is no other person.
+        self._own_words = {i: frozenset(w.strip(".,'’").lower() for n in p.names for w in n.split())
+                           for i, p in enumerate(catalog.personas)}
         self._entries = [tuple(v) for v in entries.values()]
         self._automaton = ahocorasick.Automaton()
         for index, key in enumerate(entries):
@@ -140,15 +146,22 @@ class MentionTagger(Tagger):
                     aliases.append(e)
             if aliases:
                 spans.append((start, end + 1, aliases))
-        counts, strong = self._resolve(low, _leftmost_longest(spans), cues_seen, located)
+        counts, strong = self._resolve(text, low, _leftmost_longest(spans), cues_seen, located)
         evidence = {p: strong.get(p, 0) + cues_seen.get(p, 0) for p in set(strong) | set(cues_seen)}
         return counts, evidence
 
-    def _resolve(self, low: str, spans, cues_seen: dict[int, int], located=None) -> tuple[dict[str, int], dict[int, int]]:
+    def _resolve(self, text: str, low: str, spans, cues_seen: dict[int, int], located=None) -> tuple[dict[str, int], dict[int, int]]:
         strong: dict[int, int] = defaultdict(int)
+        # Full names that the context shows are not a mention (`"Julius Caesar"` the play) still say
+        # what the document is about: they support short aliases, as cues do.
+        support: dict[int, int] = defaultdict(int)
         weak_spans: list[tuple[int, list[int]]] = []
         for start, end, entries in spans:
-            live = [e for e in entries if not self._next_to_anti_cue(e.persona, low, start, end)]
+            unvetoed = [e for e in entries if not self._next_to_anti_cue(e.persona, low, start, end)]
+            live = [e for e in unvetoed if rejection(text, start, end, self._own_words[e.persona]) is None]
+            for e in unvetoed:
+                if e.strength == STRONG and e not in live:
+                    support[e.persona] += 1
             for e in live:
                 if e.strength == STRONG:
                     strong[e.persona] += 1
@@ -159,13 +172,14 @@ class MentionTagger(Tagger):
                 weak_spans.append((start, weak))
         counts = dict(strong)
         for start, candidates in weak_spans:
-            supported = [p for p in candidates if strong.get(p) or cues_seen.get(p)]
+            supported = [p for p in candidates if strong.get(p) or cues_seen.get(p) or support.get(p)]
             if supported:
-                best = min(supported, key=lambda p: (-(strong.get(p, 0) + cues_seen.get(p, 0)), p))
+                best = min(supported, key=lambda p: (-(strong.get(p, 0) + cues_seen.get(p, 0) + support.get(p, 0)), p))
                 counts[best] = counts.get(best, 0) + 1
                 if located is not None:
                     located.append((start, self.persona_ids[best]))
-        return {self.persona_ids[p]: c for p, c in sorted(counts.items())}, strong
+        evidence = {p: strong.get(p, 0) + support.get(p, 0) for p in set(strong) | set(support)}
+        return {self.persona_ids[p]: c for p, c in sorted(counts.items())}, evidence
 
     def _next_to_anti_cue(self, persona: int, low: str, start: int, end: int) -> bool:
         anti = self._anti_cues.get(persona)
