@@ -158,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     rank_p.add_argument("--by", default="docs", choices=tuple(b for b in RANK_BY if b != "unique_docs"))
     rank_p.add_argument("--dedup", action="store_true", help="one vote per near-duplicate cluster: rank by unique documents")
     rank_p.add_argument("--kind", help="only personas of this kind (author_archetype, historical_figure, ad_hoc_author, ...)")
+    rank_p.add_argument("--audit", metavar="LABELS_CSV", help="correct shares with a labelled audit sample (prevalence audit)")
 
     pairs_p = sub.add_parser("pairs", help="the personas most associated with one (co-occurrence)")
     pairs_p.add_argument("run_dir")
@@ -173,6 +174,17 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_p.add_argument("a")
     cmp_p.add_argument("b")
     cmp_p.add_argument("--role", default="mention")
+    cmp_p.add_argument("--audit", metavar="LABELS_CSV", help="correct shares with a labelled audit sample (prevalence audit)")
+
+    audit_p = sub.add_parser("audit", help="draw a sample of a persona's hits and likely misses to label, or read the labels back")
+    audit_p.add_argument("run_dir")
+    audit_p.add_argument("--persona", help="the persona to audit (name, alias or id)")
+    audit_p.add_argument("--role", default="mention")
+    audit_p.add_argument("--n", type=_positive_int, default=100, help="hits (and likely misses) to sample, at most (default 100)")
+    audit_p.add_argument("--scan", type=_positive_int, default=2000, help="untagged documents to scan for likely misses (default 2000)")
+    audit_p.add_argument("--seed", type=int, default=1)
+    audit_p.add_argument("--out", help="write the sample here (CSV with an empty label column)")
+    audit_p.add_argument("--labels", metavar="CSV", help="a filled sample: print precision, recall and the corrected share")
 
     w_p = sub.add_parser("weights", help="export prevalence weights (JSON, CSV or Parquet) for other projects")
     w_p.add_argument("run_dir")
@@ -183,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     w_p.add_argument("--dedup", action="store_true", help="weights from deduplicated shares (one vote per cluster)")
     w_p.add_argument("--adjusted", action="store_true", help="weights from shares corrected for tagger error (needs --audit at run time)")
     w_p.add_argument("--min-docs", type=_positive_int, default=1)
+    w_p.add_argument("--audit", metavar="LABELS_CSV", help="correct shares with a labelled audit sample (use with --adjusted)")
 
     rep_p = sub.add_parser("report", help="write a self-contained HTML page of the run's figures")
     rep_p.add_argument("run_dir")
@@ -254,10 +267,16 @@ def format_summary(manifest: dict, out: str) -> str:
     return "\n".join(lines)
 
 
-def cmd_rank(args: argparse.Namespace) -> int:
+def _open(args: argparse.Namespace):
+    """The run of `args.run_dir`, corrected by `args.audit` labels when given."""
     from prevalence.query import open_run
 
     run = open_run(args.run_dir)
+    return run.with_audit(args.audit) if getattr(args, "audit", None) else run
+
+
+def cmd_rank(args: argparse.Namespace) -> int:
+    run = _open(args)
     by = "unique_docs" if args.dedup else args.by
     table = run.rank(role=args.role, top=args.top, by=by, kind=args.kind).to_pylist()
     counts = run.manifest["counts"]
@@ -287,9 +306,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from prevalence.query import open_run
-
-    result = open_run(args.run_dir).compare(args.a, args.b, role=args.role)
+    result = _open(args).compare(args.a, args.b, role=args.role)
     a, b = result["a"], result["b"]
     rows = [
         ["kind", a["kind"], b["kind"]],
@@ -302,6 +319,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
         *([["words", _dash(a["tokens"]), _dash(b["tokens"])], ["token share", _pct(a["token_share"]), _pct(b["token_share"])]]
           if a["tokens"] is not None or b["tokens"] is not None else []),
         ["rank", a["rank"] if a["rank"] is not None else "-", b["rank"] if b["rank"] is not None else "-"],
+        *([["adjusted share", _pct(a["adjusted_share"]), _pct(b["adjusted_share"])],
+           ["adjusted interval", f"[{_pct(a['adjusted_ci_low'])}, {_pct(a['adjusted_ci_high'])}]",
+            f"[{_pct(b['adjusted_ci_low'])}, {_pct(b['adjusted_ci_high'])}]"]]
+          if a["adjusted_share"] is not None or b["adjusted_share"] is not None else []),
     ]
     print(f"role {result['role']}, {result['total_docs']:,} documents")
     print(format_table(["", a["name"], b["name"]], rows))
@@ -326,10 +347,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_weights(args: argparse.Namespace) -> int:
-    from prevalence.query import open_run
     from prevalence.weights import write_weights
 
-    run = open_run(args.run_dir)
+    run = _open(args)
     table = run.weights(role=args.role, normalize=args.normalize, dedup=args.dedup, adjusted=args.adjusted, min_docs=args.min_docs)
     write_weights(table, args.out, args.format, {**run.run_info(), "role": args.role, "normalize": args.normalize,
                                                    "measure": table.column("measure")[0].as_py()})
@@ -438,11 +458,45 @@ def cmd_train_classifier(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    from prevalence.audit import adjust_share, draw_sample, load_labels, write_sample
+    from prevalence.query import open_run
+
+    run = open_run(args.run_dir)
+    if args.labels:
+        total = run.manifest["counts"]["documents_kept"]
+        names = {p.id: p.name for p in run.catalog.personas}
+        rows = []
+        for (pid, role), c in sorted(load_labels(args.labels).items()):
+            low, high = c.precision_interval()
+            docs, share, s_low, s_high = adjust_share(c, total)
+            found = c.precision * c.tagged_docs
+            recall = found / docs if docs else float("nan")
+            rows.append([names.get(pid, pid), role, f"{c.hits_yes}/{c.hits_yes + c.hits_no}", f"{c.precision:.3f} [{low:.3f}, {high:.3f}]",
+                         f"{c.misses_yes}/{c.misses_yes + c.misses_no}", f"{recall:.3f}", c.tagged_docs, f"{docs:,.1f}",
+                         f"{_pct(share)} [{_pct(s_low)}, {_pct(s_high)}]"])
+            if c.unlabelled:
+                print(f"note: {c.unlabelled} row(s) of {names.get(pid, pid)} have no label and were left out", file=sys.stderr)
+        print(format_table(["persona", "role", "hits right", "precision [95% exact]", "misses real", "recall", "tagged docs",
+                            "estimated docs", "corrected share [95%]"], rows))
+        print(f"use it at query time: prevalence rank {args.run_dir} --audit {args.labels}")
+        return 0
+    if not args.persona or not args.out:
+        raise PrevalenceError("audit needs --persona NAME and --out FILE to draw a sample, or --labels FILE to read one")
+    rows = draw_sample(run, args.persona, args.role, args.n, args.scan, args.seed)
+    write_sample(rows, args.out)
+    hits = sum(r["sample"] == "hit" for r in rows)
+    stats = rows[0] if rows else {"candidate_docs": 0, "scanned_docs": 0}
+    print(f"wrote {hits} hit(s) and {len(rows) - hits} likely miss(es) (of {stats['candidate_docs']} found among "
+          f"{stats['scanned_docs']} untagged documents scanned) to {args.out}; fill its label column with yes or no")
+    return 0
+
+
 def _num(x) -> str:
     return "-" if x is None else f"{x:.3f}"
 
 
-COMMANDS = {"run": cmd_run, "train-classifier": cmd_train_classifier, "pairs": cmd_pairs, "rank": cmd_rank, "compare": cmd_compare, "weights": cmd_weights, "report": cmd_report, "sql": cmd_sql}
+COMMANDS = {"audit": cmd_audit, "run": cmd_run, "train-classifier": cmd_train_classifier, "pairs": cmd_pairs, "rank": cmd_rank, "compare": cmd_compare, "weights": cmd_weights, "report": cmd_report, "sql": cmd_sql}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -39,6 +39,36 @@ class Run:
             # The path is ours, not the user's SQL; quote it for the one statement that must embed it.
             self.con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{pattern.replace(chr(39), chr(39) * 2)}')")
         self._catalog: Catalog | None = None
+        self.audit_path: str | None = None
+
+    def with_audit(self, labels_path: str) -> "Run":
+        """The run with shares corrected by a labelled audit sample (`prevalence audit`): the audited
+        personas' adjusted_share and interval come from the labels, at query time, from the stored
+        counts (no Spark). Returns self."""
+        from prevalence.audit import adjust_share, load_labels
+
+        counts = load_labels(labels_path)
+        known = {p.id for p in self.catalog.personas}
+        level = self.manifest.get("parameters", {}).get("interval_level", 0.95)
+        total = self.manifest["counts"]["documents_kept"]
+        rows = []
+        for (pid, role), c in sorted(counts.items()):
+            if pid not in known:
+                raise PrevalenceError(f"labels file {labels_path}: persona {pid!r} is not in this run")
+            _, share, low, high = adjust_share(c, total, level)
+            rows.append({"persona_id": pid, "role": role, "a_share": share, "a_low": low, "a_high": high})
+        self.con.register("audit_adjustments", pa.Table.from_pylist(rows, schema=pa.schema(
+            [("persona_id", pa.string()), ("role", pa.string()), ("a_share", pa.float64()), ("a_low", pa.float64()), ("a_high", pa.float64())])))
+        pattern = table_glob(self.path, "prevalence").replace(chr(39), chr(39) * 2)
+        self.con.execute(f"""
+            CREATE OR REPLACE VIEW prevalence AS
+            SELECT p.* REPLACE (coalesce(a.a_share, p.adjusted_share) AS adjusted_share,
+                                coalesce(a.a_low, p.adjusted_ci_low) AS adjusted_ci_low,
+                                coalesce(a.a_high, p.adjusted_ci_high) AS adjusted_ci_high,
+                                CASE WHEN a.a_share IS NULL THEN p.adjustment ELSE 'audit_labels' END AS adjustment)
+            FROM read_parquet('{pattern}') p LEFT JOIN audit_adjustments a USING (persona_id, role)""")
+        self.audit_path = labels_path
+        return self
 
     @property
     def catalog(self) -> Catalog:
@@ -107,7 +137,7 @@ class Run:
         rows = {}
         for p in (pa_, pb):
             fields = ("name", "kind", "docs", "count", "doc_share", "ci_low", "ci_high", "rank", "unique_docs", "unique_doc_share",
-                      "tokens", "token_share")
+                      "tokens", "token_share", "adjusted_share", "adjusted_ci_low", "adjusted_ci_high")
             got = self.con.execute(
                 f"SELECT {', '.join(fields)} FROM prevalence WHERE persona_id = ? AND role = ?", [p.id, role]
             ).fetchone()

@@ -1,13 +1,17 @@
 """A slow, independent implementation of the mention rules in schemas/catalog.md.
 
-One regular expression per alias and cue (no automaton, no shared code with prevalence.tagging),
-used by the integration tests to check the counts the Spark job writes.
+One regular expression per alias and cue (no automaton, no shared code with prevalence.tagging's
+matching), used by the integration tests to check the counts the Spark job writes. The context rules
+(`prevalence.tagging.context.rejection`: `David Beckham`, `Lincoln Memorial`, `"Hamlet"`) are applied
+through that one function, which tests/unit/test_mention_context.py checks on its own.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
+
+from prevalence.tagging.context import rejection
 
 
 class ReferenceTagger:
@@ -17,6 +21,8 @@ class ReferenceTagger:
             for a in (p.name, *p.aliases, *p.short_aliases):
                 owners[a.lower()].add(p.id)
         self.order = {p.id: i for i, p in enumerate(catalog.personas)}
+        self.own = {p.id: frozenset(w.strip(".,'’").lower() for n in p.names for w in n.split()) for p in catalog.personas}
+        self.fictional = {p.id for p in catalog.personas if p.kind == "fictional_character"}
         self.aliases = []  # (alias as written, persona id, strong)
         self.cues = []
         self.anti = {}
@@ -63,17 +69,20 @@ class ReferenceTagger:
                 chosen.append((s, e))
                 last_end = e
         strong_counts = defaultdict(int)
+        support = defaultdict(int)  # full names the context rejects still support short aliases
         weak_spans = []
         for s, e in chosen:
-            live = [(pid, strong) for pid, strong in spans[(s, e)] if not self._anti_cue(pid, low, s, e)]
+            unvetoed = [(pid, strong) for pid, strong in spans[(s, e)] if not self._anti_cue(pid, low, s, e)]
+            live = [(pid, strong) for pid, strong in unvetoed if rejection(text, s, e, self.own[pid], pid in self.fictional) is None]
+            support.update({pid: support[pid] + 1 for pid, strong in unvetoed if strong and (pid, strong) not in live})
             strong_counts.update({pid: strong_counts[pid] + 1 for pid, strong in live if strong})
             if live and not any(strong for _, strong in live):
                 weak_spans.append([pid for pid, _ in live])
         counts = dict(strong_counts)
         for candidates in weak_spans:
-            supported = [p for p in candidates if strong_counts.get(p) or cues.get(p)]
+            supported = [p for p in candidates if strong_counts.get(p) or cues.get(p) or support.get(p)]
             if supported:
-                best = min(supported, key=lambda p: (-(strong_counts.get(p, 0) + cues.get(p, 0)), self.order[p]))
+                best = min(supported, key=lambda p: (-(strong_counts.get(p, 0) + cues.get(p, 0) + support.get(p, 0)), self.order[p]))
                 counts[best] = counts.get(best, 0) + 1
         return counts
 

@@ -76,7 +76,7 @@ EPONYM_BEFORE = re.compile(
 # `a girlfriend named Madonna`, `a ship called Lincoln`: the name given to someone or something else.
 NAMED = re.compile(r"\b(?:a|an|the|his|her|their|its)\s+(?:[\w-]+\s+){0,2}(?:named|called|nicknamed|dubbed|christened)\s+[\"“']?$")
 # Words that start the names of places (`Camp David`, `Fort Washington`, `Lake Lincoln`).
-PLACE_WORDS = frozenset("camp fort port mount lake cape glen castle point".split())
+PLACE_WORDS = frozenset("camp fort port mount lake cape glen castle point uss hms rms ss".split())  # and ships
 # After a possessive `'s`, the nouns of named things only (`Darwin's finches`), not of the person's
 # own life (`Lincoln's assassination` is about Lincoln).
 POSSESSIVE_EPONYMS = frozenset(
@@ -141,10 +141,12 @@ def _opens_sentence(text: str, start: int) -> bool:
     return not before or before[-1] in ".!?:;\"“(["
 
 
-def rejection(text: str, start: int, end: int, own_words: frozenset[str]) -> str | None:
+def rejection(text: str, start: int, end: int, own_words: frozenset[str], fictional: bool = False) -> str | None:
     """Why the occurrence text[start:end] of an alias is not the persona, or None when it may be.
     `own_words`: lowercase words of the persona's own names and aliases (not its cues: `Monroe
-    Doctrine` is a cue of James Monroe but no mention of him)."""
+    Doctrine` is a cue of James Monroe but no mention of him). `fictional`: the persona is a fictional
+    character, whose name titles works (`Harry Potter and the Half-Blood Prince`; for a historical
+    figure, `Lincoln and the Civil War` is prose)."""
     window = text[max(0, start - 60) : start].lower()
     if start >= 2 and text[start - 1] == "-" and text[start - 2].isalpha():
         return NAME_BOUNDARY  # inside a hyphenated name: `Jaish-e-Mohammed`
@@ -153,7 +155,7 @@ def rejection(text: str, start: int, end: int, own_words: frozenset[str]) -> str
         bare = _bare(after)
         if bare in EPONYM_NOUNS:
             return EPONYM
-        if bare == "and" and re.match(r" and the [A-Z<]", text[end : end + 10]):
+        if fictional and bare == "and" and re.match(r" and the [A-Z<]", text[end : end + 10]):
             return WORK_TITLE  # `Harry Potter and the Half-Blood Prince`
         possessive = text[end : end + 2] in ("'s", "’s")
         if (not possessive and _is_name_word(after) and bare.rstrip(".") not in own_words and not SUFFIXES.match(after.strip("()"))
@@ -169,8 +171,12 @@ def rejection(text: str, start: int, end: int, own_words: frozenset[str]) -> str
         bare = _bare(word).rstrip(".")
         if bare in PLACE_WORDS:
             return NAME_BOUNDARY
+    # A capitalised word before a full name is an epithet or an adjective far more often than another
+    # person's first name (`Republican Abraham Lincoln`, `Young Abraham Lincoln`): full names are
+    # checked only on their right (`Abraham Lincoln Brigade`, `George Washington Carver`).
+    if before is not None and " " not in text[start:end]:
         opener = _opens_sentence(text, at) and (bare in SENTENCE_OPENERS or _common_word(text, word))
-        after_preposition = re.search(r"\b(?:in|at|from|to|of|near|on|outside|inside|across)\s+$", text[max(0, at - 12) : at].lower())
+        after_preposition = re.search(r"\b(?:in|at|from|near|outside|inside|across)\s+$", text[max(0, at - 12) : at].lower())
         if (_is_name_word(word) and not word.endswith(".") and bare not in TITLES and bare not in own_words
                 and not opener and not after_preposition):
             return NAME_BOUNDARY

@@ -96,6 +96,7 @@ class MentionTagger(Tagger):
         # Lowercase words of each persona's names and aliases: a neighbour among them is no other person.
         self._own_words = {i: frozenset(w.strip(".,'’").lower() for n in p.names for w in n.split())
                            for i, p in enumerate(catalog.personas)}
+        self._fictional = {i for i, p in enumerate(catalog.personas) if p.kind == "fictional_character"}
         self._entries = [tuple(v) for v in entries.values()]
         self._automaton = ahocorasick.Automaton()
         for index, key in enumerate(entries):
@@ -158,7 +159,8 @@ class MentionTagger(Tagger):
         weak_spans: list[tuple[int, list[int]]] = []
         for start, end, entries in spans:
             unvetoed = [e for e in entries if not self._next_to_anti_cue(e.persona, low, start, end)]
-            live = [e for e in unvetoed if rejection(text, start, end, self._own_words[e.persona]) is None]
+            live = [e for e in unvetoed
+                    if rejection(text, start, end, self._own_words[e.persona], e.persona in self._fictional) is None]
             for e in unvetoed:
                 if e.strength == STRONG and e not in live:
                     support[e.persona] += 1

@@ -423,3 +423,40 @@ def test_a_gutenberg_play_ranks_its_characters_by_words_spoken(tmp_path):
     assert [line.split()[-1] for line in ranking.splitlines()[1:4]] == ["4456", "1631", "1500"]
     names = cli("sql", tmp_path / "run", "SELECT lower(name) FROM personas").stdout.split()
     assert not {"enter", "exit", "exeunt", "aside", "all", "within"} & set(names)
+
+
+def test_the_audit_loop_samples_labels_and_corrects_shares_at_query_time(demo, tmp_path):
+    import csv
+
+    out, _ = demo
+    sample = tmp_path / "david.csv"
+    drawn = cli("audit", out, "--persona", "King David", "--n", "40", "--scan", "300", "--out", sample)
+    assert drawn.returncode == 0, drawn.stderr
+    rows = list(csv.DictReader(sample.open(encoding="utf-8")))
+    hits = [r for r in rows if r["sample"] == "hit"]
+    assert len(hits) == 40 and all(r["label"] == "" and "[[" in r["context"] for r in rows)
+    # The known truth of this test: a hit is right unless it sits in a Wikipedia article; no likely miss is real.
+    for r in rows:
+        r["label"] = "no" if r["sample"] == "miss" or "wikitext" in r["shard"] else "yes"
+    with sample.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    read = cli("audit", out, "--labels", sample)
+    assert read.returncode == 0, read.stderr
+    assert "King David" in read.stdout and "precision" in read.stdout
+    weights = tmp_path / "w.json"
+    assert cli("weights", out, "--out", weights, "--adjusted", "--audit", sample, "--normalize", "none").returncode == 0
+    david = next(p for p in json.loads(weights.read_text())["personas"] if p["persona_id"] == "king_david")
+    yes = sum(r["label"] == "yes" for r in hits)
+    tagged = int(rows[0]["tagged_docs"])
+    expected = yes / len(hits) * tagged / json.loads((out / "manifest.json").read_text())["counts"]["documents_kept"]
+    assert david["weight"] == pytest.approx(expected) and david["low"] <= expected <= david["high"]
+    assert "adjusted" in cli("rank", out, "--audit", sample).stdout
+
+
+def test_audit_errors_are_one_line(demo, tmp_path):
+    out, _ = demo
+    assert_user_error(cli("audit", out, "--persona", "Nobody At All", "--out", tmp_path / "x.csv"), "Nobody At All")
+    (tmp_path / "bad.csv").write_text("persona,label\nx,yes\n")
+    assert_user_error(cli("rank", out, "--audit", tmp_path / "bad.csv"), "missing column")

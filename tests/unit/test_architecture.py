@@ -14,7 +14,7 @@ LAYERS = [
     ("corpus", "catalog", "stats", "dedup", "classifier", "cooccurrence"),
     ("tagging",),
     ("stages", "estimate"),
-    ("tables", "resources", "weights", "query", "report"),
+    ("tables", "resources", "weights", "query", "report", "audit"),
     ("spark",),
     ("job",),
     ("cli", "__main__", "__init__"),
