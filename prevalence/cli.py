@@ -15,6 +15,7 @@ from prevalence.config import (
     FORMATS, TEXT_UNITS, ReadOptions, RunConfig, config_from, declared_options, from_parameters, open_unit, positive,
 )
 from prevalence.errors import PrevalenceError
+from prevalence.estimate import LOW_SUPPORT
 from prevalence.query import PAIRS_BY, RANK_BY
 from prevalence.weights import FORMATS as WEIGHT_FORMATS
 from prevalence.weights import NORMALIZE
@@ -327,22 +328,20 @@ def cmd_compare(args: argparse.Namespace) -> int:
     print(f"role {result['role']}, {result['total_docs']:,} documents")
     print(format_table(["", a["name"], b["name"]], rows))
     level = f"{100 * result['level']:.0f}%"
-    ratios = [f"documents {_ratio(result['ratio_docs'])}{_interval(result['ratio_docs_interval'])}"]
+    ratios = [f"documents {_ratio(result['ratio_docs'])}{_interval(result['ratio_docs_interval'])} (exact)"]
     if a["tokens"] is not None or b["tokens"] is not None:
-        ratios.append(f"words {_ratio(result['ratio_tokens'])}{_interval(result['ratio_tokens_interval'])}")
-    ratios.append(f"count {_ratio(result['ratio_count'])}")
+        ratios.append(f"words {_ratio(result['ratio_tokens'])}{_interval(result['ratio_tokens_interval'])} (bootstrap)")
+    ratios.append(f"count {_ratio(result['ratio_count'])}{_interval(result['ratio_count_interval'])} (exact)")
     if result["ratio_unique_docs"] is not None or a["unique_docs"] is not None:
         ratios.append(f"unique documents {_ratio(result['ratio_unique_docs'])}")
     print(f"ratio {a['name']} / {b['name']}: " + ", ".join(ratios))
-    main_interval = result["ratio_tokens_interval"] if a["tokens"] is not None else result["ratio_docs_interval"]
-    if main_interval is not None:
-        low, high = main_interval
-        if low <= 1 <= high:
-            print(f"not distinguishable at this sample size: the {level} interval of the ratio includes 1")
-        else:
-            print(f"{a['name'] if low > 1 else b['name']} is larger ({level} interval of the ratio excludes 1)")
+    if result["verdict"] == "none":
+        print(f"not distinguishable at this sample size: by {result['verdict_basis']}, the {level} interval includes 1")
     else:
-        print("no interval for the ratio: the second persona is in too few documents for the bootstrap")
+        larger = a["name"] if result["verdict"] == "a" else b["name"]
+        print(f"{larger} is larger ({level} interval by {result['verdict_basis']} excludes 1)")
+    if result["low_support"] and (a["tokens"] is not None or b["tokens"] is not None):
+        print(f"(words are not used for the verdict: fewer than {LOW_SUPPORT} documents behind one of them)")
     return 0
 
 
@@ -395,7 +394,7 @@ def _level(run) -> str:
 
 
 def _interval(bounds) -> str:
-    return "" if bounds is None else f" [{bounds[0]:.3g}, {bounds[1]:.3g}]"
+    return "" if bounds is None else f" [{bounds[0]:.3g}, {'inf' if math.isinf(bounds[1]) else f'{bounds[1]:.3g}'}]"
 
 
 def _dash(x) -> str:

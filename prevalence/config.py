@@ -134,7 +134,8 @@ class RunConfig:
     sample_fraction: float = option(1.0, "--sample", "tag this share of documents, chosen by a stable hash of doc id",
                                     check=fraction, metavar="FRACTION")
     interval_level: float = option(0.95, "--interval-level", "confidence level of every interval", check=open_unit, estimate_only=True)
-    replicates: int = option(200, "--replicates", "Poisson bootstrap replicates for intervals", check=positive, estimate_only=True)
+    # 1,000: at 200 the Monte Carlo error of a 95% percentile end is about 0.19 standard errors.
+    replicates: int = option(1000, "--replicates", "Poisson bootstrap replicates for intervals", check=positive, estimate_only=True)
     audit: str | None = option(None, "--audit", "tagger error rates per persona and role (persona,role,tp,fn,fp,tn) for adjusted shares",
                                metavar="CSV", estimate_only=True)
     archetypes: str = option("default", "--archetypes", "author-archetype classifier: the bundled default, a directory from "

@@ -8,10 +8,14 @@ import xxhash
 
 from prevalence.catalog import UNNAMED_KINDS, Catalog
 from prevalence.stats.bootstrap import percentile_interval
-from prevalence.stats.correction import adjusted_estimate
-from prevalence.stats.intervals import wilson_interval, z_value
+from prevalence.stats.correction import jeffreys_adjusted
+from prevalence.stats.intervals import share_interval, wilson_interval, z_value
 
 __all__ = ["COUNTS_SCHEMA", "PREVALENCE_SCHEMA", "prevalence_table", "wilson_interval", "z_value"]
+
+# Below this many documents a token-share interval is flagged `low_support`: the percentile bootstrap
+# covers 0.53 at 1 document and 0.86 at 10 (bench/INTERVALS.md), so no verdict rests on it.
+LOW_SUPPORT = 10
 
 
 COUNTS_SCHEMA = pa.schema(
@@ -35,6 +39,10 @@ PREVALENCE_SCHEMA = pa.schema(
         pa.field("ci_high", pa.float64()),
         pa.field("token_ci_low", pa.float64()),
         pa.field("token_ci_high", pa.float64()),
+        # Documents behind the token-share interval, and how it was made: `bootstrap`, or `low_support`
+        # below LOW_SUPPORT documents, where the percentile bootstrap undercovers (a flag: no verdict).
+        pa.field("support", pa.int64(), nullable=False),
+        pa.field("token_ci_method", pa.string()),
         pa.field("ci_method", pa.string(), nullable=False),
         pa.field("ci_level", pa.float64(), nullable=False),
         pa.field("unique_doc_share", pa.float64()),
@@ -69,19 +77,24 @@ def prevalence_table(
     replicates: pa.Table | None = None,
     sample_fraction: float = 1.0,
     audits: dict | None = None,
+    population_docs: int | None = None,
 ) -> pa.Table:
     """One row per (persona, role) for every catalog persona taggable in that role, zeros included.
 
     `counts` has COUNTS_SCHEMA (sums over documents; unique_docs = near-duplicate clusters with a hit,
     null without deduplication). doc_share is docs over all kept documents, unique_doc_share is
-    unique_docs over all clusters, each with a Wilson interval. rank (by docs) and unique_rank (by
+    unique_docs over all clusters, each with an exact Clopper-Pearson interval at 3 documents or fewer
+    and a Wilson interval above (`ci_method`). rank (by docs) and unique_rank (by
     unique_docs) order within a role, ties broken by count then id, and are null for personas never
     seen. token_share stays null for mentions.
 
     With `replicates` (REPLICATE_SCHEMA, `*`/`*` rows for corpus totals) token shares get percentile
-    bootstrap intervals, and personas with an audit entry (`audits`, keyed (persona_id or `*`, role))
-    get an adjusted share corrected for tagger error with an interval over corpus and audit. est_*
-    columns extrapolate sample counts by 1 / sample_fraction.
+    bootstrap intervals (`token_ci_method` `low_support` below LOW_SUPPORT documents), and personas
+    with an audit entry (`audits`, keyed (persona_id or `*`, role)) get an adjusted share corrected for
+    tagger error, with Jeffreys draws of the share and of the audit's rates (`stats.correction`).
+    est_* columns extrapolate sample counts by 1 / sample_fraction; est_total_docs is
+    `population_docs` (documents kept plus not sampled) when given. Under sampling (fraction < 1),
+    unique shares are null: clusters formed within a sample are biased (docs/estimator.md).
     """
     found = {(r["persona_id"], r["role"]): r for r in counts.to_pylist()}
     rows = []
@@ -92,7 +105,9 @@ def prevalence_table(
                          "docs": int(r.get("docs") or 0), "count": int(r.get("count") or 0), "tokens": r.get("tokens"),
                          "unique_docs": None if total_unique_docs is None else int(r.get("unique_docs") or 0)})
     docs = np.array([r["docs"] for r in rows], dtype=np.int64)
-    low, high = wilson_interval(docs, total_docs, level)
+    low, high, methods = share_interval(docs, total_docs, level)
+    if sample_fraction < 1:
+        total_unique_docs = None
     share = docs / total_docs if total_docs else np.full(len(rows), np.nan)
     ranks = _ranks(rows, "docs")
     n = len(rows)
@@ -103,7 +118,7 @@ def prevalence_table(
     else:
         u = np.array([r["unique_docs"] for r in rows], dtype=np.int64)
         unique = pa.array(u, pa.int64())
-        lo, hi = wilson_interval(u, total_unique_docs, level)
+        lo, hi, _ = share_interval(u, total_unique_docs, level)
         u_share = pa.array(u / total_unique_docs if total_unique_docs else np.full(n, np.nan), pa.float64(), from_pandas=True)
         u_low, u_high = pa.array(lo, pa.float64(), from_pandas=True), pa.array(hi, pa.float64(), from_pandas=True)
         u_ranks = pa.array(_ranks(rows, "unique_docs"), pa.int64())
@@ -126,7 +141,10 @@ def prevalence_table(
             "ci_high": pa.array(high, pa.float64(), from_pandas=True),
             "token_ci_low": pa.array(token_low, pa.float64()),
             "token_ci_high": pa.array(token_high, pa.float64()),
-            "ci_method": ["wilson"] * n,
+            "support": docs,
+            "token_ci_method": pa.array([None if r["tokens"] is None else ("bootstrap" if r["docs"] >= LOW_SUPPORT else "low_support")
+                                         for r in rows], pa.string()),
+            "ci_method": methods.tolist() if n else [],
             "ci_level": [level] * n,
             "unique_doc_share": u_share,
             "unique_ci_low": u_low,
@@ -144,7 +162,7 @@ def prevalence_table(
             "est_docs": docs * scale,
             "est_count": [r["count"] * scale for r in rows],
             "est_tokens": pa.array([None if r["tokens"] is None else r["tokens"] * scale for r in rows], pa.float64()),
-            "est_total_docs": [total_docs * scale] * n,
+            "est_total_docs": [float(population_docs) if population_docs is not None else total_docs * scale] * n,
         },
         schema=PREVALENCE_SCHEMA,
     )
@@ -165,7 +183,7 @@ def _bootstrap_columns(rows, replicates, audits, total_docs, level):
     n = len(rows)
     none4 = (None, None, None, None)
     if replicates is None or replicates.num_rows == 0:
-        return [None] * n, [None] * n, [none4] * n
+        return [None] * n, [None] * n, [_adjusted(r, audits, total_docs, level) or none4 for r in rows]
     reps: dict[tuple[str, str], dict[str, np.ndarray]] = {}
     data = replicates.sort_by([("persona_id", "ascending"), ("role", "ascending"), ("replicate", "ascending")]).to_pydict()
     for i in range(len(data["persona_id"])):
@@ -186,15 +204,18 @@ def _bootstrap_columns(rows, replicates, audits, total_docs, level):
                 low, high = percentile_interval(own["tokens"] / totals["tokens"], level)
             token_low.append(float(low))
             token_high.append(float(high))
-        audit = audits.get((r["persona_id"], r["role"])) or audits.get(("*", r["role"]))
-        if audit is None or not total_docs:
-            adjusted.append(none4)
-            continue
-        seed = xxhash.xxh3_64_intdigest(f"{r['persona_id']}\n{r['role']}".encode())
-        with np.errstate(divide="ignore", invalid="ignore"):  # replicates that drew no documents
-            point, low, high = adjusted_estimate(r["docs"] / total_docs, own["docs"] / totals["docs"], audit, level, seed)
-        adjusted.append((point, low, high, "acc"))
+        adjusted.append(_adjusted(r, audits, total_docs, level) or none4)
     return token_low, token_high, adjusted
+
+
+def _adjusted(r: dict, audits: dict, total_docs: int, level: float) -> tuple | None:
+    """(adjusted share, low, high, method) of a row with an audit, else None."""
+    audit = audits.get((r["persona_id"], r["role"])) or audits.get(("*", r["role"]))
+    if audit is None or not total_docs:
+        return None
+    seed = xxhash.xxh3_64_intdigest(f"{r['persona_id']}\n{r['role']}".encode())
+    point, low, high = jeffreys_adjusted(r["docs"], total_docs, audit, level, seed)
+    return point, low, high, "acc_jeffreys"
 
 
 def _ranks(rows: list[dict], by: str) -> list[int | None]:

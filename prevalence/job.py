@@ -62,7 +62,7 @@ def run(config: RunConfig, spark=None, progress: Callable[[str], None] = lambda 
             writer.write_arrow("prevalence", prevalence_table(
                 persona_table, counts["documents_kept"], counts["tokens"], run_catalog, ROLES, config.interval_level,
                 total_unique_docs=counts["clusters"], replicates=replicates, sample_fraction=config.sample_fraction,
-                audits=res.audits))
+                audits=res.audits, population_docs=counts["documents_kept"] + counts["not_sampled"]))
             writer.write_arrow("personas", run_catalog.to_arrow())
         counts["persona_hits"] = sum(persona_table.column("docs").to_pylist())
         counts["personas_found"] = len(set(persona_table.column("persona_id").to_pylist()))

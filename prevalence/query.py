@@ -16,7 +16,9 @@ import pyarrow as pa
 
 from prevalence.catalog import Catalog, Persona, catalog_from_arrow, resolve
 from prevalence.errors import PrevalenceError
+from prevalence.estimate import LOW_SUPPORT
 from prevalence.stats.bootstrap import percentile_interval
+from prevalence.stats.exact import count_ratio_interval, document_ratio_interval, verdict
 from prevalence.tables import SCHEMAS, read_manifest, table_glob
 
 RANK_BY = ("docs", "unique_docs", "count", "tokens")
@@ -145,6 +147,25 @@ class Run:
                 raise PrevalenceError(f"persona {p.name!r} is not measured in role {role!r} in this run")
             rows[p.id] = dict(zip(fields, got))
         ra, rb = rows[pa_.id], rows[pb.id]
+        level = self.manifest.get("parameters", {}).get("interval_level", 0.95)
+        a_only, b_only, both = self.con.execute(
+            """SELECT count(*) FILTER (WHERE n_a > 0 AND n_b = 0), count(*) FILTER (WHERE n_b > 0 AND n_a = 0),
+                      count(*) FILTER (WHERE n_a > 0 AND n_b > 0)
+               FROM (SELECT doc_id, count(*) FILTER (WHERE persona_id = ?) AS n_a, count(*) FILTER (WHERE persona_id = ?) AS n_b
+                     FROM persona_hits WHERE role = ? AND persona_id IN (?, ?) GROUP BY doc_id)""",
+            [pa_.id, pb.id, role, pa_.id, pb.id]).fetchone()
+        docs_interval = document_ratio_interval(a_only, b_only, both, level)
+        tokens_interval = self._ratio_interval(pa_.id, pb.id, role, "tokens") if ra["tokens"] is not None else None
+        low_support = min(ra["docs"], rb["docs"]) < LOW_SUPPORT
+        adjusted = ra["adjusted_share"] is not None and rb["adjusted_share"] is not None
+        if adjusted:
+            # Both corrected for tagger error: A is larger only when their intervals do not overlap.
+            decided = "a" if ra["adjusted_ci_low"] > rb["adjusted_ci_high"] else "b" if rb["adjusted_ci_low"] > ra["adjusted_ci_high"] else "none"
+            basis = "adjusted shares (their intervals do not overlap)" if decided != "none" else "adjusted shares"
+        elif tokens_interval is not None and not low_support:
+            decided, basis = verdict(*tokens_interval), "words spoken or written (percentile bootstrap)"
+        else:
+            decided, basis = verdict(*docs_interval), "documents (exact conditional binomial)"
         return {
             "role": role,
             "a": ra,
@@ -153,9 +174,12 @@ class Run:
             "ratio_count": ra["count"] / rb["count"] if rb["count"] else None,
             "ratio_unique_docs": ra["unique_docs"] / rb["unique_docs"] if rb["unique_docs"] else None,
             "ratio_tokens": ra["tokens"] / rb["tokens"] if rb["tokens"] else None,
-            "ratio_docs_interval": self._ratio_interval(pa_.id, pb.id, role, "docs"),
-            "ratio_tokens_interval": self._ratio_interval(pa_.id, pb.id, role, "tokens") if ra["tokens"] is not None else None,
-            "level": self.manifest.get("parameters", {}).get("interval_level", 0.95),
+            "ratio_docs_interval": docs_interval,
+            "ratio_count_interval": count_ratio_interval(ra["count"], rb["count"], level),
+            "ratio_tokens_interval": tokens_interval,
+            "documents_only_a": a_only, "documents_only_b": b_only, "documents_both": both,
+            "verdict": decided, "verdict_basis": basis, "low_support": low_support,
+            "level": level,
             "total_docs": self.manifest["counts"]["documents_kept"],
         }
 

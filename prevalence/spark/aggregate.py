@@ -97,11 +97,18 @@ def persona_counts(hits, clusters, dedup: bool) -> pa.Table:
     return pa.Table.from_pylist([r.asDict() for r in rows], schema=COUNTS_SCHEMA)
 
 
-def replicate_sums(hits, kept, replicates: int):
-    """Poisson-bootstrap sums per (persona, role, replicate), plus `*`/`*` rows for the corpus totals."""
+def replicate_sums(hits, kept, replicates: int, clusters=None):
+    """Poisson-bootstrap sums per (persona, role, replicate), plus `*`/`*` rows for the corpus totals.
+
+    With near-duplicate `clusters` the weights are seeded by cluster (a cluster bootstrap): copies of
+    one text rise and fall together instead of counting as independent draws."""
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema
 
+    if clusters is not None:
+        key = clusters.select("doc_id", F.xxhash64("cluster_id").alias("bootstrap_key"))
+        hits = hits.join(key, "doc_id").withColumn("doc_hash", F.col("bootstrap_key"))
+        kept = kept.join(key, "doc_id").withColumn("doc_hash", F.col("bootstrap_key"))
     rows = hits.select("doc_hash", "persona_id", "role", "count", "tokens").unionByName(
         kept.select("doc_hash", F.lit("*").alias("persona_id"), F.lit("*").alias("role"),
                     F.lit(1).cast("long").alias("count"), F.col("n_tokens").alias("tokens"))

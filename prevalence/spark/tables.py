@@ -35,5 +35,6 @@ def write_corpus_tables(writer: RunWriter, tagged: Tagged, clusters, counts: dic
     else:
         writer.write_arrow("cooccurrence", COOCCURRENCE_SCHEMA.empty_table())
     progress(f"bootstrap: {config.replicates} replicates")
-    replicate_sums(tagged.hits, tagged.kept, config.replicates).write.parquet(writer.table_path("replicates"))
+    replicate_sums(tagged.hits, tagged.kept, config.replicates, clusters if config.dedup.enabled else None).write.parquet(
+        writer.table_path("replicates"))
     return writer.read_staged("replicates")

@@ -108,3 +108,36 @@ def load_audit(path: str, catalog) -> dict[tuple[str, str], Audit]:
             pid = "*" if persona == "*" else resolve(catalog, persona).id
             audits[(pid, row["role"].strip())] = Audit.from_counts(tp, fn, fp, tn)
     return audits
+
+
+def jeffreys_adjusted(k: int, n: int, audit: Audit, level: float = 0.95, seed: int = 0, draws: int = 4000) -> tuple[float, float, float]:
+    """(adjusted share, low, high) of a persona tagged in k of n documents, corrected with the audit.
+
+    The observed share, the tagger's tpr and its fpr are drawn from their Jeffreys posteriors,
+    Beta(x + 1/2, m - x + 1/2) (soft scores count as their sum), so an audit cell of 0 or a persona
+    seen in no document never makes the uncertainty vanish. The interval is the percentiles of the
+    unclipped draws, clipped to [0, 1] afterwards (balanced tails). When even its upper end is below
+    0 (nothing beyond the false positives), the upper end is that of observed / tpr instead, a bound
+    that ignores false positives: the interval is never [0, 0]. It always contains the point estimate.
+    """
+    if n <= 0:
+        return float("nan"), float("nan"), float("nan")
+    tpr_hat, fpr_hat = audit.rates
+    rng = np.random.default_rng(seed)
+    tp, n_pos = float(np.sum(audit.positives)), len(audit.positives)
+    fp, n_neg = float(np.sum(audit.negatives)), len(audit.negatives)
+    observed = rng.beta(k + 0.5, n - k + 0.5, draws)
+    tpr = rng.beta(tp + 0.5, n_pos - tp + 0.5, draws)
+    fpr = rng.beta(fp + 0.5, n_neg - fp + 0.5, draws)
+    informative = tpr > fpr
+    if not informative.any():
+        return float("nan"), float("nan"), float("nan")
+    estimates = (observed[informative] - fpr[informative]) / (tpr[informative] - fpr[informative])
+    tail = (1 - level) / 2
+    low, high = np.quantile(estimates, [tail, 1 - tail])
+    if high <= 0:
+        high = np.quantile(observed / tpr, 1 - tail)
+    point = (k / n - fpr_hat) / (tpr_hat - fpr_hat) if tpr_hat > fpr_hat else float("nan")
+    if np.isfinite(point):  # a small audit can put the draws' bulk below an estimate made at fpr 0
+        low, high = min(low, point), max(high, point)
+    return float(np.clip(point, 0, 1)), float(np.clip(low, 0, 1)), float(np.clip(high, 0, 1))

@@ -1,8 +1,8 @@
 """Bias and interval coverage of raw and adjusted estimates over seeded synthetic corpora.
 
 The measurement behind docs/estimator.md and the coverage tests: for each seed, a synthetic corpus is
-estimated exactly as a run estimates a role (hash-based Poisson bootstrap of the corpus, resampled
-audit), and the intervals are checked against the planted prevalence.
+estimated exactly as a run estimates a role (Jeffreys draws of the share and of the audit's rates,
+`stats.correction.jeffreys_adjusted`), and the intervals are checked against the planted prevalence.
 """
 
 from __future__ import annotations
@@ -11,10 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from prevalence.stats.correction import jeffreys_adjusted
 from prevalence.stats.intervals import wilson_interval
-from prevalence.stats.bootstrap import REPLICATES, replicate_weights
-from prevalence.stats.correction import adjusted_estimate
-from prevalence.stats.sampling import doc_hashes
 from prevalence.stats.synthetic import generate
 
 
@@ -36,14 +34,11 @@ def measure(seeds: range, level: float = 0.95, **corpus_options) -> CoverageRepo
     rows = []
     for seed in seeds:
         corpus = generate(seed, **corpus_options)
-        weights = replicate_weights(doc_hashes(corpus.doc_ids), REPLICATES).astype(np.float64)
-        totals = weights.sum(axis=0)
-        tagged_reps = corpus.tagged.astype(np.float64) @ weights / totals
         n = corpus.tagged.shape[1]
         for i, p in enumerate(corpus.prevalences):
             k = int(corpus.tagged[i].sum())
             raw_low, raw_high = wilson_interval(k, n, level)
-            adj, low, high = adjusted_estimate(k / n, tagged_reps[i], corpus.audits[i], level, seed=seed * 7919 + i)
+            adj, low, high = jeffreys_adjusted(k, n, corpus.audits[i], level, seed=seed * 7919 + i)
             rows.append((i, p, k / n, adj, raw_low <= p <= raw_high, low <= p <= high, high - low))
     data = np.array([r[:4] + (float(r[4]), float(r[5]), r[6]) for r in rows])
     by = [data[data[:, 0] == i] for i in range(int(data[:, 0].max()) + 1)]

@@ -29,3 +29,20 @@ def wilson_interval(successes, trials, level: float = 0.95) -> tuple[np.ndarray,
     low = np.where(k == 0, 0.0, low)
     high = np.where(k == n, 1.0, high)
     return np.where(n > 0, low, np.nan), np.where(n > 0, high, np.nan)
+
+
+# At this many hits or fewer a document share gets the exact interval: Wilson undercovers at expected
+# counts below 1 (bench/INTERVALS.md).
+EXACT_MAX_HITS = 3
+
+
+def share_interval(successes, trials, level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(low, high, method) for document shares: Clopper-Pearson at EXACT_MAX_HITS hits or fewer, Wilson above."""
+    from prevalence.stats.exact import clopper_pearson
+
+    k = np.asarray(successes, dtype=float)
+    w_low, w_high = wilson_interval(k, trials, level)
+    c_low, c_high = clopper_pearson(k, np.broadcast_to(np.asarray(trials, dtype=float), k.shape), level)
+    exact = k <= EXACT_MAX_HITS
+    method = np.where(exact, "clopper_pearson", "wilson")
+    return np.where(exact, c_low, w_low), np.where(exact, c_high, w_high), method

@@ -50,6 +50,12 @@ def build_manifest(config: RunConfig, shards, skipped: list[str], prints: dict, 
         "spark": {"master": engine["master"], "default_parallelism": engine["default_parallelism"]},
         "versions": {"python": platform.python_version(), "pyspark": engine["pyspark"], "pyarrow": pa.__version__,
                      "duckdb": duckdb.__version__},
+        "estimates": {
+            "doc_share_interval": "clopper_pearson at 3 documents or fewer, wilson above",
+            "token_share_interval": "percentile bootstrap, cluster-seeded with deduplication; low_support below 10 documents",
+            "adjusted_share_interval": "jeffreys draws of the share and of the audit's rates",
+            "unique_shares": "null: clusters formed within a sample are biased" if config.sample_fraction < 1 else "computed",
+        },
         "archetypes": res.model_summary(),
         "assistant_detector": res.assistant_summary(),
     }

@@ -98,10 +98,16 @@ def test_compare_harry_potter_and_lincoln(demo):
 def test_compare_gives_the_ratio_interval_and_a_verdict(demo):
     out, _ = demo
     result = cli("compare", out, "Harry Potter", "Abraham Lincoln")
-    assert "documents 0.0556 [" in result.stdout
-    assert "Abraham Lincoln is larger (95% interval of the ratio excludes 1)" in result.stdout
+    import re
+
+    assert re.search(r"documents 0\.0\d+ \[0\.00\d+, 0\.\d+\] \(exact\)", result.stdout), result.stdout
+    assert "Abraham Lincoln is larger (95% interval by documents (exact conditional binomial) excludes 1)" in result.stdout
+    swapped = cli("compare", out, "Abraham Lincoln", "Harry Potter").stdout
+    assert swapped.splitlines()[-1] == result.stdout.splitlines()[-1]  # the same verdict either way round
     close = cli("compare", out, "Moses", "King David").stdout
     assert "not distinguishable at this sample size" in close
+    nobody = cli("compare", out, "Hamlet", "Harry Potter").stdout  # Hamlet is in no document as a mention
+    assert "[0, 39" in nobody and "not distinguishable" in nobody
 
 
 def test_bad_audit_file_is_one_line_and_exit_2(tmp_path):
@@ -334,7 +340,7 @@ def test_chat_records_give_the_assistant_persona_in_both_roles(tmp_path):
     # c1, c2 and c4 are chats: 10 + 7 + 3 words spoken by the assistant.
     assert run.sql("SELECT docs, count, tokens FROM prevalence WHERE role = 'speaker' AND persona_id = 'assistant'").fetchall() == [(3, 3, 20)]
     assert run.sql("SELECT doc_id FROM persona_hits WHERE role = 'author' AND persona_id = 'assistant'").fetchall() == [("c3",)]
-    assert run.sql("SELECT adjustment FROM prevalence WHERE role = 'author' AND persona_id = 'assistant'").fetchall() == [("acc",)]
+    assert run.sql("SELECT adjustment FROM prevalence WHERE role = 'author' AND persona_id = 'assistant'").fetchall() == [("acc_jeffreys",)]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["assistant_detector"]["tp"] >= 8 and manifest["assistant_detector"]["corrected"]
 

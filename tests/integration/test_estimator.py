@@ -45,7 +45,7 @@ def test_an_audit_corrects_the_role_it_names(spark, tmp_path):
     job.run(RunConfig(corpus=(str(SAMPLE / "wikitext2.jsonl.gz"),), out=out, audit=str(audit)), spark=spark)
     rows = read_table(out, "prevalence").to_pylist()
     mentions = [r for r in rows if r["role"] == "mention"]
-    assert {r["adjustment"] for r in mentions} == {"acc"}
+    assert {r["adjustment"] for r in mentions} == {"acc_jeffreys"}
     assert {r["adjustment"] for r in rows if r["role"] == "speaker"} == {None}
     seen = [r for r in mentions if r["docs"] > 0]
     for r in seen:

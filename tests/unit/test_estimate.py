@@ -53,8 +53,27 @@ def test_prevalence_table_ranks_and_keeps_unseen_personas():
 
 def test_the_interval_level_reaches_every_doc_share_interval():
     cat = catalog_from_records([{"id": "a", "name": "A", "kind": "fictional_character"}])
-    counts = pa.table({"persona_id": ["a"], "role": ["mention"], "docs": [3], "count": [3], "tokens": pa.array([None], pa.int64())})
+    counts = pa.table({"persona_id": ["a"], "role": ["mention"], "docs": [12], "count": [12], "tokens": pa.array([None], pa.int64())})
     row90 = prevalence_table(counts, 60, 1000, cat, ("mention",), level=0.9).to_pylist()[0]
     row95 = prevalence_table(counts, 60, 1000, cat, ("mention",), level=0.95).to_pylist()[0]
-    assert (row90["ci_low"], row90["ci_high"]) == pytest.approx(tuple(float(x) for x in wilson_interval(3, 60, 0.9)))
+    assert (row90["ci_low"], row90["ci_high"]) == pytest.approx(tuple(float(x) for x in wilson_interval(12, 60, 0.9)))
     assert row90["ci_level"] == 0.9 and row90["ci_high"] - row90["ci_low"] < row95["ci_high"] - row95["ci_low"]
+
+
+def test_shares_of_three_documents_or_fewer_get_the_exact_interval():
+    from scipy.stats import beta
+
+    cat = catalog_from_records([{"id": "a", "name": "A", "kind": "fictional_character"}, {"id": "b", "name": "B", "kind": "fictional_character"}])
+    counts = pa.table({"persona_id": ["a"], "role": ["mention"], "docs": [1], "count": [1], "tokens": pa.array([None], pa.int64())})
+    rows = {r["persona_id"]: r for r in prevalence_table(counts, 917, 1000, cat, ("mention",)).to_pylist()}
+    assert rows["a"]["ci_method"] == "clopper_pearson"
+    assert (rows["a"]["ci_low"], rows["a"]["ci_high"]) == pytest.approx((beta.ppf(0.025, 1, 917), beta.ppf(0.975, 2, 916)))
+    assert rows["b"]["ci_low"] == 0 and rows["b"]["ci_high"] == pytest.approx(1 - 0.025 ** (1 / 917))
+
+
+def test_token_shares_of_few_documents_are_flagged_low_support():
+    cat = catalog_from_records([{"id": "a", "name": "A", "kind": "fictional_character"}, {"id": "b", "name": "B", "kind": "fictional_character"}])
+    counts = pa.table({"persona_id": ["a", "b"], "role": ["speaker", "speaker"], "docs": [3, 40], "count": [9, 80], "tokens": [500, 9000]})
+    rows = {r["persona_id"]: r for r in prevalence_table(counts, 1000, 10**6, cat, ("speaker",)).to_pylist()}
+    assert (rows["a"]["support"], rows["a"]["token_ci_method"]) == (3, "low_support")
+    assert (rows["b"]["support"], rows["b"]["token_ci_method"]) == (40, "bootstrap")

@@ -123,6 +123,33 @@ def test_prevalence_table_fills_adjusted_shares_and_extrapolates_samples():
                                                          sample_fraction=0.25, audits=audits).to_pylist()}
     harry = rows["harry_potter"]
     assert harry["adjusted_share"] == pytest.approx((0.062 - 0.02) / (0.9 - 0.02))
-    assert harry["adjusted_ci_low"] < harry["adjusted_share"] < harry["adjusted_ci_high"] and harry["adjustment"] == "acc"
+    assert harry["adjusted_ci_low"] < harry["adjusted_share"] < harry["adjusted_ci_high"] and harry["adjustment"] == "acc_jeffreys"
     assert harry["est_docs"] == 248 and harry["est_total_docs"] == 4000 and harry["sample_fraction"] == 0.25
     assert rows["hamlet"]["adjusted_share"] is None
+
+
+def test_the_document_ratio_interval_is_the_exact_conditional_binomial():
+    from scipy.stats import beta
+
+    from prevalence.stats.exact import document_ratio_interval, verdict
+
+    low, high = document_ratio_interval(1, 18, 0)
+    p_low, p_high = beta.ppf(0.025, 1, 19), beta.ppf(0.975, 2, 18)
+    assert (low, high) == pytest.approx((p_low / (1 - p_low), p_high / (1 - p_high)))
+    assert low == pytest.approx(0.00133, abs=1e-5) and high == pytest.approx(0.352, abs=1e-3)
+    assert document_ratio_interval(0, 3, 0) == pytest.approx((0.0, beta.ppf(0.975, 1, 3) / (1 - beta.ppf(0.975, 1, 3))))
+    assert verdict(*document_ratio_interval(0, 3, 0)) == "none"
+    assert verdict(*document_ratio_interval(3, 10, 0)) == "none"  # exact two-sided p = 0.092
+    assert verdict(*document_ratio_interval(0, 0, 0)) == "none" and document_ratio_interval(0, 0, 5) == (1.0, 1.0)
+    a, b = document_ratio_interval(2, 25, 4), document_ratio_interval(25, 2, 4)
+    assert a[0] == pytest.approx(1 / b[1]) and a[1] == pytest.approx(1 / b[0])  # symmetric when A and B swap
+
+
+def test_an_audit_with_a_zero_cell_keeps_its_uncertainty():
+    from prevalence.stats.correction import jeffreys_adjusted
+
+    audit = Audit.from_counts(tp=45, fn=5, fp=0, tn=1000)
+    point, low, high = jeffreys_adjusted(3, 200_000, audit)
+    assert low == 0 and high > 0 and point <= high  # the fpr may be up to ~0.0037: nothing certain
+    small = jeffreys_adjusted(3, 200_000, Audit.from_counts(45, 5, 0, 50))
+    assert small[1] == 0 and small[1] <= small[0] <= small[2] and small[2] > 0
