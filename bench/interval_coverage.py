@@ -10,7 +10,12 @@ and counts how often it misses the truth below and above (target 0.93-0.97 cover
   3:10 and 30:30 expected documents, with the share of trials whose verdict is wrong;
 - adjusted (tagger-corrected) shares from `stats.correction.jeffreys_adjusted` with audits of 50/200,
   50/1,000 and 500/5,000 positives/negatives, prevalence 1e-5 to 5e-2, fpr 1e-4 to 1e-2 (zero audit
-  cells included), against the old normal interval from resampled audits.
+  cells included), against the old normal interval from resampled audits;
+- token shares of a persona in 1 to 100 documents of lognormal length, with the run's hash-seeded
+  Poisson bootstrap (`stats.bootstrap.replicate_weights`, 1,000 replicates): the coverage the
+  `low_support` flag warns of;
+- the share of documents of a persona whose documents come as clusters of copies, with the bootstrap
+  seeded by document (the old one) and by cluster (the run's, with deduplication).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
+from prevalence.stats.bootstrap import percentile_interval, replicate_weights  # noqa: E402
 from prevalence.stats.correction import Audit, adjusted_estimate, jeffreys_adjusted  # noqa: E402
 from prevalence.stats.exact import clopper_pearson, document_ratio_interval, verdict  # noqa: E402
 from prevalence.stats.intervals import share_interval, wilson_interval  # noqa: E402
@@ -90,6 +96,54 @@ def adjusted_rows(trials: int, rng) -> list[str]:
     return rows
 
 
+def token_rows(trials: int, rng) -> list[str]:
+    """Corpus of 2,000 documents of lognormal length; the persona writes all of k of them (its share of
+    words is the truth of the population the corpus is drawn from: k_expected x mean length / total)."""
+    rows = ["| documents with the persona | coverage (miss low / high) | flagged low_support |", "| --- | --- | --- |"]
+    n, mean_len = 2_000, float(np.exp(6 + 1.0 ** 2 / 2))
+    for k in (1, 3, 10, 30, 100):
+        truth = k / n  # expected share of words: k documents of the same length law among n
+        lows, highs = [], []
+        for t in range(trials):
+            lengths = rng.lognormal(6, 1.0, n)
+            has = np.zeros(n, dtype=bool)
+            has[:k] = True
+            weights = replicate_weights(rng.integers(0, 2**63, n, dtype=np.int64).view(np.uint64), 1000).astype(float)
+            share = (lengths * has) @ weights / (lengths @ weights)
+            lo, hi = percentile_interval(share, 0.95)
+            lows.append(lo)
+            highs.append(hi)
+        c = misses(lows, highs, truth)
+        rows.append(f"| {k} | {c[0]:.3f} ({c[1]:.3f} / {c[2]:.3f}) | {'yes' if k < 10 else 'no'} |")
+    del mean_len
+    return rows
+
+
+def cluster_rows(trials: int, rng) -> list[str]:
+    """5,000 documents in clusters; the persona's clusters are copied m times. Truth: its share of clusters
+    times m over the mean cluster size, i.e. the expected share of documents."""
+    rows = ["| copies per cluster | seeded by document: coverage (low / high) | seeded by cluster: coverage (low / high) |",
+            "| --- | --- | --- |"]
+    clusters, p = 1_000, 0.05
+    for m in (1, 5, 20):
+        by_doc_l, by_doc_h, by_cl_l, by_cl_h = [], [], [], []
+        for t in range(trials):
+            has = rng.random(clusters) < p
+            sizes = np.where(has, m, m)  # every cluster copied m times: the share of documents is p
+            cluster_of = np.repeat(np.arange(clusters), sizes)
+            flag = has[cluster_of].astype(float)
+            doc_keys = rng.integers(0, 2**63, len(cluster_of), dtype=np.int64).view(np.uint64)
+            cl_keys = rng.integers(0, 2**63, clusters, dtype=np.int64).view(np.uint64)[cluster_of]
+            for keys, lows, highs in ((doc_keys, by_doc_l, by_doc_h), (cl_keys, by_cl_l, by_cl_h)):
+                w = replicate_weights(keys, 1000).astype(float)
+                lo, hi = percentile_interval(flag @ w / w.sum(axis=0), 0.95)
+                lows.append(lo)
+                highs.append(hi)
+        d, c = misses(by_doc_l, by_doc_h, p), misses(by_cl_l, by_cl_h, p)
+        rows.append(f"| {m} | {d[0]:.3f} ({d[1]:.3f} / {d[2]:.3f}) | {c[0]:.3f} ({c[1]:.3f} / {c[2]:.3f}) |")
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=2000)
@@ -103,6 +157,8 @@ def main() -> None:
              "## Document shares at tiny counts", "", *share_rows(args.trials, rng), "",
              "## Ratio of two personas' documents (exact conditional binomial)", "", *ratio_rows(args.trials, rng), "",
              "## Adjusted shares (tagger error corrected with an audit)", "", *adjusted_rows(max(200, args.trials // 4), rng), "",
+             "## Token shares of few documents (percentile bootstrap)", "", *token_rows(max(200, args.trials // 10), rng), "",
+             "## Documents that come as clusters of copies", "", *cluster_rows(max(200, args.trials // 10), rng), "",
              f"took {time.time() - started:.0f} s"]
     text = "\n".join(lines) + "\n"
     if args.out:

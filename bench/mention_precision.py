@@ -23,27 +23,19 @@ import sys
 import time
 from collections import Counter, defaultdict
 
-from scipy.stats import beta
-
 REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, REPO)
 
 from prevalence.catalog import load_catalog  # noqa: E402
 from prevalence.config import ReadOptions  # noqa: E402
 from prevalence.corpus import list_shards, read_shard  # noqa: E402
+from prevalence.stats.exact import clopper_pearson  # noqa: E402
 from prevalence.tagging.mentions import MentionTagger  # noqa: E402
 
 SETS = {
     "development set (the rules were written with it)": os.path.join(REPO, "tests", "data", "mention_labels.csv"),
     "held-out set (labelled after the rules were frozen)": os.path.join(REPO, "tests", "data", "mention_labels_heldout.csv"),
 }
-
-
-def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    a = (1 - level) / 2
-    low = beta.ppf(a, k, n - k + 1) if k else 0.0
-    high = beta.ppf(1 - a, k + 1, n - k) if k < n else 1.0
-    return float(low), float(high)
 
 
 def still_counted(rows: list[dict]) -> list[bool]:
@@ -73,8 +65,8 @@ def table(title: str, groups: dict[str, list[tuple[dict, bool]]]) -> list[str]:
         kept = [(r, k) for r, k in items if k]
         kept_yes = sum(r["label"] == "yes" for r, _ in kept)
         lost = sum(r["label"] == "yes" and not k for r, k in items)
-        lo, hi = clopper_pearson(yes, n)
-        klo, khi = clopper_pearson(kept_yes, len(kept)) if kept else (float("nan"), float("nan"))
+        lo, hi = (float(x) for x in clopper_pearson(yes, n))
+        klo, khi = (float(x) for x in clopper_pearson(kept_yes, len(kept))) if kept else (float("nan"), float("nan"))
         after = f"{kept_yes / len(kept):.3f} [{klo:.3f}, {khi:.3f}]" if kept else "-"
         out.append(f"| {name} | {n} | {yes / n:.3f} [{lo:.3f}, {hi:.3f}] | {len(kept)} | {after} | {lost} |")
     return out + [""]

@@ -149,11 +149,10 @@ class LabelCounts:
 
     def precision_interval(self, level: float = 0.95) -> tuple[float, float]:
         """Exact (Clopper-Pearson) interval of the precision."""
-        from scipy.stats import beta
+        from prevalence.stats.exact import clopper_pearson
 
-        k, n = self.hits_yes, self.hits_yes + self.hits_no
-        a = (1 - level) / 2
-        return (float(beta.ppf(a, k, n - k + 1)) if k else 0.0, float(beta.ppf(1 - a, k + 1, n - k)) if k < n else 1.0)
+        low, high = clopper_pearson(self.hits_yes, self.hits_yes + self.hits_no, level)
+        return float(low), float(high)
 
 
 def load_labels(path: str) -> dict[tuple[str, str], LabelCounts]:

@@ -140,9 +140,10 @@ class Run:
         for p in (pa_, pb):
             fields = ("name", "kind", "docs", "count", "doc_share", "ci_low", "ci_high", "rank", "unique_docs", "unique_doc_share",
                       "tokens", "token_share", "adjusted_share", "adjusted_ci_low", "adjusted_ci_high")
-            got = self.con.execute(
+            found = self.con.execute(
                 f"SELECT {', '.join(fields)} FROM prevalence WHERE persona_id = ? AND role = ?", [p.id, role]
-            ).fetchone()
+            ).fetchall()
+            got = found[0] if found else None
             if got is None:
                 raise PrevalenceError(f"persona {p.name!r} is not measured in role {role!r} in this run")
             rows[p.id] = dict(zip(fields, got))
@@ -153,7 +154,7 @@ class Run:
                       count(*) FILTER (WHERE n_a > 0 AND n_b > 0)
                FROM (SELECT doc_id, count(*) FILTER (WHERE persona_id = ?) AS n_a, count(*) FILTER (WHERE persona_id = ?) AS n_b
                      FROM persona_hits WHERE role = ? AND persona_id IN (?, ?) GROUP BY doc_id)""",
-            [pa_.id, pb.id, role, pa_.id, pb.id]).fetchone()
+            [pa_.id, pb.id, role, pa_.id, pb.id]).fetchall()[0]
         docs_interval = document_ratio_interval(a_only, b_only, both, level)
         tokens_interval = self._ratio_interval(pa_.id, pb.id, role, "tokens") if ra["tokens"] is not None else None
         low_support = min(ra["docs"], rb["docs"]) < LOW_SUPPORT
