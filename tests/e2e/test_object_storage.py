@@ -44,8 +44,8 @@ def s3():
     client = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", aws_access_key_id="test",
                           aws_secret_access_key="test", region_name="us-east-1")
     client.create_bucket(Bucket="corpus")
-    client.upload_file(str(SAMPLE / "sotu.jsonl.zst"), "corpus", "web/sotu.jsonl.zst")
-    client.upload_file(str(SAMPLE / "wikitext2.jsonl.gz"), "corpus", "web/wikitext2.jsonl.gz")
+    client.upload_file(str(SAMPLE / "sotu.jsonl.zst"), "corpus", "sample/sotu.jsonl.zst")
+    client.upload_file(str(SAMPLE / "wikitext2.jsonl.gz"), "corpus", "sample/wikitext2.jsonl.gz")
     client.upload_file(str(SAMPLE / "bible_kjv_akjv.parquet"), "corpus", "other/bible.parquet")
     yield port
     proc.terminate()
@@ -58,7 +58,8 @@ def run(env, *args):
 
 def test_an_s3_glob_gives_the_tables_of_the_same_files_on_disk(s3, tmp_path):
     env = _env(s3)
-    remote = run(env, "s3://corpus/web/*.jsonl.*", "--out", tmp_path / "s3")
+    # The same folder name on both sides: one-word ad-hoc personas are scoped by it (docs/speakers.md).
+    remote = run(env, "s3://corpus/sample/*.jsonl.*", "--out", tmp_path / "s3")
     assert remote.returncode == 0, remote.stderr[-3000:]
     local = run(env, SAMPLE / "sotu.jsonl.zst", SAMPLE / "wikitext2.jsonl.gz", "--out", tmp_path / "disk")
     assert local.returncode == 0, local.stderr[-3000:]
@@ -78,7 +79,7 @@ def test_denied_access_is_one_line_and_exit_2(tmp_path):
     # A server that authenticates every request: the test keys are unknown to it, so access is denied.
     proc, port = _serve({"INITIAL_NO_AUTH_ACTION_COUNT": "0"})
     try:
-        assert_user_error(run(_env(port), "s3://corpus/web/", "--out", tmp_path / "r"), "access denied")
+        assert_user_error(run(_env(port), "s3://corpus/sample/", "--out", tmp_path / "r"), "access denied")
     finally:
         proc.terminate()
         proc.wait(10)
