@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import xxhash
 
 from prevalence.catalog import UNNAMED_KINDS, Catalog
@@ -184,13 +185,7 @@ def _bootstrap_columns(rows, replicates, audits, total_docs, level):
     none4 = (None, None, None, None)
     if replicates is None or replicates.num_rows == 0:
         return [None] * n, [None] * n, [_adjusted(r, audits, total_docs, level) or none4 for r in rows]
-    reps: dict[tuple[str, str], dict[str, np.ndarray]] = {}
-    data = replicates.sort_by([("persona_id", "ascending"), ("role", "ascending"), ("replicate", "ascending")]).to_pydict()
-    for i in range(len(data["persona_id"])):
-        entry = reps.setdefault((data["persona_id"][i], data["role"][i]), {"docs": [], "tokens": []})
-        entry["docs"].append(data["docs"][i])
-        entry["tokens"].append(data["tokens"][i])
-    reps = {k: {c: np.asarray(v) for c, v in e.items()} for k, e in reps.items()}
+    reps = _replicates_by_key(replicates)
     totals = reps[("*", "*")]
     zeros = np.zeros_like(totals["docs"])
     token_low, token_high, adjusted = [], [], []
@@ -206,6 +201,20 @@ def _bootstrap_columns(rows, replicates, audits, total_docs, level):
             token_high.append(float(high))
         adjusted.append(_adjusted(r, audits, total_docs, level) or none4)
     return token_low, token_high, adjusted
+
+
+def _replicates_by_key(replicates: pa.Table) -> dict[tuple[str, str], dict[str, np.ndarray]]:
+    """{(persona_id, role): {"docs": [R], "tokens": [R]}} from REPLICATE_SCHEMA rows, vectorised: every
+    key has one row per replicate, so after sorting the columns reshape to [keys x R]."""
+    t = replicates.sort_by([("persona_id", "ascending"), ("role", "ascending"), ("replicate", "ascending")])
+    r = int(pc.max(t.column("replicate")).as_py()) + 1
+    if t.num_rows % r or not np.array_equal(t.column("replicate").to_numpy()[:r], np.arange(r)):
+        raise ValueError("replicates table does not hold every replicate of every persona")
+    firsts = pa.array(np.arange(0, t.num_rows, r))
+    keys = zip(t.column("persona_id").take(firsts).to_pylist(), t.column("role").take(firsts).to_pylist())
+    docs = t.column("docs").to_numpy().reshape(-1, r)
+    tokens = t.column("tokens").to_numpy().reshape(-1, r)
+    return {key: {"docs": docs[i], "tokens": tokens[i]} for i, key in enumerate(keys)}
 
 
 def _adjusted(r: dict, audits: dict, total_docs: int, level: float) -> tuple | None:
