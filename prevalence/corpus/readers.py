@@ -8,6 +8,7 @@ reject (`reject_reason` set). A shard that fails part-way adds one `truncated_sh
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterator
 
 import pyarrow as pa
@@ -42,8 +43,9 @@ META_COLUMNS = ("speaker", "author", "label", "group")
 # Fields read from records besides the metadata columns: the record's own source (else the shard's).
 FIELD_COLUMNS = (*META_COLUMNS, "source")
 
-# Small reads: a truncated compressed stream fails a whole read, so at most one chunk before the
-# cut is lost (it is part of what the `truncated_shard` reject stands for).
+# Small reads: a truncated zstd or bz2 stream fails a whole read, so at most one chunk before the cut
+# is lost (it is part of what the `truncated_shard` reject stands for); gzip loses nothing complete.
+BOM = b"\xef\xbb\xbf"
 CHUNK_BYTES = 64 << 10
 # Flush a batch early when its text grows past this, so one batch never holds a whole shard.
 BATCH_TEXT_CHARS = 64 << 20
@@ -130,7 +132,49 @@ def read_shard(shard: Shard, opts: ReadOptions) -> Iterator[pa.RecordBatch]:
 
 
 def _open(shard: Shard):
+    """A decompressed stream of the shard. Gzip is decompressed here, incrementally, so that every
+    complete record before a break in a cut file is kept (a decompressing stream that fails a read
+    loses the whole read)."""
+    if shard.compression == "gzip":
+        return _GzipStream(storage.open_stream(shard.path))
     return pa.input_stream(storage.open_stream(shard.path), compression=shard.compression)
+
+
+class _GzipStream:
+    """`read(n)` over a gzip file (one member or several); after handing out everything that
+    decompressed before a break, the next read raises OSError (`truncated ...` or `unreadable ...`)."""
+
+    def __init__(self, raw):
+        self._raw = raw
+        self._inflate = zlib.decompressobj(31)
+        self._pending = b""
+        self._fed = False
+        self._eof = False
+        self._error: OSError | None = None
+
+    def read(self, n: int = -1) -> bytes:
+        while self._error is None and not self._eof and (n < 0 or len(self._pending) < n):
+            chunk = self._raw.read(CHUNK_BYTES)
+            if not chunk:
+                self._eof = True
+                if self._fed and not self._inflate.eof:
+                    self._error = OSError("truncated gzip stream: it ends before its end-of-stream marker")
+                break
+            self._fed = True
+            try:
+                data = self._inflate.decompress(chunk)
+                while self._inflate.eof and self._inflate.unused_data:  # the next member
+                    rest = self._inflate.unused_data
+                    self._inflate = zlib.decompressobj(31)
+                    data += self._inflate.decompress(rest)
+                self._pending += data
+            except zlib.error as error:
+                self._error = OSError(f"unreadable gzip stream: {error}")
+        if not self._pending and self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        out, self._pending = (self._pending, b"") if n < 0 else (self._pending[:n], self._pending[n:])
+        return out
 
 
 def _stream_failure(error: Exception) -> str:
@@ -232,6 +276,8 @@ def _jsonl_rows(shard: Shard, opts: ReadOptions, out: _BatchBuilder) -> Iterator
     try:
         stream = _open(shard)
         for raw, oversized in _lines(stream, _max_line_bytes(opts)):
+            if position == 0 and raw.startswith(BOM):
+                raw = raw[len(BOM):]  # a UTF-8 byte-order mark opens the file, not the first record
             pos, position = position, position + 1
             if oversized:
                 out.add_reject(pos, rejects.OVERSIZED, raw)
@@ -253,7 +299,7 @@ def _add_json_record(out: _BatchBuilder, pos: int, raw: bytes, opts: ReadOptions
         return
     try:
         obj = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):  # a record nested too deep for the parser is malformed, not fatal
         out.add_reject(pos, rejects.MALFORMED_JSON, line)
         return
     if not isinstance(obj, dict):

@@ -1,6 +1,7 @@
 """Readers stream every record of a shard into exactly one row: a document or a reject."""
 
 import gzip
+import json
 import subprocess
 import sys
 
@@ -206,3 +207,32 @@ def test_label_and_group_fields_of_jsonl(tmp_path):
     path = write_jsonl(tmp_path / "l.jsonl", [{"text": "a", "y": "novelist", "book": 3}, {"text": "b", "y": True}])
     got = rows(path, ReadOptions(label_field="y", group_field="book"))
     assert [(r["label"], r["group"]) for r in got] == [("novelist", "3"), (None, None)]
+
+
+def test_a_cut_gzip_shard_keeps_every_complete_record_before_the_break(tmp_path):
+    import gzip
+    import zlib
+
+    records = [{"id": f"r{i}", "text": f"Record {i}: " + "the union and its future " * 30} for i in range(80)]
+    data = gzip.compress(("\n".join(json.dumps(r) for r in records) + "\n").encode(), mtime=0)
+    cut = data[: len(data) // 2]
+    (tmp_path / "cut.jsonl.gz").write_bytes(cut)
+    readable = zlib.decompressobj(31).decompress(cut)
+    complete = readable.count(b"\n")  # records whose line ends before the break
+    got = rows(tmp_path / "cut.jsonl.gz")
+    kept = [r for r in got if r["reject_reason"] is None]
+    assert 0 < complete == len(kept) and [r["doc_id"] for r in kept] == [f"r{i}" for i in range(complete)]
+    assert [r["reject_reason"] for r in got if r["reject_reason"]] == ["truncated_shard"]
+
+
+def test_a_record_nested_too_deep_is_malformed_not_fatal(tmp_path):
+    path = tmp_path / "deep.jsonl"
+    path.write_text('{"id": "ok", "text": "fine"}\n{"id": "deep", "text": "ok", "x": ' + "[" * 100_000 + "]" * 100_000 + "}\n")
+    got = rows(path)
+    assert [(r["doc_id"], r["reject_reason"]) for r in got][0] == ("ok", None) and got[1]["reject_reason"] == "malformed_json"
+
+
+def test_a_byte_order_mark_opens_the_file_not_the_first_record(tmp_path):
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + b'{"id": "a", "text": "first"}\n{"id": "b", "text": "second"}\n')
+    assert [(r["doc_id"], r["reject_reason"]) for r in rows(path)] == [("a", None), ("b", None)]
