@@ -30,9 +30,27 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from prevalence.stats.bootstrap import percentile_interval, replicate_weights  # noqa: E402
-from prevalence.stats.correction import Audit, adjusted_estimate, jeffreys_adjusted  # noqa: E402
+from prevalence.stats.correction import Audit, jeffreys_adjusted  # noqa: E402
+from prevalence.stats.intervals import z_value  # noqa: E402
 from prevalence.stats.exact import clopper_pearson, document_ratio_interval, verdict  # noqa: E402
 from prevalence.stats.intervals import share_interval, wilson_interval  # noqa: E402
+
+
+def old_normal_interval(observed: float, observed_replicates: np.ndarray, audit: Audit, seed: int) -> tuple[float, float]:
+    """The interval the Jeffreys draws replaced (kept here as the baseline): normal, with the standard
+    error of the unclipped estimate over corpus replicates and audits resampled with replacement."""
+    rng = np.random.default_rng(seed)
+    r = len(observed_replicates)
+    tpr = rng.choice(audit.positives, size=(r, len(audit.positives))).mean(axis=1)
+    fpr = rng.choice(audit.negatives, size=(r, len(audit.negatives))).mean(axis=1)
+    tpr_hat, fpr_hat = audit.rates
+    if tpr_hat <= fpr_hat:
+        return float("nan"), float("nan")
+    unclipped = (observed - fpr_hat) / (tpr_hat - fpr_hat)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        replicates = (observed_replicates - fpr) / (tpr - fpr)
+    half = z_value(0.95) * float(np.nanstd(replicates[tpr > fpr], ddof=1))
+    return float(np.clip(unclipped - half, 0, 1)), float(np.clip(unclipped + half, 0, 1))
 
 
 def misses(lows, highs, truth) -> tuple[float, float, float]:
@@ -53,7 +71,6 @@ def share_rows(trials: int, rng) -> list[str]:
 
 def ratio_rows(trials: int, rng) -> list[str]:
     rows = ["| expected docs A : B | true ratio | coverage (miss low / high) | verdict wrong | says 'larger' |", "| --- | --- | --- | --- | --- |"]
-    n = 100_000
     for ea, eb in ((0.5, 3), (1, 18), (3, 10), (30, 30)):
         a = rng.poisson(ea, trials)
         b = rng.poisson(eb, trials)
@@ -64,7 +81,6 @@ def ratio_rows(trials: int, rng) -> list[str]:
         wrong = np.mean([(v == "a" and truth <= 1) or (v == "b" and truth >= 1) for v in verdicts])
         larger = np.mean([v != "none" for v in verdicts])
         rows.append(f"| {ea:g} : {eb:g} | {truth:.3g} | {cov[0]:.3f} ({cov[1]:.3f} / {cov[2]:.3f}) | {wrong:.3f} | {larger:.3f} |")
-    del n
     return rows
 
 
@@ -79,16 +95,14 @@ def adjusted_rows(trials: int, rng) -> list[str]:
             present = rng.binomial(n, prevalence)
             k = rng.binomial(present, tpr) + rng.binomial(n - present, fpr)
             audit = Audit.from_counts(*(lambda tp, fp: (tp, pos - tp, fp, neg - fp))(rng.binomial(pos, tpr), rng.binomial(neg, fpr)))
-            reps = rng.poisson(1.0, (200,)).astype(float)  # the corpus replicates of the old method: scale noise only
             observed_reps = rng.binomial(n, k / n, 200) / n
-            _, lo, hi = adjusted_estimate(k / n, observed_reps, audit, 0.95, seed=t)
+            lo, hi = old_normal_interval(k / n, observed_reps, audit, seed=t)
             old_l.append(lo)
             old_h.append(hi)
             _, lo, hi = jeffreys_adjusted(k, n, audit, 0.95, seed=t)
             new_l.append(lo)
             new_h.append(hi)
             zeros += lo == 0 and hi == 0
-            del reps
         o = misses(old_l, old_h, prevalence)
         j = misses(new_l, new_h, prevalence)
         rows.append(f"| {prevalence:g} | {fpr:g} | {tpr} | {pos}/{neg} | {o[0]:.3f} ({o[1]:.3f} / {o[2]:.3f}) | "
@@ -100,7 +114,7 @@ def token_rows(trials: int, rng) -> list[str]:
     """Corpus of 2,000 documents of lognormal length; the persona writes all of k of them (its share of
     words is the truth of the population the corpus is drawn from: k_expected x mean length / total)."""
     rows = ["| documents with the persona | coverage (miss low / high) | flagged low_support |", "| --- | --- | --- |"]
-    n, mean_len = 2_000, float(np.exp(6 + 1.0 ** 2 / 2))
+    n = 2_000
     for k in (1, 3, 10, 30, 100):
         truth = k / n  # expected share of words: k documents of the same length law among n
         lows, highs = [], []
@@ -115,7 +129,6 @@ def token_rows(trials: int, rng) -> list[str]:
             highs.append(hi)
         c = misses(lows, highs, truth)
         rows.append(f"| {k} | {c[0]:.3f} ({c[1]:.3f} / {c[2]:.3f}) | {'yes' if k < 10 else 'no'} |")
-    del mean_len
     return rows
 
 

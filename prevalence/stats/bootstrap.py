@@ -16,12 +16,11 @@ import pyarrow.compute as pc
 
 from prevalence.stats.sampling import uniform_from_hash
 
-REPLICATES = 200
 _POISSON1_CDF = np.cumsum([exp(-1) / factorial(k) for k in range(20)])
 _REPLICATE_STEP = np.uint64(0xD1B54A32D192ED03)
 
 
-def replicate_weights(hashes: np.ndarray, replicates: int = REPLICATES) -> np.ndarray:
+def replicate_weights(hashes: np.ndarray, replicates: int) -> np.ndarray:
     """uint8 [n_docs, replicates] Poisson(1) weights, a pure function of each document's hash."""
     keys = hashes[:, None] + np.arange(replicates, dtype=np.uint64)[None, :] * _REPLICATE_STEP
     return np.searchsorted(_POISSON1_CDF, uniform_from_hash(keys), side="right").astype(np.uint8)

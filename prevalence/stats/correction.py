@@ -5,7 +5,7 @@ is not reports observed = tpr * p + fpr * (1 - p), so p = (observed - fpr) / (tp
 [0, 1]. With soft scores (probabilities) the same formula on mean scores is the probabilistic variant
 (mean score over true positives and over true negatives in place of tpr and fpr). The rates come from
 an audit set of documents labelled by hand or a classifier's held-out split; its uncertainty enters
-the interval by resampling the audit in every bootstrap replicate.
+the interval through Jeffreys draws of its rates (`jeffreys_adjusted`).
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from prevalence.stats.intervals import z_value
 
 
 def adjust(observed, tpr, fpr) -> np.ndarray:
@@ -42,35 +40,6 @@ class Audit:
     def rates(self) -> tuple[float, float]:
         """(tpr, fpr) as mean tagger output over positives and negatives."""
         return float(np.mean(self.positives)), float(np.mean(self.negatives))
-
-    def replicate_rates(self, replicates: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-        """(tpr, fpr) [replicates]: each class resampled with replacement, seeded."""
-        rng = np.random.default_rng(seed)
-        pos = rng.choice(self.positives, size=(replicates, len(self.positives)), replace=True).mean(axis=1)
-        neg = rng.choice(self.negatives, size=(replicates, len(self.negatives)), replace=True).mean(axis=1)
-        return pos, neg
-
-
-def adjusted_estimate(
-    observed: float, observed_replicates: np.ndarray, audit: Audit, level: float = 0.95, seed: int = 0
-) -> tuple[float, float, float]:
-    """(adjusted share, low, high) for one persona.
-
-    The point estimate uses the audit's rates. The interval is normal with the bootstrap standard
-    error of the unclipped estimate over replicates that resample both the corpus
-    (`observed_replicates`) and the audit; its ends are clipped to [0, 1]. Clipping each replicate
-    first would pile replicates on 0 for rare personas and undercover them.
-    """
-    tpr, fpr = audit.rates
-    if tpr <= fpr:
-        return float("nan"), float("nan"), float("nan")
-    unclipped = (observed - fpr) / (tpr - fpr)
-    tpr_r, fpr_r = audit.replicate_rates(len(observed_replicates), seed)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        replicates = (observed_replicates - fpr_r) / (tpr_r - fpr_r)
-    se = float(np.nanstd(replicates[tpr_r > fpr_r], ddof=1))
-    half = z_value(level) * se
-    return float(np.clip(unclipped, 0, 1)), float(np.clip(unclipped - half, 0, 1)), float(np.clip(unclipped + half, 0, 1))
 
 
 AUDIT_COLUMNS = ("persona", "role", "tp", "fn", "fp", "tn")

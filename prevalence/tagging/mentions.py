@@ -147,8 +147,8 @@ class MentionTagger(Tagger):
                     aliases.append(e)
             if aliases:
                 spans.append((start, end + 1, aliases))
-        counts, strong = self._resolve(text, low, _leftmost_longest(spans), cues_seen, located)
-        evidence = {p: strong.get(p, 0) + cues_seen.get(p, 0) for p in set(strong) | set(cues_seen)}
+        counts, named = self._resolve(text, low, _leftmost_longest(spans), cues_seen, located)
+        evidence = {p: named.get(p, 0) + cues_seen.get(p, 0) for p in set(named) | set(cues_seen)}
         return counts, evidence
 
     def _resolve(self, text: str, low: str, spans, cues_seen: dict[int, int], located=None) -> tuple[dict[str, int], dict[int, int]]:
