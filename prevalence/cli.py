@@ -98,7 +98,11 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", default="auto", choices=FORMATS)
     p.add_argument("--text-unit", default="file", choices=TEXT_UNITS)
     p.add_argument("--held-out", type=_unit_interval, default=d.held_out, help=f"share of groups held out for the report (default {d.held_out})")
-    p.add_argument("--threshold", type=_unit_interval, default=d.threshold, help=f"minimum probability of a label at prediction (default {d.threshold})")
+    p.add_argument("--source-field", default="source", help="field naming each document's source (an author, a publisher), for --loso (default: source)")
+    p.add_argument("--loso", action="store_true", help="also evaluate leave-one-source-out (a training per source; every label needs 3 sources): "
+                   "the rates runs then correct shares with")
+    p.add_argument("--threshold", type=_threshold, default=d.threshold,
+                   help=f"minimum score of a label at prediction, or `calibrate` (needs --loso and documents labelled `unclassified`) (default {d.threshold})")
     p.add_argument("--epoch", type=_positive_int, default=d.epoch)
     p.add_argument("--dim", type=_positive_int, default=d.dim)
     p.add_argument("--word-ngrams", type=_positive_int, default=d.word_ngrams)
@@ -120,12 +124,18 @@ def train(args: argparse.Namespace) -> tuple[dict, str]:
     if not args.corpus or not args.out:
         raise PrevalenceError("train-classifier needs a labelled CORPUS and --out MODEL_DIR (or --default)")
     read = ReadOptions(format=args.format, text_field=args.text_field, id_field=args.id_field, text_unit=args.text_unit,
-                       author_fields=(), label_field=args.label_field, group_field=args.group_field)
-    opts = replace(TrainOptions(), held_out=args.held_out, threshold=args.threshold, epoch=args.epoch, dim=args.dim,
-                   word_ngrams=args.word_ngrams, quantize=args.quantize)
+                       author_fields=(), label_field=args.label_field, group_field=args.group_field, source_field=args.source_field)
+    calibrated = args.threshold == "calibrate"
+    opts = replace(TrainOptions(), held_out=args.held_out, threshold=TrainOptions().threshold if calibrated else args.threshold,
+                   epoch=args.epoch, dim=args.dim, word_ngrams=args.word_ngrams, quantize=args.quantize)
     report = train_classifier(args.corpus, args.out, read, opts, overwrite=args.overwrite,
-                              progress=lambda m: print(m, file=sys.stderr, flush=True))
+                              progress=lambda m: print(m, file=sys.stderr, flush=True), loso=args.loso, calibrate_threshold=calibrated)
     return report, args.out
+
+
+def _threshold(text: str):
+    """A probability in [0, 1], or `calibrate`."""
+    return text if text == "calibrate" else _unit_interval(text)
 
 
 def _checked(parse, check):
@@ -450,9 +460,16 @@ def cmd_train_classifier(args: argparse.Namespace) -> int:
     report, path = train(args)
     held = report["held_out"]
     print(f"model: {path}")
-    print(f"held out: {held['documents']} documents; accuracy {held['accuracy']:.3f}, macro F1 {held['macro_f1']:.3f} at threshold {report['threshold']}")
-    rows = [[label, m["support"], _num(m["precision"]), _num(m["recall"]), _num(m["f1"])] for label, m in held["per_label"].items()]
-    print(format_table(["label", "support", "precision", "recall", "F1"], rows))
+    print(f"held out: {held['documents']} documents (unseen works of sources seen in training); accuracy {held['accuracy']:.3f}, "
+          f"macro F1 {held['macro_f1']:.3f} at threshold {report['threshold']}")
+    loso = report.get("loso")
+    if loso:
+        print(f"leave-one-source-out ({len(loso['per_source'])} sources, the rates runs correct with): accuracy {loso['accuracy']:.3f}, "
+              f"macro F1 {loso['macro_f1']:.3f}")
+    rows = [[label, m["support"], _num(m["precision"]), _num(m["recall"]), _num(m["f1"])]
+            + ([_num(loso["per_label"][label]["precision"]), _num(loso["per_label"][label]["recall"]), _num(loso["per_label"][label]["f1"])] if loso else [])
+            for label, m in held["per_label"].items()]
+    print(format_table(["label", "support", "precision", "recall", "F1"] + (["LOSO precision", "LOSO recall", "LOSO F1"] if loso else []), rows))
     print(f"confusion matrix and rates: {os.path.join(path, 'report.md')}")
     return 0
 

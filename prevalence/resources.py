@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from prevalence.catalog import Catalog, load_catalog, with_archetypes
-from prevalence.classifier.model import ArchetypeModel
+from prevalence.classifier.model import UNCLASSIFIED, ArchetypeModel
 from prevalence.config import RunConfig
 from prevalence.stats.correction import Audit, load_audit
 from prevalence.tagging.archetypes import ArchetypeTagger
@@ -34,8 +34,18 @@ class Resources:
 
         corrected = sorted(pid for (pid, role) in self.measured if pid != ASSISTANT)
         m = self.model
-        return {"model": os.path.abspath(m.path), "fingerprint": m.fingerprint, "labels": m.labels,
-                "threshold": m.threshold, "top_k": m.top_k, "corrected_with_held_out_rates": corrected}
+        report = m.report() or {}
+        rates, section = rates_section(m)
+        summary = {"model": os.path.abspath(m.path), "fingerprint": m.fingerprint, "labels": m.labels,
+                   "threshold": m.threshold, "top_k": m.top_k, "abstention_persona": f"archetype_{UNCLASSIFIED}",
+                   "rates": rates, "corrected": corrected}
+        if section is not None:
+            summary["rates_macro_f1"] = section.get("macro_f1")
+            summary["rates_per_label"] = {label: {k: r[k] for k in ("tp", "fn", "fp", "tn", "precision", "recall", "fpr")}
+                                          for label, r in section["per_label"].items()}
+        if report.get("loso"):
+            summary["loso_sources"] = report["loso"]["sources"]
+        return summary
 
     def assistant_summary(self) -> dict | None:
         """The manifest's record of the assistant detector's rates, and whether they corrected the share."""
@@ -73,15 +83,38 @@ def load_archetype_model(config: RunConfig, progress: Callable[[str], None]) -> 
     return model.with_options(config.archetype_threshold, config.archetype_top_k)
 
 
+def rates_section(model: ArchetypeModel) -> tuple[str, dict | None]:
+    """Which measured rates apply to a run of this model, and the report section holding them:
+    leave-one-source-out when the report has them, else the same-source held-out split; none when the
+    run's threshold or top_k differs from the one they were measured at."""
+    report = model.report()
+    if report is None:
+        return "none: the model has no report", None
+    if (report["threshold"], report["top_k"]) != (model.threshold, model.top_k):
+        return (f"none: measured at threshold {report['threshold']} and top_k {report['top_k']}, "
+                f"the run uses {model.threshold} and {model.top_k}"), None
+    if report.get("loso"):
+        return "leave_one_source_out", report["loso"]
+    return "held_out_same_source", report["held_out"]
+
+
 def classifier_audits(model: ArchetypeModel | None, catalog: Catalog) -> dict[tuple[str, str], Audit]:
-    """{(archetype persona, `author`): Audit} from the model's held-out report, when the run uses the
-    threshold and top_k the report was measured at (else the rates do not apply: no correction)."""
-    report = model.report() if model is not None else None
-    if report is None or (report["threshold"], report["top_k"]) != (model.threshold, model.top_k):
+    """{(archetype persona, `author`): Audit} from the model's measured rates (`rates_section`)."""
+    section = rates_section(model)[1] if model is not None else None
+    if section is None:
         return {}
     tagger = ArchetypeTagger(model, catalog)
     audits = {}
-    for label, m in report["held_out"]["per_label"].items():
+    for label, m in section["per_label"].items():
         if m["tp"] + m["fn"] and m["fp"] + m["tn"]:
-            audits[(tagger.persona_ids[label], "author")] = Audit.from_counts(m["tp"], m["fn"], m["fp"], m["tn"])
+            audits[(tagger.persona_ids[label], "author")] = (source_audit(section["per_source"], label) if "per_source" in section
+                                                             else Audit.from_counts(m["tp"], m["fn"], m["fp"], m["tn"]))
     return audits
+
+
+def source_audit(per_source: dict[str, dict], label: str) -> Audit:
+    """One label's audit from leave-one-source-out counts kept per source, so that the correction's
+    interval carries how much the rates differ between sources."""
+    positives = [(r["given"].get(label, 0), r["documents"]) for _, r in sorted(per_source.items()) if r["label"] == label]
+    negatives = [(r["given"].get(label, 0), r["documents"]) for _, r in sorted(per_source.items()) if r["label"] != label]
+    return Audit.from_sources(positives, negatives)

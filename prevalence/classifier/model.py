@@ -20,6 +20,10 @@ MODEL_FILE = "model.ftz"
 META_FILE = "model.json"
 REPORT_FILE = "report.json"
 LABEL_PREFIX = "__label__"
+# The label of text unlike every archetype; a document whose best label scores below the threshold
+# counts as this too.
+UNCLASSIFIED = "unclassified"
+Score = tuple[str, float]
 
 
 def label_persona_id(label: str, catalog_ids: set[str]) -> str:
@@ -88,6 +92,11 @@ class ArchetypeModel:
             out[i] = [(label[cut:], float(min(p, 1.0))) for label, p in zip(ls, np.asarray(ps))]
         return out
 
+    def best(self, texts: list[str]) -> list[Score | None]:
+        """The best label and its score per text, whatever the threshold (None for an empty text)."""
+        predictions = self.with_options(threshold=0.0, top_k=1).predict(pa.array(texts, pa.string()))
+        return [p[0] if p else None for p in predictions]
+
     def source(self) -> "ModelDirectory":
         """A picklable handle that loads this model (with its options) in another process."""
         return ModelDirectory(self.path, self.threshold, self.top_k)
@@ -99,6 +108,12 @@ class ArchetypeModel:
             return None
         with open(path, encoding="utf-8") as f:
             return json.load(f)
+
+
+def decided(scores: list[Score | None], threshold: float) -> list[str]:
+    """The label each best score gives at a threshold: `unclassified` where the best label is that, or
+    scores below the threshold, or the text is empty."""
+    return [s[0] if s is not None and s[1] >= threshold else UNCLASSIFIED for s in scores]
 
 
 @dataclass(frozen=True)

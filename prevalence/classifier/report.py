@@ -7,11 +7,12 @@ NONE = "(none)"
 
 
 def evaluate(true: list[str], predicted: list[str | None], labels: list[str]) -> dict:
-    """Metrics of top-1 predictions (None: below the threshold) against true labels."""
+    """Metrics of top-1 predictions against true labels; None, or a label outside `labels` (such as
+    `unclassified` for a model without that label), is an abstention."""
     columns = labels + [NONE]
     matrix = {t: {p: 0 for p in columns} for t in labels}
     for t, p in zip(true, predicted):
-        matrix[t][p if p is not None else NONE] += 1
+        matrix[t][p if p in matrix[t] else NONE] += 1
     per_label = {}
     n = len(true)
     for label in labels:
@@ -61,6 +62,14 @@ def markdown(report: dict) -> str:
               "| true \\ predicted | " + " | ".join(columns) + " |", "| --- |" + " ---: |" * len(columns)]
     for label, row in held["confusion"]["matrix"].items():
         lines.append(f"| {label} | " + " | ".join(str(v) for v in row) + " |")
+    loso = report.get("loso")
+    if loso:
+        lines += ["", "## Leave-one-source-out (the rates runs correct shares with)", "",
+                  f"{loso['documents']} documents of {len(loso['per_source'])} sources, each scored by a model trained without "
+                  f"its source; threshold {loso['threshold']}: accuracy {_f(loso['accuracy'])}, macro F1 {_f(loso['macro_f1'])}.", "",
+                  "| label | support | precision | recall | F1 | false-positive rate |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+        for label, m in loso["per_label"].items():
+            lines.append(f"| {label} | {m['support']} | {_f(m['precision'])} | {_f(m['recall'])} | {_f(m['f1'])} | {_f(m['fpr'], 4)} |")
     return "\n".join(lines) + "\n"
 
 

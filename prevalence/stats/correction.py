@@ -5,7 +5,10 @@ is not reports observed = tpr * p + fpr * (1 - p), so p = (observed - fpr) / (tp
 [0, 1]. With soft scores (probabilities) the same formula on mean scores is the probabilistic variant
 (mean score over true positives and over true negatives in place of tpr and fpr). The rates come from
 an audit set of documents labelled by hand or a classifier's held-out split; its uncertainty enters
-the interval through Jeffreys draws of its rates (`jeffreys_adjusted`).
+the interval through Jeffreys draws of its rates (`jeffreys_adjusted`). When the audit's documents come
+from several sources and the rates differ between sources (a classifier's leave-one-source-out
+evaluation), the sources are resampled in each draw too, so the interval carries the spread of the
+rates between sources: a new corpus is one more source, whose rates may be anywhere in that spread.
 """
 
 from __future__ import annotations
@@ -30,11 +33,27 @@ class Audit:
 
     positives: np.ndarray
     negatives: np.ndarray
+    # The source of each positive and each negative (integers), or None: one pool.
+    positive_groups: np.ndarray | None = None
+    negative_groups: np.ndarray | None = None
 
     @classmethod
     def from_counts(cls, tp: int, fn: int, fp: int, tn: int) -> "Audit":
         """An audit from confusion counts: tp + fn positives, fp + tn negatives."""
         return cls(positives=np.r_[np.ones(tp), np.zeros(fn)], negatives=np.r_[np.ones(fp), np.zeros(tn)])
+
+    @classmethod
+    def from_sources(cls, positives: list[tuple[int, int]], negatives: list[tuple[int, int]]) -> "Audit":
+        """An audit from per-source counts: (tagged, documents) for each source of positives and each
+        source of negatives; the sources are resampled in `jeffreys_adjusted`."""
+        def pool(cells):
+            values = np.concatenate([np.r_[np.ones(k), np.zeros(n - k)] for k, n in cells]) if cells else np.zeros(0)
+            groups = np.concatenate([np.full(n, g) for g, (_, n) in enumerate(cells)]) if cells else np.zeros(0, int)
+            return values, groups
+
+        pos, pos_groups = pool(positives)
+        neg, neg_groups = pool(negatives)
+        return cls(pos, neg, pos_groups, neg_groups)
 
     @property
     def rates(self) -> tuple[float, float]:
@@ -79,6 +98,22 @@ def load_audit(path: str, catalog) -> dict[tuple[str, str], Audit]:
     return audits
 
 
+def rate_draws(values: np.ndarray, groups: np.ndarray | None, rng: np.random.Generator, draws: int) -> np.ndarray:
+    """Draws of a rate from its Jeffreys posterior, Beta(x + 1/2, m - x + 1/2); with groups, each draw
+    first resamples the groups with replacement (a cluster bootstrap), then draws from the posterior
+    of the resampled counts."""
+    if groups is None or len(values) == 0:
+        x, m = float(np.sum(values)), len(values)
+        return rng.beta(x + 0.5, m - x + 0.5, draws)
+    sums = np.bincount(groups, weights=values)
+    sizes = np.bincount(groups).astype(float)
+    present = sizes > 0
+    sums, sizes = sums[present], sizes[present]
+    picks = rng.multinomial(len(sizes), np.full(len(sizes), 1 / len(sizes)), size=draws)
+    x, m = picks @ sums, picks @ sizes
+    return rng.beta(x + 0.5, m - x + 0.5)
+
+
 def jeffreys_adjusted(k: int, n: int, audit: Audit, level: float = 0.95, seed: int = 0, draws: int = 4000) -> tuple[float, float, float]:
     """(adjusted share, low, high) of a persona tagged in k of n documents, corrected with the audit.
 
@@ -93,11 +128,9 @@ def jeffreys_adjusted(k: int, n: int, audit: Audit, level: float = 0.95, seed: i
         return float("nan"), float("nan"), float("nan")
     tpr_hat, fpr_hat = audit.rates
     rng = np.random.default_rng(seed)
-    tp, n_pos = float(np.sum(audit.positives)), len(audit.positives)
-    fp, n_neg = float(np.sum(audit.negatives)), len(audit.negatives)
     observed = rng.beta(k + 0.5, n - k + 0.5, draws)
-    tpr = rng.beta(tp + 0.5, n_pos - tp + 0.5, draws)
-    fpr = rng.beta(fp + 0.5, n_neg - fp + 0.5, draws)
+    tpr = rate_draws(audit.positives, audit.positive_groups, rng, draws)
+    fpr = rate_draws(audit.negatives, audit.negative_groups, rng, draws)
     informative = tpr > fpr
     if not informative.any():
         return float("nan"), float("nan"), float("nan")

@@ -262,7 +262,7 @@ def test_rank_authors(demo):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("Top 5 personas by docs, role author") and "adjusted share" in lines[1]
-    assert "Scripture writer" in lines[2]
+    assert "Religious writer" in lines[2]
     named = cli("rank", out, "--role", "author", "--kind", "historical_figure", "--top", "3")
     assert named.returncode == 0 and "Richard Nixon" in named.stdout
     assert_user_error(cli("rank", out, "--role", "author", "--kind", "wizard"), "no personas of kind 'wizard'", "author_archetype")
@@ -309,7 +309,9 @@ def test_spark_submit_trains_a_classifier(tmp_path):
         capture_output=True, text=True, cwd=REPO, env=env, timeout=600,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "held out: 666 documents" in result.stdout
+    report = json.loads((Path(result.stdout.split("model: ")[1].split("\n")[0]) / "report.json").read_text())
+    assert f"held out: {report['held_out']['documents']} documents" in result.stdout
+    assert f"leave-one-source-out ({len(report['loso']['per_source'])} sources" in result.stdout
 
 
 def test_pairs_lists_the_most_associated_personas(demo):

@@ -66,6 +66,27 @@ def test_adjusted_interval_widens_with_a_smaller_audit():
     assert hi_small - lo_small > 2 * (hi_big - lo_big)
 
 
+def test_rates_that_differ_between_sources_widen_the_interval_and_equal_ones_do_not():
+    # The same pooled counts (tpr 0.6, fpr 0.05): once from four sources that agree, once from four
+    # that do not (recall 0.95, 0.95, 0.3, 0.2), the spread a leave-one-source-out evaluation shows.
+    agree = Audit.from_sources([(60, 100)] * 4, [(5, 100)] * 4)
+    differ = Audit.from_sources([(95, 100), (95, 100), (30, 100), (20, 100)], [(5, 100)] * 4)
+    pooled = Audit.from_counts(240, 160, 20, 380)
+    assert agree.rates == differ.rates == pooled.rates == (0.6, 0.05)
+    point, lo_p, hi_p = jeffreys_adjusted(3000, 10_000, pooled)
+    _, lo_a, hi_a = jeffreys_adjusted(3000, 10_000, agree)
+    _, lo_d, hi_d = jeffreys_adjusted(3000, 10_000, differ)
+    assert lo_d <= point <= hi_d and hi_d - lo_d > 3 * (hi_p - lo_p)
+    # Sources that agree add only the small spread of their own samples.
+    assert hi_a - lo_a < 1.6 * (hi_p - lo_p)
+    # A corpus from a source like the high-recall ones (true share 0.3 -> observed 0.3 * 0.95 + 0.7 * 0.05):
+    # the pooled interval misses it; the source-resampled one covers it.
+    k = round(10_000 * (0.3 * 0.95 + 0.7 * 0.05))
+    _, lo_p, hi_p = jeffreys_adjusted(k, 10_000, pooled)
+    _, lo_d, hi_d = jeffreys_adjusted(k, 10_000, differ)
+    assert not lo_p <= 0.3 <= hi_p and lo_d <= 0.3 <= hi_d
+
+
 def test_raw_counts_rank_false_positives_and_adjusted_estimates_cover_the_truth():
     """200 seeded corpora of 20,000 documents, prevalences 1e-4 .. 5e-2, tagger tpr 0.9, fpr 0.01."""
     report = measure(range(200))
