@@ -16,7 +16,7 @@ from prevalence.config import (
 )
 from prevalence.errors import PrevalenceError
 from prevalence.estimate import LOW_SUPPORT
-from prevalence.query import PAIRS_BY, RANK_BY
+from prevalence.query import MEMORY_LIMIT, PAIRS_BY, RANK_BY, SQL_TIMEOUT_S
 from prevalence.weights import FORMATS as WEIGHT_FORMATS
 from prevalence.weights import NORMALIZE
 
@@ -62,19 +62,17 @@ def run_config(args: argparse.Namespace) -> RunConfig:
     given = {path: tuple(v) if isinstance(v, list) else v for path, v in given.items()}
     master = given.pop("master", None) or "local[*]"
     if args.append:
-        import json
-
         if args.out and os.path.abspath(args.out) != os.path.abspath(args.append):
             raise PrevalenceError("--append writes into the run it extends; leave out --out")
         flags = {path: f.metadata["flag"] for path, f in declared_options()}
         tagging = sorted(flags[path] for path in given if path not in ("overwrite", "resume"))
         if tagging:
             raise PrevalenceError(f"--append uses the run's own catalog and parameters; leave out {', '.join(tagging)}")
-        manifest_path = os.path.join(args.append, "manifest.json")
-        if not os.path.isfile(manifest_path):
+        from prevalence.tables import read_manifest
+
+        if not os.path.isfile(os.path.join(args.append, "manifest.json")):
             raise PrevalenceError(f"--append needs an existing run directory (with manifest.json): {args.append}")
-        with open(manifest_path, encoding="utf-8") as f:
-            manifest = json.load(f)
+        manifest = read_manifest(args.append)
         return from_parameters(manifest["parameters"], corpus=tuple(manifest["corpus"]["paths"]) + tuple(args.corpus),
                                out=args.append, catalog=manifest["catalog"]["origin"], master=master, spark_conf=tuple(conf),
                                overwrite=True, append=True)
@@ -216,6 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
     sql_p = sub.add_parser("sql", help="run a read-only SELECT over the run's tables")
     sql_p.add_argument("run_dir")
     sql_p.add_argument("query")
+    sql_p.add_argument("--timeout", type=float, default=SQL_TIMEOUT_S, help=f"stop the query after this many seconds (default {SQL_TIMEOUT_S:g})")
+    sql_p.add_argument("--memory-limit", default=MEMORY_LIMIT, help=f"DuckDB memory limit for the query (default {MEMORY_LIMIT})")
     return parser
 
 
@@ -383,7 +383,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
     from prevalence.query import open_run
 
-    relation = open_run(args.run_dir).sql(args.query)
+    relation = open_run(args.run_dir, memory_limit=args.memory_limit).sql(args.query, timeout=args.timeout)
     try:
         columns, rows = relation.columns, relation.fetchall()
     except duckdb.Error as error:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from prevalence.catalog import with_ad_hoc_personas
 from prevalence.config import RunConfig
 from prevalence.corpus import list_shards
-from prevalence.corpus.shards import shard_fingerprint
+from prevalence.corpus.shards import check_unchanged, shard_fingerprint
 from prevalence.estimate import prevalence_table
 from prevalence.resources import load_resources
 from prevalence.spark.aggregate import corpus_counts, persona_counts, read_tagged, written_names
@@ -23,14 +23,19 @@ from prevalence.spark.tables import write_corpus_tables
 from prevalence.spark.tagging import ship_model, tag_shards
 from prevalence.stages import document_stages
 from prevalence.tables import RunWriter
+from prevalence.tables.lock import RunLock
 from prevalence.tables.manifest import build_manifest
 from prevalence.tagging.base import ROLES
 from prevalence.tables.store import ShardStore, stored_name
 
 
-
 def run(config: RunConfig, spark=None, progress: Callable[[str], None] = lambda _msg: None) -> dict:
     """Run the job and commit RUN_DIR; returns the manifest. Uses `spark` if given, else builds one."""
+    with RunLock(config.out):
+        return _run(config, spark, progress)
+
+
+def _run(config: RunConfig, spark, progress: Callable[[str], None]) -> dict:
     timings: dict[str, float] = {}
     step = _stopwatch(timings)
     shards, skipped = list_shards(config.corpus, config.read.format)
@@ -47,7 +52,7 @@ def run(config: RunConfig, spark=None, progress: Callable[[str], None] = lambda 
             store, names = ShardStore(config.out), {s.name: stored_name(s.name, prints[s.name]) for s in shards}
             key = {"parameters": config.tagging_parameters(), "catalog": res.catalog.fingerprint(), "model": model.key if model else None}
             pending = set(store.open(names, key, config.resume, config.append, progress))
-            tag_shards(spark, [s for s in shards if s.name in pending], stages, config.read, store, names, progress)
+            tag_shards(spark, [s for s in shards if s.name in pending], stages, config.read, store, names, prints, progress)
             tagged = read_tagged(spark, [store.file(names[s.name]) for s in shards])
             counts = corpus_counts(tagged)
             took = max(time.time() - tagging_started, 1e-9)
@@ -69,6 +74,7 @@ def run(config: RunConfig, spark=None, progress: Callable[[str], None] = lambda 
         tagged.unpersist()
         timings["total_s"] = time.time() - step.started
         manifest = build_manifest(config, shards, skipped, prints, res, counts, timings, spark_info(spark))
+        check_unchanged(shards, prints)  # no tables that mix two versions of a shard
         writer.commit(manifest)
     store.keep_in_run()
     return manifest

@@ -2,13 +2,15 @@
 
 The connection can read only the run directory (DuckDB's allowed_directories with external access
 off, configuration locked), and `sql` accepts SELECT statements only. Persona names are bound as
-parameters, never pasted into SQL.
+parameters, never pasted into SQL. Every query runs under a memory limit (DuckDB's memory_limit, set
+before the configuration is locked) and `sql` under a timeout, so a runaway join ends with a message.
 """
 
 from __future__ import annotations
 
 import glob
 import os
+import threading
 
 import duckdb
 import numpy as np
@@ -22,16 +24,23 @@ from prevalence.stats.exact import count_ratio_interval, document_ratio_interval
 from prevalence.tables import SCHEMAS, read_manifest, table_glob
 
 RANK_BY = ("docs", "unique_docs", "count", "tokens")
+SQL_TIMEOUT_S = 60.0
+MEMORY_LIMIT = "4GB"
 PAIRS_BY = ("llr", "pmi", "npmi", "docs", "log_odds_ratio")
 
 
 class Run:
     """A committed run directory, opened for queries."""
 
-    def __init__(self, run_dir: str):
+    def __init__(self, run_dir: str, memory_limit: str = MEMORY_LIMIT):
         self.path = os.path.abspath(run_dir)
         self.manifest = read_manifest(self.path)
+        self.memory_limit = memory_limit
         self.con = duckdb.connect(":memory:")
+        try:
+            self.con.execute("SET memory_limit = ?", [memory_limit])
+        except duckdb.Error as error:
+            raise PrevalenceError(f"--memory-limit {memory_limit!r}: {_first_line(error)}") from None
         self.con.execute("SET allowed_directories = [?]", [self.path + os.sep])
         self.con.execute("SET enable_external_access = false")
         self.con.execute("SET lock_configuration = true")
@@ -231,9 +240,11 @@ class Run:
             "documents": m.get("counts", {}).get("documents_kept"), "sample_fraction": m.get("sample_fraction"),
         }
 
-    def sql(self, query: str, params: list | None = None) -> duckdb.DuckDBPyRelation:
+    def sql(self, query: str, params: list | None = None, timeout: float = SQL_TIMEOUT_S) -> duckdb.DuckDBPyRelation:
         """Run one read-only SELECT over the run's views (documents, persona_hits, prevalence, rejects,
-        personas, replicates, cooccurrence); values go in `params` (`?` placeholders), never into the SQL text."""
+        personas, replicates, cooccurrence); values go in `params` (`?` placeholders), never into the SQL text.
+        The query runs to completion here, within `timeout` seconds and the run's memory limit; the
+        result comes back as a relation over the materialised rows."""
         try:
             statements = duckdb.extract_statements(query)
         except duckdb.Error as error:
@@ -242,10 +253,22 @@ class Run:
             raise PrevalenceError(f"give exactly one SQL statement, got {len(statements)}")
         if statements[0].type != duckdb.StatementType.SELECT:
             raise PrevalenceError(f"only SELECT queries are allowed (read-only), got {statements[0].type.name}")
+        if not timeout > 0:
+            raise PrevalenceError(f"--timeout must be more than 0 seconds, got {timeout}")
+        watchdog = threading.Timer(timeout, self.con.interrupt)
+        watchdog.start()
         try:
-            return self.con.sql(query, params=params)
+            result = self.con.sql(query, params=params).to_arrow_table()
+        except duckdb.InterruptException:
+            raise PrevalenceError(f"query stopped after {timeout:g} s (--timeout); narrow it, or give it more time") from None
+        except duckdb.OutOfMemoryException:
+            raise PrevalenceError(f"query needs more memory than the limit of {self.memory_limit} (--memory-limit); "
+                                  "narrow it, or raise the limit") from None
         except duckdb.Error as error:
             raise PrevalenceError(f"SQL error: {_first_line(error)}") from None
+        finally:
+            watchdog.cancel()
+        return self.con.from_arrow(result)
 
     def _check_role(self, role: str) -> None:
         roles = self.manifest.get("roles", [])
@@ -257,6 +280,6 @@ def _first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0]
 
 
-def open_run(run_dir: str) -> Run:
-    """Open a committed run directory for queries."""
-    return Run(run_dir)
+def open_run(run_dir: str, memory_limit: str = MEMORY_LIMIT) -> Run:
+    """Open a committed run directory for queries (DuckDB memory limit `memory_limit`, e.g. "4GB")."""
+    return Run(run_dir, memory_limit)

@@ -43,8 +43,8 @@ META_COLUMNS = ("speaker", "author", "label", "group")
 # Fields read from records besides the metadata columns: the record's own source (else the shard's).
 FIELD_COLUMNS = (*META_COLUMNS, "source")
 
-# Small reads: a truncated zstd or bz2 stream fails a whole read, so at most one chunk before the cut
-# is lost (it is part of what the `truncated_shard` reject stands for); gzip loses nothing complete.
+# Small reads: a truncated bz2 stream fails a whole read, so at most one chunk before the cut is lost
+# (it is part of what the `truncated_shard` reject stands for); gzip and zstd lose nothing complete.
 BOM = b"\xef\xbb\xbf"
 CHUNK_BYTES = 64 << 10
 # Flush a batch early when its text grows past this, so one batch never holds a whole shard.
@@ -132,21 +132,29 @@ def read_shard(shard: Shard, opts: ReadOptions) -> Iterator[pa.RecordBatch]:
 
 
 def _open(shard: Shard):
-    """A decompressed stream of the shard. Gzip is decompressed here, incrementally, so that every
-    complete record before a break in a cut file is kept (a decompressing stream that fails a read
-    loses the whole read)."""
+    """A decompressed stream of the shard. Gzip and zstd are decompressed here, incrementally, so that
+    every complete record before a break in a cut file is kept (a decompressing stream that fails a
+    read loses the whole read)."""
     if shard.compression == "gzip":
-        return _GzipStream(storage.open_stream(shard.path))
+        return _IncrementalStream(storage.open_stream(shard.path), lambda: zlib.decompressobj(31), "gzip", zlib.error)
+    if shard.compression == "zstd":
+        import zstandard
+
+        return _IncrementalStream(storage.open_stream(shard.path), lambda: zstandard.ZstdDecompressor().decompressobj(),
+                                  "zstd", zstandard.ZstdError)
     return pa.input_stream(storage.open_stream(shard.path), compression=shard.compression)
 
 
-class _GzipStream:
-    """`read(n)` over a gzip file (one member or several); after handing out everything that
-    decompressed before a break, the next read raises OSError (`truncated ...` or `unreadable ...`)."""
+class _IncrementalStream:
+    """`read(n)` over a compressed file of one frame (member) or several; after handing out everything
+    that decompressed before a break, the next read raises OSError (`truncated ...` or `unreadable ...`)."""
 
-    def __init__(self, raw):
+    def __init__(self, raw, decompressor, name: str, error_type: type[Exception]):
         self._raw = raw
-        self._inflate = zlib.decompressobj(31)
+        self._new = decompressor
+        self._inflate = decompressor()
+        self._name = name
+        self._error_type = error_type
         self._pending = b""
         self._fed = False
         self._eof = False
@@ -158,18 +166,18 @@ class _GzipStream:
             if not chunk:
                 self._eof = True
                 if self._fed and not self._inflate.eof:
-                    self._error = OSError("truncated gzip stream: it ends before its end-of-stream marker")
+                    self._error = OSError(f"truncated {self._name} stream: it ends before its end-of-stream marker")
                 break
             self._fed = True
             try:
                 data = self._inflate.decompress(chunk)
-                while self._inflate.eof and self._inflate.unused_data:  # the next member
+                while self._inflate.eof and self._inflate.unused_data:  # the next member or frame
                     rest = self._inflate.unused_data
-                    self._inflate = zlib.decompressobj(31)
+                    self._inflate = self._new()
                     data += self._inflate.decompress(rest)
                 self._pending += data
-            except zlib.error as error:
-                self._error = OSError(f"unreadable gzip stream: {error}")
+            except self._error_type as error:
+                self._error = OSError(f"unreadable {self._name} stream: {error}")
         if not self._pending and self._error is not None:
             error, self._error = self._error, None
             raise error
@@ -315,9 +323,24 @@ def _add_json_record(out: _BatchBuilder, pos: int, raw: bytes, opts: ReadOptions
         text = render_messages(text)
     reason = _check_text(text, found, opts)
     if reason:
-        out.add_reject(pos, reason, text if isinstance(text, str) else line)
+        out.add_reject(pos, reason, text if isinstance(text, str) and _encodable(text) else line)
         return
-    out.add_document(pos, text, _corpus_id(obj, opts.id_field), _record_meta(obj, opts))
+    corpus_id, meta = _corpus_id(obj, opts.id_field), _record_meta(obj, opts)
+    if ("\\ud" in line or "\\uD" in line) and not _encodable(text, corpus_id, *meta.values()):
+        out.add_reject(pos, rejects.INVALID_UTF8, line)  # a lone surrogate escape (\ud800) is no Unicode text
+        return
+    out.add_document(pos, text, corpus_id, meta)
+
+
+def _encodable(*values: str | None) -> bool:
+    """Whether every string can be written as UTF-8 (JSON escapes can spell lone surrogates)."""
+    try:
+        for value in values:
+            if value is not None:
+                value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _meta_fields(opts: ReadOptions) -> dict[str, tuple[str, ...]]:

@@ -159,3 +159,18 @@ def shard_fingerprint(shard: Shard) -> dict:
             f.seek(max(FINGERPRINT_BYTES, size - FINGERPRINT_BYTES))
             h.update(f.read())
     return {"name": shard.name, "format": shard.format, "compression": shard.compression, "bytes": size, "xxh3_head_tail": h.hexdigest()}
+
+
+def check_unchanged(shards: list[Shard], prints: dict[str, dict]) -> None:
+    """PrevalenceError naming the first shard whose fingerprint is not the one taken at the start of the
+    run (changed, or gone): a run must not commit tables that mix two versions of a shard."""
+    from prevalence.errors import PrevalenceError
+
+    for shard in shards:
+        try:
+            now = shard_fingerprint(shard)
+        except (OSError, FileNotFoundError):
+            raise PrevalenceError(f"shard {shard.name} disappeared during the run; nothing was committed: rerun") from None
+        if now != prints[shard.name]:
+            raise PrevalenceError(f"shard {shard.name} changed during the run ({prints[shard.name]['bytes']:,} bytes at the start, "
+                                  f"{now['bytes']:,} now); nothing was committed: rerun when the corpus is stable")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 import tempfile
 from importlib import resources
@@ -37,6 +38,17 @@ def read_spark_defaults(path: Path | None) -> dict[str, str]:
     return conf
 
 
+# Attempts per task: Spark's cluster default, which local mode ignores unless the master names it.
+TASK_ATTEMPTS = 4
+
+
+def with_local_retries(master: str, attempts: int = TASK_ATTEMPTS) -> str:
+    """`local[N]` as `local[N,attempts]`, so that a task whose Python worker dies is retried in local
+    mode as it is on a cluster; any other master is returned as it is."""
+    m = re.fullmatch(r"local\[(\*|\d+)\]", master.strip())
+    return f"local[{m.group(1)},{attempts}]" if m else master
+
+
 def build_session(master: str | None = "local[*]", extra: tuple[tuple[str, str], ...] = ()):
     """A SparkSession whose Python workers run this interpreter; master None keeps spark-submit's."""
     from pyspark.sql import SparkSession
@@ -44,12 +56,12 @@ def build_session(master: str | None = "local[*]", extra: tuple[tuple[str, str],
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     builder = SparkSession.builder.appName("persona-prevalence")
-    if master:
-        builder = builder.master(master)
     log_conf = resources.files("prevalence") / "log4j2.properties"
     conf = {"spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile=file:{log_conf}"}
     conf.update(read_spark_defaults(find_spark_defaults()))
     conf.update(dict(extra))
+    if master:
+        builder = builder.master(with_local_retries(master, int(conf.get("spark.task.maxFailures", TASK_ATTEMPTS))))
     for key, value in conf.items():
         builder = builder.config(key, value)
     try:

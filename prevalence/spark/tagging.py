@@ -14,12 +14,16 @@ import pyarrow as pa
 from prevalence.classifier.model import META_FILE, MODEL_FILE, ArchetypeModel
 from prevalence.config import ReadOptions
 from prevalence.corpus import Shard, read_shard
+from prevalence.corpus.shards import shard_fingerprint
+from prevalence.errors import PrevalenceError
 from prevalence.spark.session import stage_progress
 from prevalence.stages import TAGGED_SCHEMA, Stage, run_stages
 from prevalence.tables.store import ShardStore, write_stored_shard
 
 _SHARD_SCHEMA = pa.schema([("path", pa.string()), ("name", pa.string()), ("format", pa.string()), ("compression", pa.string()),
-                           ("source", pa.string())])
+                           ("source", pa.string()), ("bytes", pa.int64()), ("xxh3_head_tail", pa.string())])
+# Rows written for a shard; CHANGED when its fingerprint is no longer the one the driver took.
+CHANGED = -1
 _STORED_SCHEMA = pa.schema([("name", pa.string()), ("rows", pa.int64())])
 # Model files registered with SparkContext.addFile, by model fingerprint (once per driver).
 _shipped: dict[str, str] = {}
@@ -58,25 +62,43 @@ def ship_model(spark, model: ArchetypeModel) -> ShippedModel:
 
 def _tag_partition(shard_batches: Iterator[pa.RecordBatch], stages: list[Stage], opts: ReadOptions, store: str,
                    names: dict[str, str]) -> Iterator[pa.RecordBatch]:
-    """Worker side: read each shard of a partition, run the stages batch by batch, store its rows."""
+    """Worker side: read each shard of a partition, run the stages batch by batch, store its rows. A
+    shard whose fingerprint changed since the driver took it is not read (rows CHANGED)."""
     for shard_batch in shard_batches:
         for row in shard_batch.to_pylist():
+            expected = (row.pop("bytes"), row.pop("xxh3_head_tail"))
             shard = Shard(**row)
+            try:
+                now = shard_fingerprint(shard)
+                changed = (now["bytes"], now["xxh3_head_tail"]) != expected
+            except OSError:
+                changed = True
+            if changed:
+                yield pa.RecordBatch.from_pylist([{"name": shard.name, "rows": CHANGED}], schema=_STORED_SCHEMA)
+                continue
             batches = (run_stages(raw, stages) for raw in read_shard(shard, opts))
             rows = write_stored_shard(os.path.join(store, names[shard.name]), TAGGED_SCHEMA, batches)
             yield pa.RecordBatch.from_pylist([{"name": shard.name, "rows": rows}], schema=_STORED_SCHEMA)
 
 
 def tag_shards(spark, shards: list[Shard], stages: list[Stage], opts: ReadOptions, store: ShardStore, names: dict[str, str],
-               progress: Callable[[str], None]) -> None:
-    """Tag `shards` (one task each) into the store."""
+               prints: dict[str, dict], progress: Callable[[str], None]) -> None:
+    """Tag `shards` (one task each) into the store; PrevalenceError naming a shard that changed or
+    disappeared since its fingerprint `prints[name]` was taken."""
     from pyspark.sql.pandas.types import from_arrow_schema
 
     if not shards:
         return
-    rows = [(s.path, s.name, s.format, s.compression, s.source) for s in shards]
+    rows = [(s.path, s.name, s.format, s.compression, s.source, prints[s.name]["bytes"], prints[s.name]["xxh3_head_tail"]) for s in shards]
     shard_df = spark.createDataFrame(spark.sparkContext.parallelize(rows, numSlices=len(rows)), from_arrow_schema(_SHARD_SCHEMA))
     progress(f"reading and tagging {len(shards)} shard(s), one task each")
     path = store.path
     with stage_progress(spark, progress, "tagging"):
-        shard_df.mapInArrow(lambda batches: _tag_partition(batches, stages, opts, path, names), from_arrow_schema(_STORED_SCHEMA)).count()
+        # One small row per shard comes back: its name and the rows stored.
+        stored = shard_df.mapInArrow(lambda batches: _tag_partition(batches, stages, opts, path, names),
+                                     from_arrow_schema(_STORED_SCHEMA)).collect()
+    changed = sorted(r["name"] for r in stored if r["rows"] == CHANGED)
+    if changed:
+        raise PrevalenceError(f"shard {changed[0]} changed or disappeared since the run started"
+                              f"{f' (and {len(changed) - 1} more)' if len(changed) > 1 else ''}; nothing was committed: "
+                              "rerun when the corpus is stable")

@@ -22,6 +22,8 @@ from prevalence.stats.bootstrap import REPLICATE_SCHEMA
 from prevalence.stages import HIT_TYPE
 
 MANIFEST = "manifest.json"
+# The layout of a run directory's tables; a reader refuses any other (`read_manifest`).
+FORMAT_VERSION = 1
 
 DOCUMENTS_SCHEMA = pa.schema(
     [
@@ -124,8 +126,17 @@ def read_manifest(run_dir: str) -> dict:
         raise RunDirError(f"run directory not found: {run_dir}")
     if not os.path.isfile(path):
         raise RunDirError(f"{run_dir} is not a complete run (no {MANIFEST}); rerun `prevalence run`")
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
+    try:
+        with open(path, encoding="utf-8") as f:
+            manifest = json.load(f)
+    except (OSError, ValueError) as error:
+        raise RunDirError(f"{run_dir}: {MANIFEST} cannot be read ({error})") from None
+    version = manifest.get("format_version") if isinstance(manifest, dict) else None
+    if version != FORMAT_VERSION:
+        wrote = manifest.get("tool", {}).get("version", "unknown") if isinstance(manifest, dict) else "unknown"
+        raise RunDirError(f"{run_dir} has table format {version} (written by persona-prevalence {wrote}); this version "
+                          f"reads format {FORMAT_VERSION} only: use the version that wrote it, or rerun `prevalence run`")
+    return manifest
 
 
 def type_name(t: pa.DataType) -> str:

@@ -15,9 +15,8 @@ from prevalence.config import RunConfig
 from prevalence.corpus import storage
 from prevalence.dedup.lsh import lsh_params
 from prevalence.resources import Resources
+from prevalence.tables import FORMAT_VERSION
 from prevalence.tagging.base import ROLES
-
-FORMAT_VERSION = 1
 
 
 def build_manifest(config: RunConfig, shards, skipped: list[str], prints: dict, res: Resources, counts: dict,

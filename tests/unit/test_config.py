@@ -62,7 +62,7 @@ def test_append_takes_the_runs_own_parameters_and_refuses_new_ones(tmp_path):
     run = tmp_path / "run"
     run.mkdir()
     original = parse("--shingle-size", "4")
-    manifest = {"parameters": original.parameters(), "corpus": {"paths": ["/data/a.jsonl"]}, "catalog": {"origin": None}}
+    manifest = {"format_version": 1, "parameters": original.parameters(), "corpus": {"paths": ["/data/a.jsonl"]}, "catalog": {"origin": None}}
     (run / "manifest.json").write_text(json.dumps(manifest))
     appended = run_config(build_parser().parse_args(["run", "b.jsonl", "--append", str(run)]))
     assert appended.corpus == ("/data/a.jsonl", "b.jsonl") and appended.dedup.shingle_size == 4 and appended.append

@@ -9,7 +9,7 @@ from prevalence.catalog import catalog_from_records
 from prevalence.errors import PrevalenceError, RunDirError, UnknownPersonaError
 from prevalence.estimate import prevalence_table
 from prevalence.query import open_run
-from prevalence.tables import RunWriter, SCHEMAS
+from prevalence.tables import FORMAT_VERSION, SCHEMAS, RunWriter
 
 CATALOG = catalog_from_records([
     {"id": "harry_potter", "name": "Harry Potter", "kind": "fictional_character", "short_aliases": ["Harry"], "cues": ["Hogwarts"]},
@@ -39,7 +39,7 @@ def run_dir(tmp_path):
               "total_docs": 10, "pmi": 1.6, "npmi": 0.5, "log_odds_ratio": 2.0, "log_odds_ci_low": 0.1, "log_odds_ci_high": 3.9,
               "llr": 7.0, "window_words": 0}]
     writer.write_arrow("cooccurrence", pa.Table.from_pylist(pairs, schema=SCHEMAS["cooccurrence"]))
-    writer.commit({"roles": ["mention"], "counts": {"documents_kept": 10}})
+    writer.commit({"format_version": FORMAT_VERSION, "roles": ["mention"], "counts": {"documents_kept": 10}})
     return str(out)
 
 

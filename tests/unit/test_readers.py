@@ -1,11 +1,13 @@
 """Readers stream every record of a shard into exactly one row: a document or a reject."""
 
 import gzip
+import io
 import json
 import subprocess
 import sys
 
 import pyarrow as pa
+import pytest
 import pyarrow.parquet as pq
 import zstandard
 
@@ -209,20 +211,37 @@ def test_label_and_group_fields_of_jsonl(tmp_path):
     assert [(r["label"], r["group"]) for r in got] == [("novelist", "3"), (None, None)]
 
 
-def test_a_cut_gzip_shard_keeps_every_complete_record_before_the_break(tmp_path):
+@pytest.mark.parametrize("suffix", ["gz", "zst"])
+def test_a_cut_compressed_shard_keeps_every_complete_record_before_the_break(tmp_path, suffix):
     import gzip
     import zlib
 
-    records = [{"id": f"r{i}", "text": f"Record {i}: " + "the union and its future " * 30} for i in range(80)]
-    data = gzip.compress(("\n".join(json.dumps(r) for r in records) + "\n").encode(), mtime=0)
-    cut = data[: len(data) // 2]
-    (tmp_path / "cut.jsonl.gz").write_bytes(cut)
-    readable = zlib.decompressobj(31).decompress(cut)
+    records = [{"id": f"r{i}", "text": f"Record {i}: " + "the union and its future " * 30} for i in range(400)]
+    payload = ("\n".join(json.dumps(r) for r in records) + "\n").encode()
+    if suffix == "gz":
+        data = gzip.compress(payload, mtime=0)
+        cut = data[: len(data) // 2]
+        readable = zlib.decompressobj(31).decompress(cut)
+    else:
+        data = _zstd_in_blocks(payload)
+        cut = data[: len(data) // 2]
+        readable = zstandard.ZstdDecompressor().decompressobj().decompress(cut)
+    (tmp_path / f"cut.jsonl.{suffix}").write_bytes(cut)
     complete = readable.count(b"\n")  # records whose line ends before the break
-    got = rows(tmp_path / "cut.jsonl.gz")
+    got = rows(tmp_path / f"cut.jsonl.{suffix}")
     kept = [r for r in got if r["reject_reason"] is None]
     assert 0 < complete == len(kept) and [r["doc_id"] for r in kept] == [f"r{i}" for i in range(complete)]
     assert [r["reject_reason"] for r in got if r["reject_reason"]] == ["truncated_shard"]
+
+
+def _zstd_in_blocks(payload: bytes) -> bytes:
+    """One zstd frame written in flushed blocks, as a streaming writer writes a large file."""
+    out = io.BytesIO()
+    with zstandard.ZstdCompressor().stream_writer(out, closefd=False) as writer:
+        for i in range(0, len(payload), 16384):
+            writer.write(payload[i:i + 16384])
+            writer.flush()
+    return out.getvalue()
 
 
 def test_a_record_nested_too_deep_is_malformed_not_fatal(tmp_path):
