@@ -84,6 +84,8 @@ class ReadOptions:
     text_unit: str = option("file", "--text-unit", "plain text: one document per file or per blank-line block", choices=TEXT_UNITS)
     max_doc_chars: int = option(2_000_000, "--max-doc-chars", "longer documents are rejected as oversized", check=positive)
     batch_rows: int = option(1024, None, "documents per Arrow batch produced by a worker", check=positive)
+    split_mb: int = option(256, "--split-mb", "split uncompressed JSONL and Parquet shards larger than this many MB into "
+                           "work units of about this size, one task each (0: one task per shard)", check=non_negative)
 
     def __post_init__(self) -> None:
         validate(self)

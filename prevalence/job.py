@@ -7,13 +7,15 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import time
 from collections.abc import Callable
 
 from prevalence.catalog import with_ad_hoc_personas
 from prevalence.config import RunConfig
+from prevalence.errors import PrevalenceError
 from prevalence.corpus import list_shards
-from prevalence.corpus.shards import check_unchanged, shard_fingerprint
+from prevalence.corpus.shards import check_unchanged, shard_fingerprint, work_units
 from prevalence.estimate import prevalence_table
 from prevalence.resources import load_resources
 from prevalence.spark.aggregate import corpus_counts, persona_counts, read_tagged, written_names
@@ -32,7 +34,22 @@ from prevalence.tables.store import ShardStore, stored_name
 def run(config: RunConfig, spark=None, progress: Callable[[str], None] = lambda _msg: None) -> dict:
     """Run the job and commit RUN_DIR; returns the manifest. Uses `spark` if given, else builds one."""
     with RunLock(config.out):
-        return _run(config, spark, progress)
+        try:
+            return _run(config, spark, progress)
+        except Exception as error:
+            if not _no_space(error):
+                raise
+            raise PrevalenceError(f"no space left on device while writing {config.out}; nothing was committed, and the run "
+                                  "that was there (if any) is as it was: free space and rerun") from None
+
+
+def _no_space(error: BaseException | None) -> bool:
+    """Whether an error, or one it was raised from, is a full disk (Spark's come as Java error text)."""
+    while error is not None:
+        if (isinstance(error, OSError) and error.errno == errno.ENOSPC) or "No space left on device" in str(error):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def _run(config: RunConfig, spark, progress: Callable[[str], None]) -> dict:
@@ -49,11 +66,12 @@ def _run(config: RunConfig, spark, progress: Callable[[str], None]) -> dict:
             tagging_started = time.time()
             model = ship_model(spark, res.model) if res.model is not None else None
             stages = document_stages(config, res.catalog, model)  # sample, tokenise, tag, pair, sign
-            store, names = ShardStore(config.out), {s.name: stored_name(s.name, prints[s.name]) for s in shards}
+            units = work_units(shards, config.read.split_mb << 20, progress)  # large shards cut, one task each
+            store, names = ShardStore(config.out), {u.key: stored_name(u.key, prints[u.name]) for u in units}
             key = {"parameters": config.tagging_parameters(), "catalog": res.catalog.fingerprint(), "model": model.key if model else None}
             pending = set(store.open(names, key, config.resume, config.append, progress))
-            tag_shards(spark, [s for s in shards if s.name in pending], stages, config.read, store, names, prints, progress)
-            tagged = read_tagged(spark, [store.file(names[s.name]) for s in shards])
+            tag_shards(spark, [u for u in units if u.key in pending], stages, config.read, store, names, prints, progress)
+            tagged = read_tagged(spark, [store.file(names[u.key]) for u in units])
             counts = corpus_counts(tagged)
             took = max(time.time() - tagging_started, 1e-9)
             progress(f"tagged {counts['documents_kept']:,} documents in {took:.1f} s ({counts['documents_kept'] / took:,.0f} documents/s)")

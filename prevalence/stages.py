@@ -148,8 +148,9 @@ class Tag:
 
     @cached_property
     def _key(self) -> tuple:
-        return (self.catalog.fingerprint(), self.taggers, self.model.key if self.model else None,
-                self.config.pairs if self.config else None)
+        # The whole config: a tagger may read any of it (a worker that served another run must not
+        # reuse taggers built for that run's options or paths).
+        return (self.catalog.fingerprint(), self.taggers, self.model.key if self.model else None, repr(self.config))
 
     def built(self) -> list:
         key = self._key

@@ -135,6 +135,10 @@ def _open(shard: Shard):
     """A decompressed stream of the shard. Gzip and zstd are decompressed here, incrementally, so that
     every complete record before a break in a cut file is kept (a decompressing stream that fails a
     read loses the whole read)."""
+    if shard.end >= 0:  # a work unit of an uncompressed file: its byte range
+        f = storage.open_file(shard.path)
+        f.seek(shard.start)
+        return _RangeStream(f, shard.end - shard.start)
     if shard.compression == "gzip":
         return _IncrementalStream(storage.open_stream(shard.path), lambda: zlib.decompressobj(31), "gzip", zlib.error)
     if shard.compression == "zstd":
@@ -143,6 +147,20 @@ def _open(shard: Shard):
         return _IncrementalStream(storage.open_stream(shard.path), lambda: zstandard.ZstdDecompressor().decompressobj(),
                                   "zstd", zstandard.ZstdError)
     return pa.input_stream(storage.open_stream(shard.path), compression=shard.compression)
+
+
+class _RangeStream:
+    """`read(n)` of at most `length` bytes of an open file, from where it stands."""
+
+    def __init__(self, f, length: int):
+        self._f = f
+        self._left = length
+
+    def read(self, n: int = -1) -> bytes:
+        n = self._left if n < 0 else min(n, self._left)
+        data = self._f.read(n) if n > 0 else b""
+        self._left -= len(data)
+        return data
 
 
 class _IncrementalStream:
@@ -280,11 +298,11 @@ def _check_text(value, found: bool, opts: ReadOptions) -> str | None:
 
 
 def _jsonl_rows(shard: Shard, opts: ReadOptions, out: _BatchBuilder) -> Iterator[None]:
-    position = 0
+    position = shard.first_position
     try:
         stream = _open(shard)
         for raw, oversized in _lines(stream, _max_line_bytes(opts)):
-            if position == 0 and raw.startswith(BOM):
+            if position == 0 and shard.start == 0 and raw.startswith(BOM):
                 raw = raw[len(BOM):]  # a UTF-8 byte-order mark opens the file, not the first record
             pos, position = position, position + 1
             if oversized:
@@ -456,17 +474,20 @@ def _read_parquet(shard: Shard, opts: ReadOptions) -> Iterator[pa.RecordBatch]:
         return
     if opts.text_field not in names:
         note = f"no column {opts.text_field!r}; columns: {', '.join(names)}"
-        for start in range(0, pf.metadata.num_rows, opts.batch_rows):
-            for pos in range(start, min(start + opts.batch_rows, pf.metadata.num_rows)):
+        groups = range(pf.metadata.num_row_groups) if shard.end < 0 else range(shard.start, shard.end)
+        first, stop = shard.first_position, shard.first_position + sum(pf.metadata.row_group(g).num_rows for g in groups)
+        for start in range(first, stop, opts.batch_rows):
+            for pos in range(start, min(start + opts.batch_rows, stop)):
                 builder.add_reject(pos, rejects.MISSING_TEXT, note)
             yield builder.flush()
         return
     meta_fields = [f for fields in _meta_fields(opts).values() for f in fields]
     extra = [c for c in (opts.id_field, *meta_fields) if c and c in names and c != opts.text_field]
     columns = [opts.text_field] + list(dict.fromkeys(extra))
-    position = 0
+    position = shard.first_position
+    groups = None if shard.end < 0 else range(shard.start, shard.end)  # a work unit: its row groups
     try:
-        for batch in pf.iter_batches(batch_size=opts.batch_rows, columns=columns):
+        for batch in pf.iter_batches(batch_size=opts.batch_rows, columns=columns, row_groups=groups):
             yield _parquet_batch(shard, opts, batch, position)
             position += batch.num_rows
     except (OSError, pa.ArrowException) as error:

@@ -6,7 +6,8 @@ import glob
 import os
 import posixpath
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from prevalence.corpus.storage import expand_remote, is_remote
 from prevalence.errors import CorpusError
@@ -35,6 +36,18 @@ class Shard:
     # corpus root, or the root's own name for files directly in it; never the file's own name, so
     # that resharding a folder changes no source.
     source: str = "corpus"
+    # A work unit of a large shard (`work_units`): bytes [start, end) of an uncompressed text file,
+    # aligned to line starts, or row groups [start, end) of a Parquet file; end -1 is the whole shard.
+    # first_position is the position (line or row index) of the unit's first record in its shard.
+    start: int = 0
+    end: int = -1
+    first_position: int = 0
+    part: str = ""  # "k/n" for a unit, "" for a whole shard
+
+    @property
+    def key(self) -> str:
+        """The shard's name, and its part if it is a unit: what the shard store files are named by."""
+        return f"{self.name}#{self.part}" if self.part else self.name
 
 
 def _argument_root(arg: str) -> str:
@@ -174,3 +187,87 @@ def check_unchanged(shards: list[Shard], prints: dict[str, dict]) -> None:
         if now != prints[shard.name]:
             raise PrevalenceError(f"shard {shard.name} changed during the run ({prints[shard.name]['bytes']:,} bytes at the start, "
                                   f"{now['bytes']:,} now); nothing was committed: rerun when the corpus is stable")
+
+
+# Bytes read at a time by the driver's pass over a large JSONL shard that finds its unit boundaries.
+SCAN_BYTES = 16 << 20
+
+
+def work_units(shards: list[Shard], split_bytes: int, progress: Callable[[str], None] = lambda _m: None) -> list[Shard]:
+    """The units Spark tags, one task each: every shard, with uncompressed JSONL and Parquet shards
+    larger than `split_bytes` cut into units of about that size (JSONL at line starts, Parquet at row
+    groups), so that one large file keeps every core busy. Each unit knows the position of its first
+    record, so the tables are the same however a shard is cut. Compressed streams cannot be cut: a
+    note says so when one is much larger than the unit size."""
+    from prevalence.corpus import storage
+
+    out: list[Shard] = []
+    for shard in shards:
+        if split_bytes <= 0 or shard.format == "text":
+            out.append(shard)
+            continue
+        size = storage.size(shard.path)
+        if shard.compression:
+            if size > 4 * split_bytes:
+                progress(f"note: {shard.name} ({size / 1e6:,.0f} MB, {shard.compression}) is read by one task: a "
+                         "compressed stream cannot be cut; recompress it as several files to spread it over the cores")
+            out.append(shard)
+        elif size <= split_bytes:
+            out.append(shard)
+        else:
+            ranges = _parquet_ranges(shard, split_bytes) if shard.format == "parquet" else _line_ranges(shard, split_bytes)
+            if len(ranges) == 1:
+                out.append(shard)
+            else:
+                out += [replace(shard, start=a, end=b, first_position=first, part=f"{k}/{len(ranges)}")
+                        for k, (a, b, first) in enumerate(ranges, start=1)]
+    return out
+
+
+def _line_ranges(shard: Shard, split_bytes: int) -> list[tuple[int, int, int]]:
+    """(start, end, lines before start) of byte ranges of about split_bytes, each ending after a newline."""
+    from prevalence.corpus import storage
+
+    ranges, start, first, offset, lines = [], 0, 0, 0, 0
+    cut_after = split_bytes
+    with storage.open_stream(shard.path) as f:
+        while True:
+            chunk = f.read(SCAN_BYTES)
+            if not chunk:
+                break
+            while cut_after < offset + len(chunk):
+                nl = chunk.find(b"\n", max(cut_after - offset, 0))
+                if nl < 0:
+                    break
+                cut = offset + nl + 1
+                ranges.append((start, cut, first))
+                start, first = cut, lines + chunk.count(b"\n", 0, nl + 1)
+                cut_after = cut + split_bytes
+            lines += chunk.count(b"\n")
+            offset += len(chunk)
+    if start < offset:
+        ranges.append((start, offset, first))
+    return ranges
+
+
+def _parquet_ranges(shard: Shard, split_bytes: int) -> list[tuple[int, int, int]]:
+    """(first row group, end row group, rows before) of runs of row groups of about split_bytes."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from prevalence.corpus import storage
+
+    try:
+        meta = pq.ParquetFile(storage.open_file(shard.path)).metadata
+    except (OSError, pa.ArrowInvalid):
+        return [(0, -1, 0)]  # unreadable: the reader rejects it whole
+    ranges, start, first, rows, size = [], 0, 0, 0, 0
+    for g in range(meta.num_row_groups):
+        group = meta.row_group(g)
+        size += group.total_byte_size
+        rows += group.num_rows
+        if size >= split_bytes and g + 1 < meta.num_row_groups:
+            ranges.append((start, g + 1, first))
+            start, first, size = g + 1, rows, 0
+    ranges.append((start, meta.num_row_groups, first))
+    return ranges

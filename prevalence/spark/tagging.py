@@ -21,7 +21,8 @@ from prevalence.stages import TAGGED_SCHEMA, Stage, run_stages
 from prevalence.tables.store import ShardStore, write_stored_shard
 
 _SHARD_SCHEMA = pa.schema([("path", pa.string()), ("name", pa.string()), ("format", pa.string()), ("compression", pa.string()),
-                           ("source", pa.string()), ("bytes", pa.int64()), ("xxh3_head_tail", pa.string())])
+                           ("source", pa.string()), ("start", pa.int64()), ("end", pa.int64()), ("first_position", pa.int64()),
+                           ("part", pa.string()), ("bytes", pa.int64()), ("xxh3_head_tail", pa.string())])
 # Rows written for a shard; CHANGED when its fingerprint is no longer the one the driver took.
 CHANGED = -1
 _STORED_SCHEMA = pa.schema([("name", pa.string()), ("rows", pa.int64())])
@@ -77,21 +78,23 @@ def _tag_partition(shard_batches: Iterator[pa.RecordBatch], stages: list[Stage],
                 yield pa.RecordBatch.from_pylist([{"name": shard.name, "rows": CHANGED}], schema=_STORED_SCHEMA)
                 continue
             batches = (run_stages(raw, stages) for raw in read_shard(shard, opts))
-            rows = write_stored_shard(os.path.join(store, names[shard.name]), TAGGED_SCHEMA, batches)
+            rows = write_stored_shard(os.path.join(store, names[shard.key]), TAGGED_SCHEMA, batches)
             yield pa.RecordBatch.from_pylist([{"name": shard.name, "rows": rows}], schema=_STORED_SCHEMA)
 
 
 def tag_shards(spark, shards: list[Shard], stages: list[Stage], opts: ReadOptions, store: ShardStore, names: dict[str, str],
                prints: dict[str, dict], progress: Callable[[str], None]) -> None:
-    """Tag `shards` (one task each) into the store; PrevalenceError naming a shard that changed or
-    disappeared since its fingerprint `prints[name]` was taken."""
+    """Tag `shards` (shards or work units of shards, one task each) into the store, `names` giving
+    each one's store file by its key; PrevalenceError naming a shard that changed or disappeared since
+    its fingerprint `prints[name]` was taken."""
     from pyspark.sql.pandas.types import from_arrow_schema
 
     if not shards:
         return
-    rows = [(s.path, s.name, s.format, s.compression, s.source, prints[s.name]["bytes"], prints[s.name]["xxh3_head_tail"]) for s in shards]
+    rows = [(s.path, s.name, s.format, s.compression, s.source, s.start, s.end, s.first_position, s.part,
+             prints[s.name]["bytes"], prints[s.name]["xxh3_head_tail"]) for s in shards]
     shard_df = spark.createDataFrame(spark.sparkContext.parallelize(rows, numSlices=len(rows)), from_arrow_schema(_SHARD_SCHEMA))
-    progress(f"reading and tagging {len(shards)} shard(s), one task each")
+    progress(f"reading and tagging {len(shards)} shard(s) or work unit(s), one task each")
     path = store.path
     with stage_progress(spark, progress, "tagging"):
         # One small row per shard comes back: its name and the rows stored.

@@ -20,7 +20,7 @@ def marker(out: str, fault: str) -> str:
 
 
 class _Once(Tagger):
-    name = "fault"
+    name = "fault"  # each subclass: its fault
     role = "mention"
     fault = ""
 
@@ -48,7 +48,7 @@ class _Once(Tagger):
 class KillWorker(_Once):
     """SIGKILL the Python worker process that is tagging (mid-shard: the store's partial file is open)."""
 
-    fault = "kill-worker"
+    name = fault = "kill-worker"
 
     def inject(self) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
@@ -57,7 +57,7 @@ class KillWorker(_Once):
 class KillExecutor(_Once):
     """SIGKILL the executor JVM that runs this Python worker (on a cluster: a lost executor)."""
 
-    fault = "kill-executor"
+    name = fault = "kill-executor"
 
     def inject(self) -> None:
         pid = os.getppid()
@@ -74,7 +74,7 @@ class KillExecutor(_Once):
 class ChangeShard(_Once):
     """Append a record to the first corpus file while the run is tagging."""
 
-    fault = "change-shard"
+    name = fault = "change-shard"
 
     def inject(self) -> None:
         with open(self.corpus[0], "ab") as f:
