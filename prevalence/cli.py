@@ -239,6 +239,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     say = (lambda _m: None) if quiet else (lambda m: print(f"[{time.strftime('%H:%M:%S')}] {m}", file=sys.stderr, flush=True))
     try:
         manifest = run(config, progress=say)
+    except PrevalenceError:
+        raise  # a one-line error says all there is
     except Exception:
         from prevalence.spark import session
 
@@ -257,7 +259,7 @@ def json_summary(manifest: dict, out: str) -> str:
     import json
 
     return json.dumps({"run_dir": os.path.abspath(out), "counts": manifest["counts"], "timings": manifest["timings"],
-                       "throughput_mb_s": manifest["throughput_mb_s"], "sample_fraction": manifest["sample_fraction"]})
+                       "throughput": manifest["throughput"], "sample_fraction": manifest["sample_fraction"]})
 
 
 def format_summary(manifest: dict, out: str) -> str:
@@ -270,7 +272,8 @@ def format_summary(manifest: dict, out: str) -> str:
         + (f" + not sampled {c['not_sampled']:,}" if c.get("not_sampled") else "") + (f" ({reasons})" if reasons else ""),
         f"persona hits: {c['persona_hits']:,} rows; {c['personas_found']:,} personas found",
         *([f"near-duplicates: {c['documents_kept']:,} documents in {c['clusters']:,} clusters"] if c.get("clusters") is not None else []),
-        f"took {t:.1f} s for {mb:.1f} MB in {len(manifest['corpus']['shards'])} shard(s) ({mb / t:.2f} MB/s)",
+        f"took {t:.1f} s for {len(manifest['corpus']['shards'])} shard(s): {mb:.1f} MB of files ({mb / t:.2f} MB/s), "
+        f"{c['chars'] / 1e6:.1f} M characters of text ({c['chars'] / 1e6 / t:.2f} M/s)",
         f"tables: {out} (documents, persona_hits, prevalence, rejects, personas, replicates, cooccurrence, manifest.json)",
     ]
     if manifest["corpus"]["skipped_files"]:

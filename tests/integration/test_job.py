@@ -145,8 +145,9 @@ def test_a_failed_run_leaves_the_old_run_untouched(sample_run, spark, tmp_path, 
     with pytest.raises(RuntimeError, match="simulated crash"):
         job.run(RunConfig(corpus=(str(SAMPLE),), out=out, overwrite=True), spark=spark)
     assert open(os.path.join(out, "manifest.json")).read() == before
-    # The old run stands; beside it, only the failed run's shard store (kept for --resume).
-    assert sorted(os.listdir(tmp_path)) == [".run.shards", "run"]
+    # The old run stands; beside it, only the failed run's shard store (kept for --resume) and the
+    # run directory's lock file (unlocked: the kernel dropped the lock when the run ended).
+    assert sorted(os.listdir(tmp_path)) == [".run.lock", ".run.shards", "run"]
 
 
 def test_existing_run_dir_needs_overwrite(sample_run, spark):
@@ -251,3 +252,15 @@ def test_the_json_summary_for_scripts_carries_the_accounting(sample_run):
     summary = json.loads(json_summary(manifest, out))
     assert summary["counts"]["documents_in"] == 917 and summary["run_dir"] == os.path.abspath(out)
     assert summary["counts"]["documents_in"] == summary["counts"]["documents_kept"] + summary["counts"]["rejected"]
+
+
+def test_throughput_names_file_bytes_and_text_characters_apart(sample_run):
+    from prevalence.cli import format_summary
+
+    out, manifest = sample_run
+    # The sample's shards are mostly compressed: their files are far smaller than their text.
+    t, files, chars = manifest["timings"]["total_s"], manifest["corpus"]["bytes"], manifest["counts"]["chars"]
+    assert chars > 2 * files
+    assert manifest["throughput"] == {"file_mb_s": round(files / 1e6 / t, 3), "text_mchars_s": round(chars / 1e6 / t, 3)}
+    line = next(x for x in format_summary(manifest, out).splitlines() if x.startswith("took"))
+    assert f"{files / 1e6:.1f} MB of files" in line and f"{chars / 1e6:.1f} M characters of text" in line
