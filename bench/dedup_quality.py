@@ -119,7 +119,7 @@ def main() -> None:
     def jaccard(pair):
         return truth.get(pair, 0.0)
 
-    print(f"# Near-duplicate quality on planted duplicates\n")
+    print("# Near-duplicate quality on planted duplicates\n")
     print(f"{len(corpus):,} documents ({len(corpus) // (args.variants + 1)} real bases x {args.variants} variants), "
           f"threshold {args.threshold}, seed {args.seed}; job took {elapsed:.1f} s in local[2].\n")
     print(f"Predicted pairs (same cluster): {len(predicted):,}; clusters: {len(members):,}.\n")

@@ -32,7 +32,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from prevalence.stats.bootstrap import percentile_interval, replicate_weights  # noqa: E402
 from prevalence.stats.correction import Audit, jeffreys_adjusted  # noqa: E402
 from prevalence.stats.intervals import z_value  # noqa: E402
-from prevalence.stats.exact import clopper_pearson, document_ratio_interval, verdict  # noqa: E402
+from prevalence.stats.exact import document_ratio_interval, verdict  # noqa: E402
 from prevalence.stats.intervals import share_interval, wilson_interval  # noqa: E402
 
 

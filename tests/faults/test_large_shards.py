@@ -90,7 +90,7 @@ def test_one_large_file_gives_the_tables_of_its_records_in_many_small_files(spar
     split = job.run(RunConfig(corpus=(str(big),), out=str(tmp_path / "split"), read=ReadOptions(split_mb=1), **options), spark)
     whole = job.run(RunConfig(corpus=(str(big),), out=str(tmp_path / "whole"), read=ReadOptions(split_mb=0), **options), spark)
     many = job.run(RunConfig(corpus=(str(small),), out=str(tmp_path / "many_out"), **options), spark)
-    assert split["counts"]["documents_kept"] == whole["counts"]["documents_kept"] == len(records)
+    assert split["counts"]["documents_kept"] == whole["counts"]["documents_kept"] == many["counts"]["documents_kept"] == len(records)
     assert len(os.listdir(tmp_path / "split" / "_shards")) > 2  # the file was tagged as several units
     assert_same_tables(tmp_path / "split", tmp_path / "whole")
     # Against many small files only where a record sits differs: the documents' shard and position.

@@ -87,3 +87,21 @@ def test_a_run_dir_of_another_table_format_is_refused_by_name(tmp_path, capsys, 
     code = main([part.format(run=run, tmp=tmp_path) for part in command])
     one_line_error(capsys, code, "table format 2", "persona-prevalence 9.9.9", "reads format 1")
     assert sorted(os.listdir(run)) == ["manifest.json"]
+
+
+def test_the_commit_check_names_a_shard_that_changed_or_disappeared(tmp_path):
+    from prevalence.corpus import list_shards
+    from prevalence.corpus.shards import check_unchanged, shard_fingerprint
+    from prevalence.errors import PrevalenceError
+
+    for name in ("a.jsonl", "b.jsonl"):
+        (tmp_path / name).write_text('{"text": "Moses spoke."}\n')
+    shards, _ = list_shards([str(tmp_path)])
+    prints = {s.name: shard_fingerprint(s) for s in shards}
+    check_unchanged(shards, prints)  # nothing changed: no error
+    (tmp_path / "b.jsonl").write_text('{"text": "Moses spoke."}\n{"text": "Aaron answered."}\n')
+    with pytest.raises(PrevalenceError, match=r"shard b.jsonl changed during the run \(25 bytes at the start, 53 now\)"):
+        check_unchanged(shards, prints)
+    (tmp_path / "b.jsonl").unlink()
+    with pytest.raises(PrevalenceError, match="shard b.jsonl disappeared during the run"):
+        check_unchanged(shards, prints)
