@@ -51,23 +51,26 @@ def corpus_counts(tagged: Tagged) -> dict:
     in one pass over the store."""
     from pyspark.sql import functions as F
 
-    live = F.col("reject_reason").isNull()
-    row = tagged.all.agg(
-        F.sum(F.when(live & F.col("sampled"), 1).otherwise(0)).alias("kept"),
-        F.sum(F.when(live & ~F.col("sampled"), 1).otherwise(0)).alias("not_sampled"),
-        F.sum(F.when(live & F.col("sampled"), F.col("n_tokens"))).alias("tokens"),
-        F.sum(F.when(live & F.col("sampled"), F.col("n_chars"))).alias("chars"),
-        F.sum(F.when(live & F.col("sampled"), F.col("group_turns"))).alias("group_turns"),
-        F.sum(F.when(live & F.col("sampled"), F.col("group_words"))).alias("group_words"),
-    ).first()
-    by_reason = dict(tagged.all.where(~live).groupBy("reject_reason").count().collect())  # small: one row per reason
+    sampled = F.col("sampled")
+    rows = tagged.all.groupBy("reject_reason").agg(  # one job; small: one row per reject reason, and one for kept
+        F.count("*").alias("n"),
+        F.sum(F.when(sampled, 1).otherwise(0)).alias("sampled"),
+        F.sum(F.when(sampled, F.col("n_tokens"))).alias("tokens"),
+        F.sum(F.when(sampled, F.col("n_chars"))).alias("chars"),
+        F.sum(F.when(sampled, F.col("group_turns"))).alias("group_turns"),
+        F.sum(F.when(sampled, F.col("group_words"))).alias("group_words"),
+    ).collect()
+    by_reason = {r["reject_reason"]: int(r["n"]) for r in rows if r["reject_reason"] is not None}
+    row = next((r for r in rows if r["reject_reason"] is None), None)
+    row = row.asDict() if row is not None else {}
     rejected = sum(by_reason.values())
-    kept, not_sampled = int(row["kept"] or 0), int(row["not_sampled"] or 0)
+    kept = int(row.get("sampled") or 0)
+    not_sampled = int(row.get("n") or 0) - kept
     return {
         "documents_in": kept + rejected + not_sampled, "documents_kept": kept, "not_sampled": not_sampled, "rejected": rejected,
-        "rejects_by_reason": dict(sorted(by_reason.items())), "tokens": int(row["tokens"] or 0), "chars": int(row["chars"] or 0),
+        "rejects_by_reason": dict(sorted(by_reason.items())), "tokens": int(row.get("tokens") or 0), "chars": int(row.get("chars") or 0),
         # Speech of groups (`All`, `Both`, `Citizens`), in no persona's count.
-        "group_speech": {"turns": int(row["group_turns"] or 0), "words": int(row["group_words"] or 0)},
+        "group_speech": {"turns": int(row.get("group_turns") or 0), "words": int(row.get("group_words") or 0)},
     }
 
 

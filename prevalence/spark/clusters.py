@@ -1,10 +1,11 @@
 """Near-duplicate clusters as Spark shuffles: candidate edges, verification, connected components.
 
-Nothing reaches the driver but counts. Candidate edges join each document of an LSH bucket (or of an
-exact-text group) to the bucket's smallest doc id, a window over the shuffle rather than a collected
-list, so a huge bucket costs one edge per member, not one per pair. Components come from iterated
-min-label propagation with pointer jumping; each document's cluster_id is the smallest doc id of
-its component.
+Candidate edges join each document of an LSH bucket (or of an exact-text group) to the bucket's
+smallest doc id, a window over the shuffle rather than a collected list, so a huge bucket costs one
+edge per member, not one per pair. Components of up to DRIVER_EDGES verified edges (near-duplicates
+are rare: usually this) are found on the driver in one collect (`dedup.components`, scipy); larger
+edge lists go through iterated min-label propagation with pointer jumping in Spark. Either way each
+document's cluster_id is the smallest doc id of its component.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from prevalence.config import DedupOptions
+from prevalence.dedup.components import components_of
 from prevalence.dedup.lsh import estimated_jaccard
 
 MAX_ITERATIONS = 64
@@ -65,6 +67,10 @@ def verified_edges(edges, docs, threshold: float):
     return joined.mapInArrow(lambda it: _verify_batches(it, threshold), from_arrow_schema(_EDGE_SCHEMA))
 
 
+# Edge lists up to this size are clustered on the driver (`dedup.components`): about 200 MB there.
+DRIVER_EDGES = 2_000_000
+
+
 def connected_components(edges):
     """(node, cluster) for every node of the edge list; cluster = smallest node id in its component."""
     from pyspark.sql import functions as F
@@ -105,7 +111,12 @@ def cluster_documents(kept, options: DedupOptions, progress=lambda _m: None):
     if options.verify:
         edges = verified_edges(edges, docs, options.threshold)
     edges = edges.localCheckpoint()
-    components = connected_components(edges)
+    if edges.count() <= DRIVER_EDGES:
+        # Few edges (near-duplicates are rare): one collect and scipy, instead of several Spark rounds.
+        found = edges.toArrow()
+        components = kept.sparkSession.createDataFrame(components_of(found.column("src"), found.column("dst")))
+    else:
+        components = connected_components(edges)
     clustered = docs.select("doc_id").join(components, docs["doc_id"] == components["node"], "left").select(
         "doc_id", F.coalesce("cluster", "doc_id").alias("cluster_id")
     )

@@ -91,7 +91,11 @@ def test_unique_docs_count_one_vote_per_cluster(sample_run):
     assert any(r["unique_docs"] < r["docs"] for r in rows)
 
 
-def test_planted_copies_collapse_into_one_cluster(spark, tmp_path):
+@pytest.mark.parametrize("driver_edges", [2_000_000, -1], ids=["components on the driver", "components in Spark rounds"])
+def test_planted_copies_collapse_into_one_cluster(spark, tmp_path, monkeypatch, driver_edges):
+    from prevalence.spark import clusters
+
+    monkeypatch.setattr(clusters, "DRIVER_EDGES", driver_edges)
     base = sample_documents()[("wikitext2.jsonl.gz", 4)].split()[:400]
     near = list(base)
     near[200] = "changed"
@@ -107,7 +111,7 @@ def test_planted_copies_collapse_into_one_cluster(spark, tmp_path):
         {"id": "h-two-words", "text": "Hello there"},
     ]
     write_jsonl(tmp_path / "c.jsonl", records)
-    job.run(RunConfig(corpus=(str(tmp_path / "c.jsonl"),), out=str(tmp_path / "run")), spark=spark)
+    job.run(RunConfig(corpus=(str(tmp_path / "c.jsonl"),), out=str(tmp_path / "run"), archetypes="none"), spark=spark)
     got = {d["doc_id"]: (d["cluster_id"], d["cluster_size"]) for d in read_table(str(tmp_path / "run"), "documents").to_pylist()}
     assert got["a-original"] == got["b-exact-copy"] == got["c-one-word-changed"] == ("a-original", 3)
     assert got["d-unrelated"] == ("d-unrelated", 1)
