@@ -50,11 +50,6 @@ DIRECTION_WORDS = frozenset(
 ORDINALS = frozenset("first second third fourth fifth sixth seventh eighth ninth tenth last next finally".split())
 ROMAN = re.compile(r"^[ivxlcdm]+$")
 MIN_TURNS = 3
-# Every line that could open a turn matches one of the turn shapes, so a text with fewer such lines
-# than MIN_TURNS has no script form. `^`/`$` under re.M split lines at \n only; str.splitlines() also
-# splits at the breaks below, so a text holding any of them is read line by line.
-TURN_CANDIDATE = re.compile("|".join(f"(?:{p.pattern})" for p in (HEADING, INLINE, CAPS_PERIOD, BRACKET, SCREEN_CUE, TAG_LINE)), re.M)
-OTHER_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 # Forms with one turn per line: the next line of the same form always opens a turn.
 LINE_FORMS = ("inline", "bracket", "caps_period")
 # Dialogue returns to its speakers; section headings (`Energy:`, `Trade:`) do not.
@@ -105,24 +100,9 @@ def _is_name(name: str) -> bool:
     return len(lowercase) <= 1
 
 
-def could_be_script(text: str) -> bool:
-    """False when the text cannot hold MIN_TURNS turns of any form: fewer lines of it match any turn
-    shape, found in one compiled pass (the candidates; only then is it read line by line)."""
-    if OTHER_BREAKS.search(text):
-        return True  # lines split where `^` and `$` do not: read it line by line
-    found = 0
-    for _ in TURN_CANDIDATE.finditer(text):
-        found += 1
-        if found >= MIN_TURNS:
-            return True
-    return False
-
-
 def script_turns(text: str, skip: tuple[int, int] = (0, 0)) -> list[Turn]:
     """Speaker turns in script-like text, in order; [] when the text has no script form. Lines in
     the range `skip` (a cast list) are read as blank."""
-    if not could_be_script(text):
-        return []
     lines = text.splitlines(keepends=True)
     if skip[1] > skip[0]:
         lines = [("\n" if skip[0] <= i < skip[1] else line) for i, line in enumerate(lines)]

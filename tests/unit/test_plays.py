@@ -15,8 +15,6 @@ from prevalence.tagging.scripts import is_group, script_turns
 from prevalence.tagging.speakers import GROUP, SpeakerTagger
 from tests.conftest import REPO
 
-DATA = REPO / "tests" / "data"
-
 PLAYS = REPO / "tests" / "data" / "plays"
 
 # An invented scene in the layout (names chosen to be in no catalog).
@@ -136,26 +134,3 @@ def test_whole_plays_attribute_their_words_and_their_leads(play):
         got = [w for pid, (_, w, _, written) in found.items()
                if (written or "").lower() == character.lower() or character.lower() in names.get(pid, [])]
         assert got and abs(got[0] - words) <= 0.10 * words, (character, got, words)
-
-
-def test_the_compiled_candidate_pass_skips_only_texts_without_script_form(monkeypatch):
-    """script_turns with its one-pass candidate filter equals the line-by-line reading on every real
-    text at hand (plays, transcripts, prose, scripture, speeches, quotations, Usenet posts)."""
-    import gzip
-    import json
-
-    from prevalence.tagging import scripts
-    from tests.conftest import sample_documents
-
-    texts = list(sample_documents().values())
-    texts += [p.read_text(encoding="utf-8") for p in sorted((DATA / "plays").glob("*.txt"))]
-    with gzip.open(DATA / "quotes" / "fortunes.jsonl.gz", "rt", encoding="utf-8") as f:
-        texts += [json.loads(line)["text"] for line in f]
-    with open(DATA / "usenet_posts.jsonl", encoding="utf-8") as f:
-        texts += [json.loads(line)["text"] for line in f]
-    texts += ["A: one\nB: two\u2028A: three\nB: four", "HAMLET:\r\nTo be.\r\n\r\nOPHELIA:\r\nMy lord.\r\n\r\nHAMLET:\r\nNo.\r\n"]
-    filtered = [scripts.script_turns(t) for t in texts]
-    skipped = sum(not scripts.could_be_script(t) for t in texts)
-    monkeypatch.setattr(scripts, "could_be_script", lambda _text: True)
-    assert filtered == [scripts.script_turns(t) for t in texts]
-    assert skipped > len(texts) / 2 and sum(bool(t) for t in filtered) > 20  # it skips most, and keeps the scripts
