@@ -29,6 +29,8 @@ import time
 from collections import Counter
 from dataclasses import asdict, replace
 
+import pyarrow as pa
+
 REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, REPO)
 
@@ -37,6 +39,7 @@ from prevalence.classifier.fit import TrainOptions  # noqa: E402
 from prevalence.classifier.labelled import read_labelled  # noqa: E402
 from prevalence.classifier.loso import calibrate, loso_report, loso_scores  # noqa: E402
 from prevalence.classifier.model import UNCLASSIFIED, ArchetypeModel, decided  # noqa: E402
+from prevalence.classifier.text import fasttext_lines  # noqa: E402
 from prevalence.classifier.train import train_classifier  # noqa: E402
 
 FORTUNES = os.path.join(REPO, "tests", "data", "quotes", "fortunes.jsonl.gz")
@@ -163,7 +166,8 @@ def main() -> None:
     start = time.time()
     corpus = read_labelled([CORPUS], READ)
     opts = TrainOptions()
-    scores = loso_scores(corpus, opts, lambda m: print(m, file=sys.stderr, flush=True))
+    lines = fasttext_lines(pa.array(corpus.texts, pa.string()), opts.max_chars)
+    scores = loso_scores(corpus, lines, opts, lambda m: print(m, file=sys.stderr, flush=True))
     threshold, table = calibrate(corpus.labels, scores)
     opts = replace(opts, threshold=threshold)
     loso = {**loso_report(corpus, scores, threshold), "calibration": table}

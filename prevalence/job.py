@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 from prevalence.catalog import with_ad_hoc_personas
 from prevalence.config import RunConfig
-from prevalence.errors import PrevalenceError
 from prevalence.corpus import list_shards
 from prevalence.corpus.shards import check_unchanged, shard_fingerprint, work_units
+from prevalence.errors import PrevalenceError
 from prevalence.estimate import prevalence_table
 from prevalence.resources import load_resources
 from prevalence.spark.aggregate import corpus_counts, persona_counts, read_tagged, written_names
@@ -66,7 +66,8 @@ def _run(config: RunConfig, spark, progress: Callable[[str], None]) -> dict:
             tagging_started = time.time()
             model = ship_model(spark, res.model) if res.model is not None else None
             stages = document_stages(config, res.catalog, model)  # sample, tokenise, tag, pair, sign
-            units = work_units(shards, config.read.split_mb << 20, progress)  # large shards cut, one task each
+            sizes = {name: p["bytes"] for name, p in prints.items()}
+            units = work_units(shards, sizes, config.read.split_mb << 20, progress)  # large shards cut, one task each
             store, names = ShardStore(config.out), {u.key: stored_name(u.key, prints[u.name]) for u in units}
             key = {"parameters": config.tagging_parameters(), "catalog": res.catalog.fingerprint(), "model": model.key if model else None}
             pending = set(store.open(names, key, config.resume, config.append, progress))

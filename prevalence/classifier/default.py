@@ -16,6 +16,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import asdict, replace
+from functools import cache
 
 from prevalence.classifier.fit import TrainOptions, fasttext_version
 from prevalence.classifier.model import META_FILE, ArchetypeModel
@@ -29,7 +30,9 @@ EVALUATION = os.path.join(DATA, "archetypes.evaluation.json")
 READ = ReadOptions(format="jsonl", label_field="label", group_field="group", source_field="source", author_fields=())
 
 
+@cache
 def corpus_sha256() -> str:
+    """SHA-256 of the shipped corpus (hashed once per process: it names the model and checks the evaluation)."""
     with open(CORPUS, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
 

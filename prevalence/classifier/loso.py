@@ -14,13 +14,10 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 
-import pyarrow as pa
-
-from prevalence.classifier.model import UNCLASSIFIED, ArchetypeModel, Score, decided
-from prevalence.classifier.report import evaluate
-from prevalence.classifier.text import fasttext_lines
 from prevalence.classifier.fit import TrainOptions, fit
 from prevalence.classifier.labelled import LabelledCorpus
+from prevalence.classifier.model import UNCLASSIFIED, ArchetypeModel, Score, decided
+from prevalence.classifier.report import evaluate
 from prevalence.errors import PrevalenceError
 
 # Thresholds tried for abstention: a document gets its best label only if that label scores this much.
@@ -44,14 +41,13 @@ def sources_by_label(corpus: LabelledCorpus, min_sources: int = MIN_SOURCES) -> 
     return {label: sorted(s) for label, s in sorted(by_label.items())}
 
 
-def loso_scores(corpus: LabelledCorpus, opts: TrainOptions, progress: Callable[[str], None] = lambda _m: None,
-                only: set[str] | None = None) -> list[Score | None]:
-    """Every document's best label and score from a model trained on all the other sources (only the
-    sources in `only`, if given; the other documents get None)."""
-    lines = fasttext_lines(pa.array(corpus.texts, pa.string()), opts.max_chars)
+def loso_scores(corpus: LabelledCorpus, lines: list[str], opts: TrainOptions,
+                progress: Callable[[str], None] = lambda _m: None) -> list[Score | None]:
+    """Every document's best label and score from a model trained on all the other sources; `lines`
+    are the documents' fastText input (`fasttext_lines`)."""
     labels = sorted(set(corpus.labels))
     out: list[Score | None] = [None] * len(corpus.texts)
-    sources = sorted(s for s in set(corpus.sources) if only is None or s in only)
+    sources = sorted(set(corpus.sources))
     for k, source in enumerate(sources, start=1):
         train = [i for i, s in enumerate(corpus.sources) if s != source]
         test = [i for i, s in enumerate(corpus.sources) if s == source]

@@ -72,12 +72,13 @@ def train_classifier(
         raise PrevalenceError("--threshold calibrate needs --loso: the threshold is calibrated on leave-one-source-out scores")
     corpus = read_labelled(paths, read)
     labels = sorted(set(corpus.labels))
+    lines = fasttext_lines(pa.array(corpus.texts, pa.string()), opts.max_chars)
     loso_section = known_loso
     if known_loso is not None and known_loso["threshold"] != opts.threshold:
         raise PrevalenceError(f"the leave-one-source-out rates were measured at threshold {known_loso['threshold']}, not {opts.threshold}")
     if loso:
         sources_by_label(corpus)
-        scores = loso_scores(corpus, opts, progress)
+        scores = loso_scores(corpus, lines, opts, progress)
         if calibrate_threshold:
             threshold, table = calibrate(corpus.labels, scores)
             opts = replace(opts, threshold=threshold)
@@ -86,7 +87,6 @@ def train_classifier(
         if calibrate_threshold:
             loso_section["calibration"] = table
     held = held_out_groups(corpus.labels, corpus.groups, opts.held_out)
-    lines = fasttext_lines(pa.array(corpus.texts, pa.string()), opts.max_chars)
     train_idx = [i for i, g in enumerate(corpus.groups) if g not in held]
     test_idx = [i for i, g in enumerate(corpus.groups) if g in held]
     progress(f"training on {len(train_idx)} documents, {len(labels)} labels; {len(test_idx)} held out")

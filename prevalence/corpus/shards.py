@@ -174,39 +174,47 @@ def shard_fingerprint(shard: Shard) -> dict:
     return {"name": shard.name, "format": shard.format, "compression": shard.compression, "bytes": size, "xxh3_head_tail": h.hexdigest()}
 
 
+def shard_changed(shard: Shard, expected: dict) -> str | None:
+    """How a shard differs from its fingerprint `expected` (its size and head-and-tail hash): None
+    when it does not, else what happened to it."""
+    try:
+        now = shard_fingerprint(shard)
+    except OSError:
+        return "disappeared during the run"
+    if (now["bytes"], now["xxh3_head_tail"]) != (expected["bytes"], expected["xxh3_head_tail"]):
+        return f"changed during the run ({expected['bytes']:,} bytes at the start, {now['bytes']:,} now)"
+    return None
+
+
 def check_unchanged(shards: list[Shard], prints: dict[str, dict]) -> None:
     """PrevalenceError naming the first shard whose fingerprint is not the one taken at the start of the
     run (changed, or gone): a run must not commit tables that mix two versions of a shard."""
     from prevalence.errors import PrevalenceError
 
     for shard in shards:
-        try:
-            now = shard_fingerprint(shard)
-        except (OSError, FileNotFoundError):
-            raise PrevalenceError(f"shard {shard.name} disappeared during the run; nothing was committed: rerun") from None
-        if now != prints[shard.name]:
-            raise PrevalenceError(f"shard {shard.name} changed during the run ({prints[shard.name]['bytes']:,} bytes at the start, "
-                                  f"{now['bytes']:,} now); nothing was committed: rerun when the corpus is stable")
+        change = shard_changed(shard, prints[shard.name])
+        if change is not None:
+            raise PrevalenceError(f"shard {shard.name} {change}; nothing was committed: rerun when the corpus is stable")
 
 
 # Bytes read at a time by the driver's pass over a large JSONL shard that finds its unit boundaries.
 SCAN_BYTES = 16 << 20
 
 
-def work_units(shards: list[Shard], split_bytes: int, progress: Callable[[str], None] = lambda _m: None) -> list[Shard]:
+def work_units(shards: list[Shard], sizes: dict[str, int], split_bytes: int,
+               progress: Callable[[str], None] = lambda _m: None) -> list[Shard]:
     """The units Spark tags, one task each: every shard, with uncompressed JSONL and Parquet shards
     larger than `split_bytes` cut into units of about that size (JSONL at line starts, Parquet at row
     groups), so that one large file keeps every core busy. Each unit knows the position of its first
     record, so the tables are the same however a shard is cut. Compressed streams cannot be cut: a
-    note says so when one is much larger than the unit size."""
-    from prevalence.corpus import storage
-
+    note says so when one is much larger than the unit size. `sizes` are the shards' bytes by name
+    (their fingerprints have them: no second look at each file)."""
     out: list[Shard] = []
     for shard in shards:
         if split_bytes <= 0 or shard.format == "text":
             out.append(shard)
             continue
-        size = storage.size(shard.path)
+        size = sizes[shard.name]
         if shard.compression:
             if size > 4 * split_bytes:
                 progress(f"note: {shard.name} ({size / 1e6:,.0f} MB, {shard.compression}) is read by one task: a "

@@ -52,14 +52,14 @@ def corpus_counts(tagged: Tagged) -> dict:
     from pyspark.sql import functions as F
 
     sampled = F.col("sampled")
-    rows = tagged.all.groupBy("reject_reason").agg(  # one job; small: one row per reject reason, and one for kept
+    rows = tagged.all.groupBy("reject_reason").agg(  # one job
         F.count("*").alias("n"),
         F.sum(F.when(sampled, 1).otherwise(0)).alias("sampled"),
         F.sum(F.when(sampled, F.col("n_tokens"))).alias("tokens"),
         F.sum(F.when(sampled, F.col("n_chars"))).alias("chars"),
         F.sum(F.when(sampled, F.col("group_turns"))).alias("group_turns"),
         F.sum(F.when(sampled, F.col("group_words"))).alias("group_words"),
-    ).collect()
+    ).collect()  # small: one row per reject reason, and one for the documents kept
     by_reason = {r["reject_reason"]: int(r["n"]) for r in rows if r["reject_reason"] is not None}
     row = next((r for r in rows if r["reject_reason"] is None), None)
     row = row.asDict() if row is not None else {}

@@ -14,7 +14,7 @@ import pyarrow as pa
 from prevalence.classifier.model import META_FILE, MODEL_FILE, ArchetypeModel
 from prevalence.config import ReadOptions
 from prevalence.corpus import Shard, read_shard
-from prevalence.corpus.shards import shard_fingerprint
+from prevalence.corpus.shards import shard_changed
 from prevalence.errors import PrevalenceError
 from prevalence.spark.session import stage_progress
 from prevalence.stages import TAGGED_SCHEMA, Stage, run_stages
@@ -67,14 +67,9 @@ def _tag_partition(shard_batches: Iterator[pa.RecordBatch], stages: list[Stage],
     shard whose fingerprint changed since the driver took it is not read (rows CHANGED)."""
     for shard_batch in shard_batches:
         for row in shard_batch.to_pylist():
-            expected = (row.pop("bytes"), row.pop("xxh3_head_tail"))
+            expected = {"bytes": row.pop("bytes"), "xxh3_head_tail": row.pop("xxh3_head_tail")}
             shard = Shard(**row)
-            try:
-                now = shard_fingerprint(shard)
-                changed = (now["bytes"], now["xxh3_head_tail"]) != expected
-            except OSError:
-                changed = True
-            if changed:
+            if shard_changed(shard, expected) is not None:
                 yield pa.RecordBatch.from_pylist([{"name": shard.name, "rows": CHANGED}], schema=_STORED_SCHEMA)
                 continue
             batches = (run_stages(raw, stages) for raw in read_shard(shard, opts))
@@ -97,9 +92,8 @@ def tag_shards(spark, shards: list[Shard], stages: list[Stage], opts: ReadOption
     progress(f"reading and tagging {len(shards)} shard(s) or work unit(s), one task each")
     path = store.path
     with stage_progress(spark, progress, "tagging"):
-        # One small row per shard comes back: its name and the rows stored.
         stored = shard_df.mapInArrow(lambda batches: _tag_partition(batches, stages, opts, path, names),
-                                     from_arrow_schema(_STORED_SCHEMA)).collect()
+                                     from_arrow_schema(_STORED_SCHEMA)).collect()  # small: one row per shard, its name and rows
     changed = sorted(r["name"] for r in stored if r["rows"] == CHANGED)
     if changed:
         raise PrevalenceError(f"shard {changed[0]} changed or disappeared since the run started"

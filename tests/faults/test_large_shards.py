@@ -38,7 +38,7 @@ def messy_jsonl(path) -> bytes:
 
 def read_units(path, split_bytes: int, opts=ReadOptions(max_doc_chars=100_000)) -> tuple[list, list[dict]]:
     shards, _ = list_shards([str(path)])
-    units = work_units(shards, split_bytes)
+    units = work_units(shards, {s.name: os.path.getsize(s.path) for s in shards}, split_bytes)
     batches = [b for u in units for b in read_shard(u, opts)]
     return units, pa.Table.from_batches(batches).to_pylist()
 
@@ -72,7 +72,7 @@ def test_compressed_shards_stay_whole_with_a_note(tmp_path):
     (tmp_path / "big.jsonl.zst").write_bytes(zstandard.ZstdCompressor(level=1).compress(data * 20))
     shards, _ = list_shards([str(tmp_path / "big.jsonl.zst")])
     notes = []
-    assert work_units(shards, 10_000, notes.append) == shards
+    assert work_units(shards, {s.name: os.path.getsize(s.path) for s in shards}, 10_000, notes.append) == shards
     assert len(notes) == 1 and "compressed stream cannot be cut" in notes[0]
 
 

@@ -2,6 +2,7 @@
 
 from collections import Counter
 
+import pyarrow as pa
 import pytest
 
 from prevalence.classifier import loso as loso_module
@@ -9,6 +10,7 @@ from prevalence.classifier.fit import TrainOptions
 from prevalence.classifier.labelled import LabelledCorpus
 from prevalence.classifier.loso import calibrate, loso_report, loso_scores, sources_by_label
 from prevalence.classifier.model import UNCLASSIFIED, decided
+from prevalence.classifier.text import fasttext_lines
 from prevalence.classifier.train import train_classifier
 from prevalence.cli import main
 from prevalence.config import ReadOptions
@@ -47,7 +49,8 @@ def test_every_document_is_scored_by_a_model_that_never_saw_its_source(monkeypat
         return real_fit(lines, labels, rows, label_set, opts, folder)
 
     monkeypatch.setattr(loso_module, "fit", spying_fit)
-    scores = loso_scores(corpus, TrainOptions(epoch=5))
+    lines = fasttext_lines(pa.array(corpus.texts, pa.string()))
+    scores = loso_scores(corpus, lines, TrainOptions(epoch=5))
     sources = sorted(set(corpus.sources))
     assert len(calls) == len(sources) == 9
     for source, trained_on in zip(sources, calls):
