@@ -214,7 +214,7 @@ class Pair:
         work.pairs = [document_pairs(w, self.options.max_personas) for w in weights]
 
 
-_signers: dict[DedupOptions, Any] = {}
+_signers: dict[tuple, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -222,17 +222,22 @@ class Sign:
     """MinHash signature, LSH band keys and exact-text key of each document (dedup inputs)."""
 
     options: DedupOptions = DedupOptions()
+    # LSH (bands, rows), chosen where the stage is built: a worker then need not import datasketch
+    # (and scipy.integrate with it, about a second per Python worker) only to read them.
+    banding: tuple[int, int] | None = None
     name: str = "sign"
 
     def __call__(self, work: Work) -> None:
-        if self.options not in _signers:
+        key = (self.options, self.banding)
+        if key not in _signers:
             from prevalence.dedup.lsh import lsh_params
             from prevalence.dedup.minhash import MinHasher
             from prevalence.dedup.signer import Signer
 
             o = self.options
-            _signers[o] = Signer(MinHasher(o.num_perm, o.shingle_size, o.seed), *lsh_params(o.threshold, o.num_perm))
-        work.signature = _signers[self.options].sign(work.texts)
+            banding = self.banding or lsh_params(o.threshold, o.num_perm)
+            _signers[key] = Signer(MinHasher(o.num_perm, o.shingle_size, o.seed), *banding)
+        work.signature = _signers[key].sign(work.texts)
 
 
 def document_stages(config: RunConfig, catalog: Catalog, model: ModelSource | None = None) -> list[Stage]:
@@ -242,7 +247,9 @@ def document_stages(config: RunConfig, catalog: Catalog, model: ModelSource | No
     if config.pairs.enabled:
         stages.append(Pair(config.pairs))
     if config.dedup.enabled:
-        stages.append(Sign(config.dedup))
+        from prevalence.dedup.lsh import lsh_params
+
+        stages.append(Sign(config.dedup, lsh_params(config.dedup.threshold, config.dedup.num_perm)))
     return stages
 
 

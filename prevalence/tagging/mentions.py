@@ -1,4 +1,5 @@
-"""Persona mentions: one Aho-Corasick automaton over every alias and cue of the catalog.
+"""Persona mentions: one multi-pattern matcher (hyperscan, or Aho-Corasick where hyperscan has no wheel) over
+every alias and cue of the catalog.
 
 Rules, in order (tested in tests/unit/test_mentions.py):
 1. Whole words only: the characters around a match are not letters, digits or `_`.
@@ -19,21 +20,18 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-import ahocorasick
 import pyarrow as pa
 
 from prevalence.catalog import UNNAMED_KINDS, Catalog, alias_owners
 from prevalence.tagging.base import Documents, HitRows, Tagger, TaggerContext
 from prevalence.tagging.context import rejection
+from prevalence.tagging.matcher import build_matcher
+from prevalence.tagging.matcher import is_word_char as _is_word_char
 
 STRONG, WEAK, CUE = 0, 1, 2
 EXACT, CAPITAL, ANY_CASE = 0, 1, 2
 ANTI_CUE_WINDOW = 64
 METHOD = "alias"
-
-
-def _is_word_char(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
 
 
 def case_rule(alias: str) -> int:
@@ -75,7 +73,7 @@ class MentionTagger(Tagger):
         pairs = context.config.pairs if context.config is not None else None
         return cls(context.catalog, positions=bool(pairs and pairs.enabled and pairs.window > 0))
 
-    def __init__(self, catalog: Catalog, positions: bool = False):
+    def __init__(self, catalog: Catalog, positions: bool = False, engine: str | None = None):
         super().__init__(catalog)
         # Word indexes of each mention, for window co-occurrence only (they cost a little time).
         self.positions = positions
@@ -98,11 +96,8 @@ class MentionTagger(Tagger):
                            for i, p in enumerate(catalog.personas)}
         self._fictional = {i for i, p in enumerate(catalog.personas) if p.kind == "fictional_character"}
         self._entries = [tuple(v) for v in entries.values()]
-        self._automaton = ahocorasick.Automaton()
-        for index, key in enumerate(entries):
-            self._automaton.add_word(key, (index, len(key)))
-        if len(self._automaton):
-            self._automaton.make_automaton()
+        # Candidate finding: hyperscan where its wheel exists, else Aho-Corasick (`tagging.matcher`).
+        self._matcher = build_matcher(list(entries), engine)
 
     def tag(self, docs: Documents) -> pa.Table:
         return self.scan(docs)[0]
@@ -127,26 +122,22 @@ class MentionTagger(Tagger):
         """({persona_id: mentions}, {persona index: full-alias mentions + cue occurrences}); the second
         is the document's support for each persona, which short aliases and speaker names rely on.
         With a `located` list, (character offset, persona_id) of every counted mention is appended."""
-        if not len(self._automaton):
+        if not self._matcher.size:
             return {}, {}
         low = _lower_same_length(text)
         spans: list[tuple[int, int, list[_Entry]]] = []
         cues_seen: dict[int, int] = defaultdict(int)
-        n = len(text)
-        for end, (index, length) in self._automaton.iter(low):
-            start = end - length + 1
-            if (start > 0 and _is_word_char(low[start - 1])) or (end + 1 < n and _is_word_char(low[end + 1])):
-                continue
+        for start, end, index in self._matcher.candidates(low):
             if low[start].isdigit() and _inside_number(low, start):
                 continue
             aliases = []
             for e in self._entries[index]:
                 if e.strength == CUE:
                     cues_seen[e.persona] += 1
-                elif _case_ok(e, text, start, end + 1):
+                elif _case_ok(e, text, start, end):
                     aliases.append(e)
             if aliases:
-                spans.append((start, end + 1, aliases))
+                spans.append((start, end, aliases))
         counts, named = self._resolve(text, low, _leftmost_longest(spans), cues_seen, located)
         evidence = {p: named.get(p, 0) + cues_seen.get(p, 0) for p in set(named) | set(cues_seen)}
         return counts, evidence

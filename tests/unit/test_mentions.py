@@ -4,7 +4,12 @@ import pyarrow as pa
 import pytest
 
 from prevalence.catalog import load_catalog
+from prevalence.tagging.matcher import hyperscan_available
 from prevalence.tagging.mentions import MentionTagger, case_rule, EXACT, CAPITAL, ANY_CASE
+
+# Every rule holds with both candidate finders: hyperscan, and the Aho-Corasick fallback.
+ENGINES = ["aho-corasick", pytest.param("hyperscan", marks=pytest.mark.skipif(
+    not hyperscan_available(), reason="no hyperscan wheel on this platform; the Aho-Corasick fallback is tested"))]
 
 
 def mentions_in(tagger, text):
@@ -12,9 +17,9 @@ def mentions_in(tagger, text):
     return tagger.analyse(text)[0]
 
 
-@pytest.fixture(scope="module")
-def tagger():
-    return MentionTagger(load_catalog())
+@pytest.fixture(scope="module", params=ENGINES)
+def tagger(request):
+    return MentionTagger(load_catalog(), engine=request.param)
 
 
 def test_full_name_counts_without_any_cue(tagger):
