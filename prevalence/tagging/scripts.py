@@ -157,11 +157,16 @@ INLINE_DIRECTION = re.compile(r"\[[^\]\n]*\]|\([^)\n]*\)")
 
 def _is_stage_direction(line: str) -> bool:
     """A line that is only a stage direction: no words spoken."""
+    bare = line.lstrip()
+    if not (bare[:1] in "([" or bare.startswith(("Enter", "Re-enter", "Exit", "Exeunt"))):
+        return False  # what every STAGE_DIRECTION starts with, tested without the regex
     return bool(STAGE_DIRECTION.match(line))
 
 
 def _spoken_words(line: str) -> int:
     """Words of a speech line without bracketed or parenthesised directions (`[Aside]`, `(beat)`)."""
+    if "[" not in line and "(" not in line:
+        return len(line.split())
     return len(INLINE_DIRECTION.sub(" ", line).split())
 
 
@@ -172,8 +177,37 @@ def _is_dialogue(turns: list[Turn]) -> bool:
     return len(turns) >= MIN_TURNS and distinct < len(names) and distinct <= MAX_DISTINCT_SHARE * len(names)
 
 
+def may_open_turn(line: str, previous_blank: bool) -> bool:
+    """False for a line that no form can match, from string tests alone (most lines of verse and prose).
+    Every form starts with a capital, `[` (BRACKET) or a digit (TAG_LINE); HEADING and INLINE have a colon
+    after at most six words; CAPS_PERIOD has no lowercase letter before its first period; TAG_LINE and
+    SCREEN_CUE follow a blank line, have at most six words, and end with a period or have no lowercase."""
+    bare = line.lstrip(" \t")
+    first = bare[:1]
+    if first == "[":
+        return True
+    if not ("A" <= first <= "Z" or first.isdecimal()):
+        return False
+    if ":" in bare and len(bare.split(":", 1)[0].split(None, 6)) <= 6:
+        return True
+    if "." in bare:
+        head = bare.split(".", 1)[0]
+        if head == head.upper():
+            return True
+    if previous_blank and len(bare.split(None, 6)) <= 6:
+        return bare.rstrip(" \t").endswith(".") or bare.upper() == bare
+    return False
+
+
 def _turn_start(line: str, next_line: str, previous_blank: bool) -> tuple[str, str, str] | None:
     """(speaker, form, speech on this line) when the line opens a turn."""
+    if not may_open_turn(line, previous_blank):
+        return None
+    return _match_turn(line, next_line, previous_blank)
+
+
+def _match_turn(line: str, next_line: str, previous_blank: bool) -> tuple[str, str, str] | None:
+    """_turn_start's regular expressions, for a line that may_open_turn lets through."""
     m = HEADING.match(line)
     if m and _is_name(m.group(1)) and next_line.strip():
         return m.group(1).strip(), "heading", ""

@@ -1,5 +1,6 @@
 """Speaker turns in scripts and prose, and how speaker names resolve to personas."""
 
+import os
 import importlib.util
 
 import pytest
@@ -133,3 +134,49 @@ def test_stage_directions_are_not_words_spoken():
 def test_a_speech_that_starts_like_a_direction_is_still_speech():
     text = "POLONIUS:\nAside, aside; here is more matter.\n\nHAMLET:\nWords.\n\nPOLONIUS:\nExit, my lord, by this door.\n"
     assert [t.words for t in script_turns(text)] == [6, 1, 6]
+
+
+def _lines_to_check():
+    """Lines of real plays, transcripts, chats and prose (the repository's test data and sample corpus),
+    plus generated lines shaped like every speaker form and near misses."""
+    import glob
+    import gzip
+    import json
+    import random
+
+    from prevalence.config import ReadOptions
+    from prevalence.corpus import list_shards, read_shard
+    from tests.conftest import REPO
+
+    texts = [open(p, encoding="utf-8").read() for p in sorted(glob.glob(os.path.join(REPO, "tests", "data", "plays", "*.txt")))]
+    texts.append(open(os.path.join(REPO, "tests", "data", "alice_ch7.txt"), encoding="utf-8").read())
+    with gzip.open(os.path.join(REPO, "tests", "data", "quotes", "fortunes.jsonl.gz"), "rt", encoding="utf-8") as f:
+        texts.extend(json.loads(line)["text"] for line in f)
+    shards, _ = list_shards([os.path.join(REPO, "data", "sample")])
+    texts.extend(t for s in shards for b in read_shard(s, ReadOptions()) for t in b.column("text").to_pylist() if t)
+    lines = [line for t in texts for line in t.splitlines()]
+    pieces = ["HAMLET", "Ham", "First", "Citizen", "1.", "K.", "Hen", "of", "the", "Lady", "M", "RICK", "(V.O.)", "(CONT'D)",
+              "INT.", "Ross", "[Ross]", "Note", "Enter", "Ghost", "said", "well", "É", "Ÿ", "ß", "'", "’", "-", "&", "2"]
+    ends = ["", ".", ":", ": speech here", ". speech here", ":  ", ". ", " .", "\t:", "] speech"]
+    rng = random.Random(5)
+    for _ in range(30000):
+        line = rng.choice(["", " ", "\t"]) + rng.choice([" ", "  ", "\t", ""]).join(
+            rng.choice(pieces) for _ in range(rng.randint(1, 7))) + rng.choice(ends)
+        lines.append(line)
+    return lines
+
+
+def test_line_gate_never_hides_a_turn():
+    """scripts.may_open_turn only skips regular expressions: a line it turns away matches no speaker form."""
+    from prevalence.tagging.scripts import _match_turn, may_open_turn
+
+    lines = _lines_to_check()
+    skipped = opened = 0
+    for previous_blank in (True, False):
+        for line in lines:
+            found = _match_turn(line, "Next line of speech.", previous_blank)
+            opened += found is not None
+            if not may_open_turn(line, previous_blank):
+                skipped += 1
+                assert found is None, (line, previous_blank, found)
+    assert opened > 5000 and skipped > len(lines) // 2
