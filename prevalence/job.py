@@ -20,7 +20,7 @@ from prevalence.estimate import prevalence_table
 from prevalence.resources import load_resources
 from prevalence.spark.aggregate import corpus_counts, persona_counts, read_tagged, written_names
 from prevalence.spark.clusters import cluster_documents
-from prevalence.spark.session import session_for, spark_info
+from prevalence.spark.session import last_job_id, session_for, spark_info
 from prevalence.spark.tables import write_corpus_tables
 from prevalence.spark.tagging import ship_model, tag_shards
 from prevalence.stages import document_stages
@@ -62,6 +62,7 @@ def _run(config: RunConfig, spark, progress: Callable[[str], None]) -> dict:
     with writer, session_for(config, spark) as spark:
         progress(f"corpus: {len(shards)} shard(s); catalog: {len(res.catalog.personas)} personas")
         timings["session_s"] = time.time() - step.started
+        first_job = last_job_id(spark)
         with step("read_tag_s"):
             tagging_started = time.time()
             model = ship_model(spark, res.model) if res.model is not None else None
@@ -92,7 +93,8 @@ def _run(config: RunConfig, spark, progress: Callable[[str], None]) -> dict:
         counts["personas_found"] = len(set(persona_table.column("persona_id").to_pylist()))
         tagged.unpersist()
         timings["total_s"] = time.time() - step.started
-        manifest = build_manifest(config, shards, skipped, prints, res, counts, timings, spark_info(spark))
+        engine = {**spark_info(spark), "spark_jobs": last_job_id(spark) - first_job}
+        manifest = build_manifest(config, shards, skipped, prints, res, counts, timings, engine)
         check_unchanged(shards, prints)  # no tables that mix two versions of a shard
         writer.commit(manifest)
     store.keep_in_run()

@@ -146,6 +146,13 @@ def session_for(config, spark=None):
             spark.stop()
 
 
+def last_job_id(spark) -> int:
+    """The id of the newest Spark job of this context (-1 before the first): a run's job count is the
+    difference between its end and its start."""
+    ids = spark.sparkContext.statusTracker().getJobIdsForGroup()
+    return max(ids) if ids else -1
+
+
 def spark_info(spark) -> dict:
     """The manifest's record of the engine: master, parallelism and pyspark version."""
     import pyspark

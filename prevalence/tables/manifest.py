@@ -48,7 +48,7 @@ def build_manifest(config: RunConfig, shards, skipped: list[str], prints: dict, 
         # Files as stored (compressed shards count their compressed bytes) and the text read from them.
         "throughput": {"file_mb_s": round(corpus_bytes / 1e6 / timings["total_s"], 3),
                        "text_mchars_s": round(counts["chars"] / 1e6 / timings["total_s"], 3)} if timings.get("total_s") else None,
-        "spark": {"master": engine["master"], "default_parallelism": engine["default_parallelism"]},
+        "spark": {"master": engine["master"], "default_parallelism": engine["default_parallelism"], "jobs": engine.get("spark_jobs")},
         "versions": {"python": platform.python_version(), "pyspark": engine["pyspark"], "pyarrow": pa.__version__,
                      "duckdb": duckdb.__version__},
         "estimates": {

@@ -97,7 +97,8 @@ class MentionTagger(Tagger):
         self._fictional = {i for i, p in enumerate(catalog.personas) if p.kind == "fictional_character"}
         self._entries = [tuple(v) for v in entries.values()]
         # Candidate finding: hyperscan where its wheel exists, else Aho-Corasick (`tagging.matcher`).
-        self._matcher = build_matcher(list(entries), engine)
+        self.keys = list(entries)  # lowercase aliases and cues, in the matcher's key order
+        self._matcher = build_matcher(self.keys, engine)
 
     def tag(self, docs: Documents) -> pa.Table:
         return self.scan(docs)[0]
