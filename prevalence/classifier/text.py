@@ -8,6 +8,8 @@ import pyarrow.compute as pc
 # Characters read per document: the start of a document tells its kind of author; the cap bounds the
 # cost of very long documents (about 1,300 English words).
 MAX_CHARS = 8000
+# Every run of whitespace that is not a lone space: replacing these by a space equals replacing `\s+`.
+WHITESPACE_TO_SPACE = r"\s{2,}|[^\S ]"
 
 
 def fasttext_lines(texts: pa.Array, max_chars: int = MAX_CHARS) -> list[str]:
@@ -16,7 +18,8 @@ def fasttext_lines(texts: pa.Array, max_chars: int = MAX_CHARS) -> list[str]:
     t = pc.utf8_slice_codeunits(pc.fill_null(texts.cast(pa.string()), ""), 0, max_chars)
     t = pc.utf8_lower(t)
     t = pc.replace_substring_regex(t, r"\n[ \t\r\f\v]*\n\s*", " __p__ ")
-    t = pc.replace_substring_regex(t, r"\n", " __nl__ ")
+    t = pc.replace_substring(t, "\n", " __nl__ ")
     t = pc.replace_substring_regex(t, r"([^\w\s])", r" \1 ")
-    t = pc.replace_substring_regex(t, r"\s+", " ")
+    # Runs of whitespace as one space (`\s+` -> ` `), leaving lone spaces alone: five times faster.
+    t = pc.replace_substring_regex(t, WHITESPACE_TO_SPACE, " ")
     return pc.utf8_trim_whitespace(t).to_pylist()

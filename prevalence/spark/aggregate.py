@@ -100,11 +100,20 @@ def persona_counts(hits, clusters, dedup: bool) -> pa.Table:
     return pa.Table.from_pylist([r.asDict() for r in rows], schema=COUNTS_SCHEMA)
 
 
-def replicate_sums(hits, kept, replicates: int, clusters=None):
-    """Poisson-bootstrap sums per (persona, role, replicate), plus `*`/`*` rows for the corpus totals.
+# Documents per partition of the bootstrap's partial sums. Each partition emits personas x replicates
+# rows whatever its size, so small corpora are summed in few partitions (measured on 25 MB: 16
+# partitions pushed 1.8 M partial rows through the shuffle for 0.5 M sums).
+DOCS_PER_BOOTSTRAP_PARTITION = 250_000
+
+
+def replicate_sums(hits, kept, replicates: int, clusters=None, documents: int | None = None):
+    """Poisson-bootstrap sums per (persona, role, replicate), plus `*`/`*` rows for the corpus totals
+    (a DataFrame in no particular order).
 
     With near-duplicate `clusters` the weights are seeded by cluster (a cluster bootstrap): copies of
-    one text rise and fall together instead of counting as independent draws."""
+    one text rise and fall together instead of counting as independent draws. `documents` (the kept
+    count) sets how many partitions compute partial sums. The sums are of integers in float64, so
+    they do not depend on the partitioning."""
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema
 
@@ -116,7 +125,8 @@ def replicate_sums(hits, kept, replicates: int, clusters=None):
         kept.select("doc_hash", F.lit("*").alias("persona_id"), F.lit("*").alias("role"),
                     F.lit(1).cast("long").alias("count"), F.col("n_tokens").alias("tokens"))
     )
+    if documents is not None:
+        rows = rows.coalesce(max(1, -(-documents // DOCS_PER_BOOTSTRAP_PARTITION)))
     partial = rows.mapInArrow(lambda it: partial_replicate_sums(it, replicates), from_arrow_schema(REPLICATE_SCHEMA))
     return partial.groupBy("persona_id", "role", "replicate").agg(
-        F.sum("docs").alias("docs"), F.sum("count").alias("count"), F.sum("tokens").alias("tokens")
-    ).orderBy("role", "persona_id", "replicate")
+        F.sum("docs").alias("docs"), F.sum("count").alias("count"), F.sum("tokens").alias("tokens"))

@@ -134,3 +134,17 @@ def test_default_model_lives_in_the_cache_named_by_its_inputs(tmp_path, monkeypa
     monkeypatch.setenv("PREVALENCE_CACHE", str(tmp_path))
     path = default.default_model_dir()
     assert path.startswith(str(tmp_path)) and os.path.basename(path).startswith("archetypes-")
+
+
+def test_whitespace_runs_rule_equals_the_plain_one():
+    """fasttext_lines' whitespace step gives what `\\s+` -> ` ` gives (the model was trained on that)."""
+    import random
+
+    import pyarrow.compute as pc
+
+    from prevalence.classifier.text import WHITESPACE_TO_SPACE
+
+    rng = random.Random(3)
+    pieces = ["a", "é", " ", " ", "\t", "\n", "\r", "\f", "\v", "\u00a0", "\u2003", ".", "__nl__"]
+    texts = pa.array(["".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))) for _ in range(5000)])
+    assert pc.replace_substring_regex(texts, WHITESPACE_TO_SPACE, " ").equals(pc.replace_substring_regex(texts, r"\s+", " "))
