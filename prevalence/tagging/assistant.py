@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import re
 
-import ahocorasick
 import pyarrow as pa
 
 from prevalence.tagging.base import Documents, HitRows, Tagger, TaggerContext
+from prevalence.tagging.matcher import build_matcher
 from prevalence.tagging.scripts import Turn
 
 PERSONA = "assistant"
@@ -80,6 +80,18 @@ def speaker_side(name: str) -> str | None:
 _DISPLAY = {"assistant": "Assistant", "user": "User", "system": "System"}
 
 
+# Role words of the user side: a chat of role lines has a turn opened by one of them.
+_USER_SIDE_WORDS = tuple(sorted(USER_NAMES | {k for k, v in ALPACA.items() if v == "user"}))
+# Characters that re.IGNORECASE matches to a letter of those words though str.lower() does not give it.
+_CASELESS_EXTRA = ("İ", "ı", "ſ")
+
+
+def _may_have_user_turn(text: str) -> bool:
+    """False when no line can open a user turn: none of the user-side role words occurs in any case."""
+    low = text.lower()
+    return any(w in low for w in _USER_SIDE_WORDS) or any(c in text for c in _CASELESS_EXTRA)
+
+
 def chat_turns(text: str) -> list[Turn]:
     """Turns of explicit chat markup, in order; [] when the text is not a chat (see module docs)."""
     turns: list[Turn] = []
@@ -92,7 +104,7 @@ def chat_turns(text: str) -> list[Turn]:
         for m in _LLAMA.finditer(text):
             turns.append(Turn("User", len(m.group(1).split()), m.start(1), "llama"))
             turns.append(Turn("Assistant", len(m.group(2).replace("</s>", " ").replace("<s>", " ").split()), m.start(2), "llama"))
-    else:
+    elif _may_have_user_turn(text):
         markers = list(_ROLE_LINE.finditer(text))
         for i, m in enumerate(markers):
             end = markers[i + 1].start() if i + 1 < len(markers) else len(text)
@@ -104,7 +116,7 @@ def chat_turns(text: str) -> list[Turn]:
 
 
 class AssistantStyle(Tagger):
-    """Scores assistant-style phrases in a document with one Aho-Corasick pass; as a tagger, a
+    """Scores assistant-style phrases in a document with one multi-pattern scan (`tagging.matcher`); as a tagger, a
     document that scores THRESHOLD or more is authored by the persona `assistant`."""
 
     name = "assistant_style"
@@ -117,22 +129,19 @@ class AssistantStyle(Tagger):
 
     def __init__(self, catalog=None):
         super().__init__(catalog)
-        self._automaton = ahocorasick.Automaton()
+        weights = {}
         for weight, phrases in ((2, STRONG), (1, WEAK)):
             for phrase in phrases:
-                self._automaton.add_word(phrase, (weight, len(phrase)))
-        self._automaton.make_automaton()
+                weights[phrase] = weight  # a phrase listed twice keeps its last weight
+        self._phrases = list(weights)
+        self._weights = [weights[p] for p in self._phrases]
+        self._matcher = build_matcher(self._phrases)
 
     def score(self, text: str) -> int:
         """Sum of phrase weights, each distinct phrase counted once; curly apostrophes count as straight."""
         low = text.lower().replace("’", "'")
-        seen: dict[str, int] = {}
-        for end, (weight, length) in self._automaton.iter(low):
-            start = end - length + 1
-            if start > 0 and low[start - 1].isalnum():
-                continue
-            seen[low[start:end + 1]] = weight
-        return sum(seen.values())
+        seen = {index for start, _end, index in self._matcher.occurrences(low) if not (start > 0 and low[start - 1].isalnum())}
+        return sum(self._weights[i] for i in seen)
 
     def is_assistant(self, text: str) -> bool:
         return self.score(text) >= THRESHOLD

@@ -32,6 +32,7 @@ MAX_NAME_LINE = 80
 CLOSING_LINE = 80
 
 _DASH = r"(?:--|—|–|―|~)"
+_DASH_MARKS = ("--", "—", "–", "―", "~")  # _DASH's alternatives, as substrings
 _BYLINE = re.compile(
     r"^(?:by|written by|words by|story by|posted by|reported by|text by|authors?|byline)\s*(?::|-)?\s+(?P<names>\S.*?)\s*$",
     re.IGNORECASE,
@@ -202,6 +203,8 @@ class AuthorTagger(Tagger):
         used: set[int] = set()
         for k, i in enumerate(nonblank):
             line = lines[i]
+            if not any(d in line for d in _DASH_MARKS):
+                continue  # both forms need a dash: most lines are skipped without a regex
             same = _QUOTE_THEN_DASH.match(line)
             if same:
                 name = self._person(_signature_name(same.group("name")))

@@ -1,5 +1,5 @@
-"""Whole-word occurrences of many lowercase keys in a lowercase text: the candidate finder of the
-mention tagger.
+"""Occurrences of many literal keys in a text at once: the candidate finder of the mention tagger
+(whole words of lowercase keys, `candidates`) and of the assistant-phrase scorer (`occurrences`).
 
 Two engines give the same candidates (tests/unit/test_matcher.py compares them):
 - `HyperscanMatcher`: Intel Hyperscan (the `hyperscan` wheel, x86-64 Linux, macOS and Windows)
@@ -64,6 +64,12 @@ class AhoCorasickMatcher:
         if keys:
             self._automaton.make_automaton()
 
+    def occurrences(self, text: str) -> list[tuple[int, int, int]]:
+        """(start, end, key index) of every occurrence, whole word or not, in character offsets."""
+        if not self.size:
+            return []
+        return [(last - length + 1, last + 1, index) for last, (index, length) in self._automaton.iter(text)]
+
     def candidates(self, low: str) -> list[tuple[int, int, int]]:
         """(start, end, key index) of every whole-word occurrence, in character offsets."""
         if not self.size:
@@ -100,19 +106,37 @@ class HyperscanMatcher:
     def __reduce__(self):
         return (HyperscanMatcher, (self._keys,))  # the database is rebuilt where it is unpickled
 
-    def candidates(self, low: str) -> list[tuple[int, int, int]]:
-        """(start, end, key index) of every whole-word occurrence, in character offsets."""
+    def _scan(self, text: str) -> tuple[bytes, np.ndarray, np.ndarray, np.ndarray] | None:
+        """(UTF-8 bytes, start and end byte offsets, key indexes) of every occurrence; None for none."""
         if self._db is None:
-            return []
-        data = low.encode("utf-8", "surrogatepass")
+            return None
+        data = text.encode("utf-8", "surrogatepass")
         found: list[tuple[int, int]] = []
         append = found.append
         self._db.scan(data, match_event_handler=lambda key, _from, to, _flags, _ctx: append((to, key)), scratch=self._scratch)
         if not found:
-            return []
+            return None
         hits = np.array(found, dtype=np.int64)
         ends, ids = hits[:, 0], hits[:, 1]
-        starts = ends - self._lengths[ids]
+        return data, ends - self._lengths[ids], ends, ids
+
+    def occurrences(self, text: str) -> list[tuple[int, int, int]]:
+        """(start, end, key index) of every occurrence, whole word or not, in character offsets."""
+        scanned = self._scan(text)
+        if scanned is None:
+            return []
+        data, starts, ends, ids = scanned
+        if len(data) != len(text):
+            char_of = np.cumsum((np.frombuffer(data, dtype=np.uint8) & 0xC0) != 0x80) - 1
+            starts, ends = char_of[starts], char_of[ends - 1] + 1
+        return list(zip(starts.tolist(), ends.tolist(), ids.tolist()))
+
+    def candidates(self, low: str) -> list[tuple[int, int, int]]:
+        """(start, end, key index) of every whole-word occurrence, in character offsets."""
+        scanned = self._scan(low)
+        if scanned is None:
+            return []
+        data, starts, ends, ids = scanned
         buf = np.frombuffer(data, dtype=np.uint8)
         n = len(buf)
         before = np.where(starts > 0, buf[np.maximum(starts - 1, 0)], 0x20)

@@ -56,3 +56,24 @@ def test_measured_rates_on_the_shipped_labelled_set():
     # phrases are precise but most assistant answers never talk about themselves (docs/assistant.md).
     assert (audit["positives"], audit["negatives"]) == (805, 2809)
     assert audit["tp"] >= 8 and audit["fp"] <= 2
+
+
+def test_user_turn_gate_covers_every_caseless_match():
+    """chat_turns skips texts without a user-side role word; every character that re.IGNORECASE
+    matches to a letter of those words is either lowered to it or listed as an extra."""
+    import re
+
+    from prevalence.tagging import assistant
+
+    letters = "".join(sorted(set("".join(assistant._USER_SIDE_WORDS))))
+    caseless = re.compile(f"[{letters}]", re.IGNORECASE)
+    for code in range(0x80, 0x110000):
+        ch = chr(code)
+        if caseless.fullmatch(ch):
+            matched = [c for c in letters if re.fullmatch(c, ch, re.IGNORECASE)]
+            if ch.lower() not in matched:  # lowering does not give the letter the regex reads it as
+                assert ch in assistant._CASELESS_EXTRA, hex(code)
+    assert assistant._may_have_user_turn("### Instruction:\nsay hi\n### Response:\nhi")
+    assert assistant._may_have_user_turn("HUMAN: hi\nAI: hello")
+    assert assistant._may_have_user_turn("uſer: hi")
+    assert not assistant._may_have_user_turn("Assistant: hello there\nAI: again")

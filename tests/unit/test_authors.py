@@ -167,3 +167,10 @@ def test_attribution_lines_name_their_person_in_many_shapes(tagger, line, name):
 @pytest.mark.parametrize("line", ["-- Old Harbour commercial", "-- Winning entry, 1999 contest", "-- Proverb", "-- Anonymous"])
 def test_attribution_lines_that_name_no_person_give_none(tagger, line):
     assert tagger.found_names(f"A saying that is long enough to quote.\n\t\t{line}")[0] == []
+
+
+def test_dash_marks_are_the_dash_alternatives():
+    """The attribution scan skips lines without a dash; its list of dashes is the regex's."""
+    from prevalence.tagging import authors
+
+    assert set(authors._DASH[3:-1].split("|")) == set(authors._DASH_MARKS)

@@ -76,3 +76,23 @@ def test_matchers_survive_pickling():
 def test_unknown_engine_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown matcher engine 're2'"):
         build_matcher(KEYS, "re2")
+
+
+def test_engines_agree_on_every_occurrence(sample_texts):
+    """occurrences (no word test: the assistant-phrase scorer's input) agree too, offsets in characters."""
+    hs, ac = both(KEYS)
+    for text in ["pelé lincolnpelé xpelé 李白李白", "", "abab", *sample_texts[:200]]:
+        low = text.lower()
+        assert sorted(hs.occurrences(low)) == sorted(ac.occurrences(low))
+
+
+def test_assistant_scores_agree_on_both_engines(sample_texts):
+    from prevalence.tagging import assistant
+
+    scorer = assistant.AssistantStyle()
+    fallback = assistant.AssistantStyle()
+    fallback._matcher = AhoCorasickMatcher(fallback._phrases)
+    texts = [*sample_texts, "As an AI language model, I hope this helps! Feel free to ask. — Pelé’s bot: as an ai, sure! here"]
+    scores = [scorer.score(t) for t in texts]
+    assert scores == [fallback.score(t) for t in texts]
+    assert scores[-1] >= 2
