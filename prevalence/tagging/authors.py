@@ -191,7 +191,9 @@ class AuthorTagger(Tagger):
                     if names:
                         authors, method = names, "byline"
                         break
-        attributions, attributed_lines = self._attributions(lines, nonblank)
+        # Attribution lines need a dash: a text without one has none (most texts; no line is read).
+        has_dash = any(d in text for d in _DASH_MARKS)
+        attributions, attributed_lines = self._attributions(lines, nonblank) if has_dash else ([], set())
         if not authors:
             name = self._signature(lines, nonblank[-TAIL_LINES:], attributed_lines)
             if name:
