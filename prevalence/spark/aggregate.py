@@ -100,10 +100,17 @@ def persona_counts(hits, clusters, dedup: bool) -> pa.Table:
     return pa.Table.from_pylist([r.asDict() for r in rows], schema=COUNTS_SCHEMA)
 
 
-# Documents per partition of the bootstrap's partial sums. Each partition emits personas x replicates
-# rows whatever its size, so small corpora are summed in few partitions (measured on 25 MB: 16
-# partitions pushed 1.8 M partial rows through the shuffle for 0.5 M sums).
+# Partitions of the bootstrap's partial sums. Each partition emits personas x replicates rows whatever
+# its size (measured on 25 MB: 16 partitions pushed 1.8 M partial rows through the shuffle for 0.5 M
+# sums), while the weights cost rows x replicates draws: one partition per 250,000 kept documents, and
+# up to one per core once there are 10,000 documents a core.
 DOCS_PER_BOOTSTRAP_PARTITION = 250_000
+MIN_DOCS_PER_BOOTSTRAP_CORE = 10_000
+
+
+def bootstrap_partitions(documents: int, cores: int) -> int:
+    """How many partitions compute the bootstrap's partial sums for this many kept documents."""
+    return max(1, -(-documents // DOCS_PER_BOOTSTRAP_PARTITION), min(cores, documents // MIN_DOCS_PER_BOOTSTRAP_CORE))
 
 
 def replicate_sums(hits, kept, replicates: int, clusters=None, documents: int | None = None):
@@ -126,7 +133,7 @@ def replicate_sums(hits, kept, replicates: int, clusters=None, documents: int | 
                     F.lit(1).cast("long").alias("count"), F.col("n_tokens").alias("tokens"))
     )
     if documents is not None:
-        rows = rows.coalesce(max(1, -(-documents // DOCS_PER_BOOTSTRAP_PARTITION)))
+        rows = rows.coalesce(bootstrap_partitions(documents, rows.sparkSession.sparkContext.defaultParallelism))
     partial = rows.mapInArrow(lambda it: partial_replicate_sums(it, replicates), from_arrow_schema(REPLICATE_SCHEMA))
     return partial.groupBy("persona_id", "role", "replicate").agg(
         F.sum("docs").alias("docs"), F.sum("count").alias("count"), F.sum("tokens").alias("tokens"))

@@ -54,14 +54,12 @@ def partial_replicate_sums(batches: Iterator[pa.RecordBatch], replicates: int) -
         order = np.argsort(codes, kind="stable")
         starts = np.flatnonzero(np.r_[True, np.diff(codes[order]) != 0])
         present = codes[order][starts]
-        weights = replicate_weights(batch.column("doc_hash").to_numpy(zero_copy_only=False).view(np.uint64), replicates)
-        weights = weights[order].astype(np.float64)
-        sums = {}
-        for column in ("docs", "count", "tokens"):
-            if column == "docs":
-                values = np.ones(batch.num_rows)
-            else:
-                values = pc.fill_null(batch.column(column).cast(pa.float64()), 0.0).to_numpy(zero_copy_only=False)
+        # Weights are drawn once per distinct document (or cluster) hash: a document has several hit rows.
+        distinct, row_of = np.unique(batch.column("doc_hash").to_numpy(zero_copy_only=False).view(np.uint64), return_inverse=True)
+        weights = replicate_weights(distinct, replicates)[row_of[order]].astype(np.float64)
+        sums = {"docs": np.add.reduceat(weights, starts, axis=0).reshape(-1)}
+        for column in ("count", "tokens"):
+            values = pc.fill_null(batch.column(column).cast(pa.float64()), 0.0).to_numpy(zero_copy_only=False)
             sums[column] = np.add.reduceat(weights * values[order, None], starts, axis=0).reshape(-1)
         names = encoded.dictionary.to_pylist()
         persona, role = zip(*(names[c].split("\x1f") for c in present))

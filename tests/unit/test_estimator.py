@@ -51,6 +51,31 @@ def test_partial_sums_equal_the_weighted_sums():
     assert np.allclose([out["tokens"][i] for i in rows], (10 * a[:, None] * w[a]).sum(axis=0))
 
 
+def test_partial_sums_with_several_rows_per_document():
+    """Hit rows of one document share its weights (drawn once per distinct hash)."""
+    hashes = doc_hashes(IDS[:4])
+    rows = [0, 1, 0, 2, 3, 1, 0]
+    batch = pa.RecordBatch.from_pydict({
+        "doc_hash": hashes[rows].view(np.int64), "persona_id": ["a", "b", "b", "a", "a", "a", "c"], "role": ["mention"] * 7,
+        "count": [1, 2, 3, 4, 5, 6, 7], "tokens": [0] * 7,
+    })
+    out = pa.Table.from_batches(list(partial_replicate_sums(iter([batch]), 8))).to_pydict()
+    w = replicate_weights(hashes, 8).astype(float)
+    a = [i for i, p in enumerate(out["persona_id"]) if p == "a"]
+    assert np.array_equal([out["count"][i] for i in a], 1 * w[0] + 4 * w[2] + 5 * w[3] + 6 * w[1])
+    assert np.array_equal([out["docs"][i] for i in a], w[0] + w[2] + w[3] + w[1])
+
+
+def test_bootstrap_partitions_follow_the_corpus_size():
+    from prevalence.spark.aggregate import bootstrap_partitions
+
+    assert bootstrap_partitions(0, 8) == 1
+    assert bootstrap_partitions(2_500, 8) == 1  # small corpus: one partition, few partial rows
+    assert bootstrap_partitions(20_000, 2) == 2  # enough documents: one per core
+    assert bootstrap_partitions(20_000, 64) == 2
+    assert bootstrap_partitions(10_000_000, 8) == 40  # large corpus: bounded partitions
+
+
 def test_adjustment_inverts_the_tagger():
     p, tpr, fpr = 0.02, 0.8, 0.05
     assert adjust(tpr * p + fpr * (1 - p), tpr, fpr) == pytest.approx(p)
