@@ -16,8 +16,9 @@ DEFAULTS_FILE = "spark-defaults.conf"
 
 
 def find_spark_defaults() -> Path | None:
-    """$PREVALENCE_SPARK_DEFAULTS, else ./spark-defaults.conf, else the one beside the package source."""
-    candidates = [os.environ.get("PREVALENCE_SPARK_DEFAULTS"), DEFAULTS_FILE, Path(__file__).resolve().parent.parent / DEFAULTS_FILE]
+    """$PREVALENCE_SPARK_DEFAULTS, else ./spark-defaults.conf, else the one shipped in this package (the
+    repository's top-level spark-defaults.conf links to it), so that a run from any directory has them."""
+    candidates = [os.environ.get("PREVALENCE_SPARK_DEFAULTS"), DEFAULTS_FILE, Path(__file__).resolve().parent / DEFAULTS_FILE]
     for c in candidates:
         if c and Path(c).is_file():
             return Path(c)
