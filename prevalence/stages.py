@@ -214,7 +214,7 @@ class Pair:
         work.pairs = [document_pairs(w, self.options.max_personas) for w in weights]
 
 
-_signers: dict[tuple, Any] = {}
+_signers: dict[DedupOptions, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -222,22 +222,24 @@ class Sign:
     """MinHash signature, LSH band keys and exact-text key of each document (dedup inputs)."""
 
     options: DedupOptions = DedupOptions()
-    # LSH (bands, rows), chosen where the stage is built: a worker then need not import datasketch
-    # (and scipy.integrate with it, about a second per Python worker) only to read them.
-    banding: tuple[int, int] | None = None
     name: str = "sign"
+    # LSH (bands, rows), chosen where the stage is built (the driver) and pickled with it: a worker then
+    # need not import datasketch (and scipy.integrate with it, about a second per Python worker).
+    banding: tuple[int, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        from prevalence.dedup.lsh import lsh_params
+
+        object.__setattr__(self, "banding", lsh_params(self.options.threshold, self.options.num_perm))
 
     def __call__(self, work: Work) -> None:
-        key = (self.options, self.banding)
-        if key not in _signers:
-            from prevalence.dedup.lsh import lsh_params
+        if self.options not in _signers:
             from prevalence.dedup.minhash import MinHasher
             from prevalence.dedup.signer import Signer
 
             o = self.options
-            banding = self.banding or lsh_params(o.threshold, o.num_perm)
-            _signers[key] = Signer(MinHasher(o.num_perm, o.shingle_size, o.seed), *banding)
-        work.signature = _signers[key].sign(work.texts)
+            _signers[o] = Signer(MinHasher(o.num_perm, o.shingle_size, o.seed), *self.banding)
+        work.signature = _signers[self.options].sign(work.texts)
 
 
 def document_stages(config: RunConfig, catalog: Catalog, model: ModelSource | None = None) -> list[Stage]:
@@ -247,9 +249,7 @@ def document_stages(config: RunConfig, catalog: Catalog, model: ModelSource | No
     if config.pairs.enabled:
         stages.append(Pair(config.pairs))
     if config.dedup.enabled:
-        from prevalence.dedup.lsh import lsh_params
-
-        stages.append(Sign(config.dedup, lsh_params(config.dedup.threshold, config.dedup.num_perm)))
+        stages.append(Sign(config.dedup))
     return stages
 
 

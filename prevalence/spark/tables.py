@@ -35,10 +35,9 @@ def write_corpus_tables(writer: RunWriter, tagged: Tagged, clusters, counts: dic
     else:
         writer.write_arrow("cooccurrence", COOCCURRENCE_SCHEMA.empty_table())
     progress(f"bootstrap: {config.replicates} replicates")
-    # Catalog-sized (personas x replicates): fetched as Arrow and sorted here, not sorted and written by
-    # Spark and read back.
+    # Catalog-sized (personas x replicates): fetched as Arrow, sorted and written here, and returned as
+    # written (not sorted and written by Spark, then read back).
     replicates = replicate_sums(tagged.hits, tagged.kept, config.replicates, clusters if config.dedup.enabled else None,
                                 counts["documents_kept"]).toArrow()
-    replicates = replicates.sort_by([("role", "ascending"), ("persona_id", "ascending"), ("replicate", "ascending")])
-    writer.write_arrow("replicates", replicates)
-    return writer.read_staged("replicates")
+    return writer.write_arrow("replicates", replicates.sort_by([("role", "ascending"), ("persona_id", "ascending"),
+                                                              ("replicate", "ascending")]))

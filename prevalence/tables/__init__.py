@@ -76,11 +76,13 @@ class RunWriter:
         """Folder of one table inside the staging directory."""
         return os.path.join(self.stage, table)
 
-    def write_arrow(self, table: str, data: pa.Table) -> None:
-        """Write a small table (catalog-sized) with pyarrow."""
+    def write_arrow(self, table: str, data: pa.Table) -> pa.Table:
+        """Write a small table (catalog-sized) with pyarrow; returns it as written (cast to its schema)."""
         folder = self.table_path(table)
         os.makedirs(folder, exist_ok=True)
-        pq.write_table(data.cast(SCHEMAS[table]), os.path.join(folder, "part-00000.parquet"), compression="zstd")
+        data = data.cast(SCHEMAS[table])
+        pq.write_table(data, os.path.join(folder, "part-00000.parquet"), compression="zstd")
+        return data
 
     def commit(self, manifest: dict) -> str:
         """Write the manifest last, then swap the staging directory into RUN_DIR."""

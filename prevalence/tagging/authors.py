@@ -31,8 +31,8 @@ MAX_NAME_LINE = 80
 # Lines after a signature (place, date, title) are at most this long; a longer one ends the search.
 CLOSING_LINE = 80
 
-_DASH = r"(?:--|—|–|―|~)"
-_DASH_MARKS = ("--", "—", "–", "―", "~")  # _DASH's alternatives, as substrings
+_DASH_MARKS = ("--", "—", "–", "―", "~")  # also tested as substrings: a line without one has no attribution
+_DASH = "(?:" + "|".join(re.escape(d) for d in _DASH_MARKS) + ")"
 _BYLINE = re.compile(
     r"^(?:by|written by|words by|story by|posted by|reported by|text by|authors?|byline)\s*(?::|-)?\s+(?P<names>\S.*?)\s*$",
     re.IGNORECASE,

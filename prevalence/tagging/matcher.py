@@ -24,6 +24,11 @@ for _c in range(128):
 _HIGH = np.arange(256) >= 0x80
 
 
+def _char_index(utf8: np.ndarray) -> np.ndarray:
+    """The character index of every byte of UTF-8 text: count the bytes that start a character."""
+    return np.cumsum((utf8 & 0xC0) != 0x80) - 1
+
+
 def is_word_char(ch: str) -> bool:
     """A letter, digit or `_`: what a whole-word match may not touch."""
     return ch.isalnum() or ch == "_"
@@ -127,7 +132,7 @@ class HyperscanMatcher:
             return []
         data, starts, ends, ids = scanned
         if len(data) != len(text):
-            char_of = np.cumsum((np.frombuffer(data, dtype=np.uint8) & 0xC0) != 0x80) - 1
+            char_of = _char_index(np.frombuffer(data, dtype=np.uint8))
             starts, ends = char_of[starts], char_of[ends - 1] + 1
         return list(zip(starts.tolist(), ends.tolist(), ids.tolist()))
 
@@ -146,8 +151,7 @@ class HyperscanMatcher:
         if ascii_text:
             starts, ends, ids = starts[keep], ends[keep], ids[keep]
             return list(zip(starts.tolist(), ends.tolist(), ids.tolist()))
-        # Byte offsets to character offsets: count the bytes that start a character.
-        char_of = np.cumsum((buf & 0xC0) != 0x80) - 1
+        char_of = _char_index(buf)
         unsure = keep & (_HIGH[before] | _HIGH[after])
         starts_c = char_of[starts]
         ends_c = char_of[ends - 1] + 1

@@ -173,4 +173,7 @@ def test_dash_marks_are_the_dash_alternatives():
     """The attribution scan skips lines without a dash; its list of dashes is the regex's."""
     from prevalence.tagging import authors
 
-    assert set(authors._DASH[3:-1].split("|")) == set(authors._DASH_MARKS)
+    import re
+
+    assert all(re.fullmatch(authors._DASH, d) for d in authors._DASH_MARKS)
+    assert not any(re.fullmatch(authors._DASH, d) for d in ("-", "—-", "~~", " "))
