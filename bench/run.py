@@ -301,7 +301,8 @@ def measure_before(commit: str, args) -> dict:
         if name.endswith(".py"):
             shutil.copy(os.path.join(HERE, name), os.path.join(tree, "bench", name))
     os.makedirs(os.path.join(tree, "bench", "out"), exist_ok=True)
-    corpus = corpus_dir(args.mb, args.seed)
+    # Built here first: the older tree reads it through a link, which must not dangle.
+    corpus = build(args.mb, args.seed, corpus_dir(args.mb, args.seed))
     link = os.path.join(tree, "bench", "out", os.path.basename(corpus))
     if not os.path.exists(link):
         os.symlink(corpus, link)
