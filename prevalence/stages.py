@@ -25,6 +25,7 @@ from prevalence.tagging.base import DOCUMENT_SCHEMA, HIT_ROWS_SCHEMA, Documents,
 from prevalence.tagging.pairs import document_pairs, window_pairs
 from prevalence.tagging.registry import DEFAULT_TAGGERS, build_taggers
 from prevalence.tagging.speakers import GROUP
+from prevalence.tagging.words import normalise_whitespace
 
 HIT_TYPE = pa.struct([HIT_ROWS_SCHEMA.field(n) for n in ("persona_id", "role", "count", "tokens", "score", "method")])
 PAIR_TYPE = pa.struct([pa.field("a", pa.string(), nullable=False), pa.field("b", pa.string(), nullable=False)])
@@ -100,7 +101,7 @@ class Sample:
 @dataclass(frozen=True)
 class Tokenise:
     """Words per document, and the text with runs of whitespace as one space (a multi-word alias then
-    matches across line breaks): one `str.split()` per document gives both."""
+    matches across line breaks): `" ".join(text.split())` and its word count, in Arrow compute."""
 
     name: str = "tokenise"
 
@@ -112,14 +113,10 @@ class Tokenise:
         mask[work.live] = True
         work.texts = pc.if_else(pa.array(mask), work.raw.column("text"), pa.scalar(None, pa.string()))
         texts = work.raw.column("text").take(live)
-        normalised, n_tokens = [], []
-        for text in texts.to_pylist():
-            words = text.split()
-            n_tokens.append(len(words))
-            normalised.append(" ".join(words))
-        columns = {"doc_id": work.raw.column("doc_id").take(live), "text": texts, "normalised": pa.array(normalised, pa.string()),
+        normalised, n_tokens = normalise_whitespace(texts)
+        columns = {"doc_id": work.raw.column("doc_id").take(live), "text": texts, "normalised": normalised,
                    "source": work.raw.column("source").take(live), "speaker": work.raw.column("speaker").take(live),
-                   "author": work.raw.column("author").take(live), "n_tokens": pa.array(n_tokens, pa.int64())}
+                   "author": work.raw.column("author").take(live), "n_tokens": n_tokens}
         work.docs = Documents(pa.RecordBatch.from_pydict(columns, schema=DOCUMENT_SCHEMA))
 
 

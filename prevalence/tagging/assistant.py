@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from prevalence.tagging.base import Documents, HitRows, Tagger, TaggerContext
 from prevalence.tagging.matcher import build_matcher
@@ -92,6 +94,32 @@ def _may_have_user_turn(text: str) -> bool:
     return any(w in low for w in _USER_SIDE_WORDS) or any(c in text for c in _CASELESS_EXTRA)
 
 
+
+
+def _caseless(word: str) -> str:
+    """An RE2 pattern of `word` in any case, with the characters of _CASELESS_EXTRA Python's re reads as its letters."""
+    return "".join("[" + letter + letter.upper() + "".join(c for c in _CASELESS_EXTRA if re.fullmatch(letter, c, re.IGNORECASE)) + "]"
+                   for letter in word)
+
+
+# chat_turns's three kinds of markup in RE2: ChatML, Llama 2, and a user-side role word where _ROLE_LINE
+# can open a line with it.
+_MAY_BE_CHAT = (r"<\|im_start\|>|\[INST\]|(?m:^[ \t]*(?:#{2,4}[ \t]*)?(?:" + "|".join(_caseless(w) for w in _USER_SIDE_WORDS) + "))")
+
+
+def may_be_chat(texts: pa.Array) -> np.ndarray:
+    """Per document, False when chat_turns must return [] (one Arrow pass over the batch)."""
+    return pc.fill_null(pc.match_substring_regex(texts, _MAY_BE_CHAT), False).to_numpy(zero_copy_only=False)
+
+
+def _role_line_side(word: str) -> str:
+    """The side of a role word _ROLE_LINE matched, read as re.IGNORECASE reads it (`uſer` is `user`)."""
+    for role, side in (*ALPACA.items(), *((w, speaker_side(w)) for w in _ROLE_WORDS)):
+        if re.fullmatch(re.escape(role), word, re.IGNORECASE):
+            return side
+    raise AssertionError(f"_ROLE_LINE matched {word!r}, which is no role word")
+
+
 def chat_turns(text: str) -> list[Turn]:
     """Turns of explicit chat markup, in order; [] when the text is not a chat (see module docs)."""
     turns: list[Turn] = []
@@ -108,8 +136,7 @@ def chat_turns(text: str) -> list[Turn]:
         markers = list(_ROLE_LINE.finditer(text))
         for i, m in enumerate(markers):
             end = markers[i + 1].start() if i + 1 < len(markers) else len(text)
-            name = (m.group(1) or m.group(2)).lower()
-            side = ALPACA.get(name) or speaker_side(name)
+            side = _role_line_side(m.group(1) or m.group(2))
             turns.append(Turn(_DISPLAY[side], len(text[m.end():end].split()), m.start(), "chat"))
     sides = {t.speaker for t in turns}
     return turns if {"User", "Assistant"} <= sides else []

@@ -19,6 +19,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 _NAME = r"[A-Z][\w'’.-]*(?:[ \t]+(?:[A-Z0-9][\w'’.-]*|of|the|de|la|le|du|van|von|and|&)){0,5}"
 # A name alone on a line before a colon is a strong cue: lowercase words and `, &C` are allowed.
 HEADING = re.compile(r"^[ \t]*([A-Z][\w'’.,&-]*(?:[ \t]+[\w'’.,&-]+){0,5})[ \t]*:[ \t]*$")
@@ -197,6 +201,28 @@ def may_open_turn(line: str, previous_blank: bool) -> bool:
     if previous_blank and len(bare.split(None, 6)) <= 6:
         return bare.rstrip(" \t").endswith(".") or bare.upper() == bare
     return False
+
+
+# The line breaks of str.splitlines, for Arrow's RE2.
+LINE_BREAKS = r"\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\x{2028}\x{2029}]"
+_FIRST = r"(?:[A-Z0-9]|[^\x00-\x7f])"  # may_open_turn's capitals and digits, all non-ASCII characters included
+# A superset of may_open_turn in RE2, one line at a time, without previous_blank: `[`; a colon after at most
+# seven space-separated words; a first period with no ASCII lowercase before it; or at most seven words
+# that end with a period or hold no ASCII lowercase. Words split on spaces and tabs only, so a line
+# str.split() cuts into more words is still let through.
+_MAY_OPEN_TURN = (
+    rf"^[ \t]*(?:\[|{_FIRST}(?:[^: \t]*(?:[ \t]+[^: \t]*){{0,6}}:|[^.a-z]*\.|(?:[^ \t]*[ \t]+){{0,6}}[^ \t]*\.[ \t]*$"
+    rf"|[^ \ta-z]*(?:[ \t]+[^ \ta-z]*){{0,6}}$))"
+)
+
+
+def may_have_script(texts: pa.Array) -> np.ndarray:
+    """Per document, False when script_turns must return []: fewer than MIN_TURNS of its lines can open a
+    turn (`may_open_turn`, read as a superset in Arrow compute over the lines of the whole batch)."""
+    lines = pc.split_pattern_regex(pc.fill_null(texts, ""), LINE_BREAKS)
+    may_open = pc.match_substring_regex(pc.list_flatten(lines), _MAY_OPEN_TURN).to_numpy(zero_copy_only=False)
+    per_doc = np.bincount(pc.list_parent_indices(lines).to_numpy(), weights=may_open, minlength=len(texts))
+    return per_doc >= MIN_TURNS
 
 
 def _turn_start(line: str, next_line: str, previous_blank: bool) -> tuple[str, str, str] | None:

@@ -16,12 +16,12 @@ import pyarrow as pa
 
 from prevalence.catalog import Catalog
 from prevalence.tagging.base import Documents, HitRows, Tagger
-from prevalence.tagging.assistant import PERSONA as ASSISTANT, chat_turns, speaker_side
-from prevalence.tagging.dialogue import quotes
+from prevalence.tagging.assistant import PERSONA as ASSISTANT, chat_turns, may_be_chat, speaker_side
+from prevalence.tagging.dialogue import may_have_speaker, quotes
 from prevalence.tagging.cast import Cast, cast_list
 from prevalence.tagging.names import NameResolver, normalise_name
 from prevalence.tagging.names import ad_hoc_id as _ad_hoc_id
-from prevalence.tagging.scripts import is_group, script_turns
+from prevalence.tagging.scripts import is_group, may_have_script, script_turns
 
 __all__ = ["GROUP", "SpeakerTagger", "ad_hoc_id", "normalise_name"]
 
@@ -60,10 +60,15 @@ class SpeakerTagger(Tagger):
 
     def tag(self, docs: Documents) -> pa.Table:
         rows = HitRows()
-        for i, (text, support, source, speaker) in enumerate(
-            zip(docs.column("text"), docs.evidence, docs.column("source"), docs.column("speaker"))
+        texts = docs.batch.column("text")
+        # Which of the three readings can find anything, per document, from Arrow passes over the batch.
+        forms = zip(may_be_chat(texts), may_have_script(texts), may_have_speaker(texts))
+        for i, (text, support, source, speaker, (chat, script, prose)) in enumerate(
+            zip(docs.column("text"), docs.evidence, docs.column("source"), docs.column("speaker"), forms)
         ):
-            for pid, (turns, spoken, method, written) in self._tally(text, support, source, speaker).items():
+            if not (speaker or chat or script or prose):
+                continue
+            for pid, (turns, spoken, method, written) in self._tally(text, support, source, speaker, chat, script, prose).items():
                 rows.add(i, pid, self.role, turns, spoken, method=method, name=written)
         return rows.table()
 
@@ -72,14 +77,17 @@ class SpeakerTagger(Tagger):
         speech (`All`, `Both`, `Citizens`) is under the id GROUP."""
         return {pid: (c, w, m) for pid, (c, w, m, _) in self._tally(text, evidence, source, speaker).items()}
 
-    def _tally(self, text: str, evidence: dict[int, int], source: str, speaker: str | None) -> dict[str, tuple[int, int, str, str | None]]:
+    def _tally(self, text: str, evidence: dict[int, int], source: str, speaker: str | None, chat: bool = True,
+               script: bool = True, prose: bool = True) -> dict[str, tuple[int, int, str, str | None]]:
+        """The speakers of one document; `chat`, `script` and `prose` False skip a reading that is known to
+        find nothing (`may_be_chat`, `may_have_script`, `may_have_speaker`)."""
         if speaker:
             pid, written = self._resolve(speaker, evidence, source)
             return {pid: (1, len(text.split()), "field", written)}
         totals: dict[str, list] = {}
-        turns = chat_turns(text)
+        turns = chat_turns(text) if chat else []
         cast = Cast()
-        if not turns:
+        if not turns and script:
             cast = cast_list(text.splitlines())
             turns = script_turns(text, skip=cast.lines)
         if turns:
@@ -89,7 +97,7 @@ class SpeakerTagger(Tagger):
                 entry = totals.setdefault(pid, [0, 0, method, written])
                 entry[0] += 1
                 entry[1] += t.words
-        else:
+        elif prose:
             # Prose: one turn per paragraph in which a persona speaks; words are those inside quotes.
             paragraphs: set[tuple[str, int]] = set()
             for q in quotes(text):

@@ -136,17 +136,14 @@ def test_a_speech_that_starts_like_a_direction_is_still_speech():
     assert [t.words for t in script_turns(text)] == [6, 1, 6]
 
 
-def _lines_to_check():
-    """Lines of real plays, transcripts, chats and prose (the repository's test data and sample corpus),
-    plus generated lines shaped like every speaker form and near misses."""
+def _texts_to_check() -> list[str]:
+    """Real plays, transcripts, chats, quotations and prose: the repository's test data and sample corpus."""
     import glob
     import gzip
     import json
-    import random
 
     from prevalence.config import ReadOptions
     from prevalence.corpus import list_shards, read_shard
-    from tests.conftest import REPO
 
     texts = [open(p, encoding="utf-8").read() for p in sorted(glob.glob(os.path.join(REPO, "tests", "data", "plays", "*.txt")))]
     texts.append(open(os.path.join(REPO, "tests", "data", "alice_ch7.txt"), encoding="utf-8").read())
@@ -154,7 +151,15 @@ def _lines_to_check():
         texts.extend(json.loads(line)["text"] for line in f)
     shards, _ = list_shards([os.path.join(REPO, "data", "sample")])
     texts.extend(t for s in shards for b in read_shard(s, ReadOptions()) for t in b.column("text").to_pylist() if t)
-    lines = [line for t in texts for line in t.splitlines()]
+    return texts
+
+
+def _lines_to_check():
+    """Lines of real plays, transcripts, chats and prose (`_texts_to_check`), plus generated lines shaped
+    like every speaker form and near misses."""
+    import random
+
+    lines = [line for t in _texts_to_check() for line in t.splitlines()]
     pieces = ["HAMLET", "Ham", "First", "Citizen", "1.", "K.", "Hen", "of", "the", "Lady", "M", "RICK", "(V.O.)", "(CONT'D)",
               "INT.", "Ross", "[Ross]", "Note", "Enter", "Ghost", "said", "well", "É", "Ÿ", "ß", "'", "’", "-", "&", "2"]
     ends = ["", ".", ":", ": speech here", ". speech here", ":  ", ". ", " .", "\t:", "] speech"]

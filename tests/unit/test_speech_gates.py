@@ -1,0 +1,169 @@
+"""The Arrow gates of the speaker tagger skip only documents in which a reading finds nothing.
+
+Each gate is a superset test: where it says False, the Python reading it stands for must return
+nothing. Checked on real plays, chats, quotations and prose, and on generated texts built to sit on
+the edges (Unicode spaces, every line break str.splitlines knows, letters re.IGNORECASE folds). Each
+test also asserts that the gate turns away a good share of its inputs, so a gate that lets
+everything through fails too.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from prevalence.tagging import assistant, dialogue, scripts
+from prevalence.tagging.cast import cast_list
+from tests.unit.test_speakers import _lines_to_check, _texts_to_check
+
+LINE_BREAKS = ["\n", "\r\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
+SPACES = [" ", "  ", "\t", "\xa0", "\u2003", "\u3000", "\x1f"]
+
+
+@pytest.fixture(scope="module")
+def real_texts() -> list[str]:
+    return _texts_to_check()
+
+
+def test_line_regex_lets_through_every_line_that_may_open_a_turn():
+    lines = _lines_to_check()
+    rng = random.Random(11)
+    words = ["HAMLET", "Ham.", "1.", "Cit.", "First", "Citizen", "RICK", "[Ross]", "Note", "the", "of", "É", "ß", "Ünïcode", "x:", "A."]
+    lines += [rng.choice(["", " ", "\t"]) + "".join(rng.choice(words) + rng.choice(SPACES) for _ in range(rng.randint(1, 8)))
+              + rng.choice(["", ".", ":", ". speech", ": speech", " "]) for _ in range(20000)]
+    got = pc.match_substring_regex(pa.array(lines), scripts._MAY_OPEN_TURN).to_numpy(zero_copy_only=False)
+    for line, passed in zip(lines, got):
+        if not passed:
+            assert not scripts.may_open_turn(line, True) and not scripts.may_open_turn(line, False), repr(line)
+    assert (~got).sum() > len(lines) // 3
+
+
+def _as_documents(lines: list[str], rng: random.Random, n: int) -> list[str]:
+    docs = []
+    for _ in range(n):
+        start = rng.randrange(len(lines))
+        chunk = lines[start : start + rng.randint(1, 40)]
+        docs.append("".join(line + (rng.choice(LINE_BREAKS) if rng.random() < 0.2 else "\n") for line in chunk))
+    return docs
+
+
+def test_script_gate_never_hides_a_script(real_texts):
+    rng = random.Random(3)
+    texts = real_texts + _as_documents(_lines_to_check(), rng, 4000)
+    gate = scripts.may_have_script(pa.array(texts))
+    for text, passed in zip(texts, gate):
+        if not passed:
+            assert scripts.script_turns(text, skip=cast_list(text.splitlines()).lines) == [], text[:200]
+    found = [bool(scripts.script_turns(t)) for t in texts]
+    assert sum(found) > 100 and (~gate).sum() > len(texts) // 3
+    assert scripts.may_have_script(pa.array([None, "", "HAMLET.\nHi.\n\nHam.\nYo.\n\nHam.\nNo."])).tolist() == [False, False, True]
+
+
+@pytest.mark.parametrize("line_break", LINE_BREAKS)
+def test_script_gate_reads_every_line_break(line_break):
+    text = line_break.join(["HAMLET: Who is there?", "HORATIO: Friends to this ground.", "HAMLET: Welcome.", ""])
+    assert len(scripts.script_turns(text)) == 3
+    assert scripts.may_have_script(pa.array([text])).tolist() == [True]
+
+
+def _chat_variants(rng: random.Random, n: int) -> list[str]:
+    """Chats in every markup, with role words in random case, letters swapped for the characters
+    re.IGNORECASE folds to them, and line breaks of every kind."""
+    roles = ["User", "Human", "Prompter", "Assistant", "AI", "GPT", "System", "### Instruction", "### Input", "### Response"]
+    out = []
+    for _ in range(n):
+        parts = []
+        for _ in range(rng.randint(1, 5)):
+            role = "".join(c.upper() if rng.random() < 0.5 else c.lower() for c in rng.choice(roles))
+            role = role.replace("s", rng.choice(["s", "ſ"])).replace("i", rng.choice(["i", "ı"])).replace("I", rng.choice(["I", "İ"]))
+            parts.append(rng.choice(["", " ", "\t"]) + role + rng.choice([":", " :", ":\t"]) + " words here " + rng.choice(LINE_BREAKS))
+        out.append(rng.choice(["", "Intro text.\n"]) + "".join(parts))
+    out += ["<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\nhello<|im_end|>", "[INST] hi [/INST] hello",
+            "a user: said\nAssistant: x", "Users: many\nAssistant: one"]
+    return out
+
+
+def test_chat_gate_never_hides_a_chat(real_texts):
+    texts = real_texts + _chat_variants(random.Random(5), 6000)
+    gate = assistant.may_be_chat(pa.array(texts))
+    found = 0
+    for text, passed in zip(texts, gate):
+        turns = assistant.chat_turns(text)
+        found += bool(turns)
+        if not passed:
+            assert turns == [], text[:200]
+    assert found > 500 and (~gate).sum() > len(real_texts) // 2
+
+
+def test_chat_gate_covers_every_character_re_folds_to_a_role_letter():
+    """The gate's letter classes hold every character Python's re.IGNORECASE matches to each letter."""
+    letters = "".join(sorted(set("".join(assistant._USER_SIDE_WORDS))))
+    any_letter = re.compile(f"[{letters}]", re.IGNORECASE)
+    for code in range(0x80, 0x110000):
+        ch = chr(code)
+        if not any_letter.fullmatch(ch):
+            continue
+        for letter in letters:
+            if re.fullmatch(letter, ch, re.IGNORECASE):
+                assert ch in assistant._caseless(letter), (letter, hex(code))
+
+
+def _quoted_prose(rng: random.Random, n: int) -> list[str]:
+    names = ["Alice", "the Hatter", "Mr. Holmes", "Dr Watson", "She", "Queen Ünïa", "the Mock Turtle"]
+    verbs = dialogue.VERBS.split("|")
+    marks = [("“", "”"), ('"', '"'), ("‘", "’"), ("'", "'")]
+    out = []
+    for _ in range(n):
+        opening, closing = rng.choice(marks)
+        space = rng.choice(SPACES + ["\n"])
+        verb = rng.choice(verbs).replace(" ", rng.choice([" ", "\n"]))
+        name = rng.choice(names).replace(" ", rng.choice([" ", "\xa0"]))
+        quote = f"{opening}Well, I never{rng.choice([',', '!', '?'])}{closing}"
+        shape = rng.randrange(3)
+        if shape == 0:
+            out.append(f"Then {quote}{space}{verb}{space}{name}, and left.")
+        elif shape == 1:
+            out.append(f"{quote}{space}{name}{space}{verb}.")
+        else:
+            out.append(f"{name}{space}{verb}, {quote}")
+    return out
+
+
+def test_quote_gate_never_hides_a_speaker(real_texts):
+    texts = real_texts + _quoted_prose(random.Random(9), 4000)
+    gate = dialogue.may_have_speaker(pa.array(texts))
+    named = 0
+    for text, passed in zip(texts, gate):
+        speakers = [q.speaker for q in dialogue.quotes(text) if q.speaker]
+        named += bool(speakers)
+        if not passed:
+            assert speakers == [], text[:200]
+    assert named > 1500 and (~gate).sum() > len(real_texts) // 3
+    assert dialogue.may_have_speaker(pa.array([None, "no quotes, said Alice", '"Hi," she said.', '"Hi," said Alice.'])).tolist() == [
+        False, False, False, True]
+
+
+def test_speaker_tagger_gives_the_same_hits_with_and_without_gates(real_texts, monkeypatch):
+    """The batch path (gates) and the document path (no gates) agree on every real text."""
+    from prevalence.catalog import load_catalog
+    from prevalence.tagging.base import Documents
+    from prevalence.tagging.mentions import MentionTagger
+    from prevalence.tagging.speakers import SpeakerTagger
+
+    catalog = load_catalog()
+    mentions, speakers = MentionTagger(catalog), SpeakerTagger(catalog)
+    docs = Documents.of(real_texts)
+    docs = docs.with_evidence(mentions.scan(docs)[1])
+    gated = speakers.tag(docs)
+    from prevalence.tagging import speakers as module
+
+    everything = lambda texts: np.ones(len(texts), dtype=bool)  # noqa: E731
+    for name in ("may_be_chat", "may_have_script", "may_have_speaker"):
+        monkeypatch.setattr(module, name, everything)
+    assert speakers.tag(docs).equals(gated)
+    assert gated.num_rows > 100
