@@ -71,6 +71,7 @@ class Work:
     live: np.ndarray | None = None
     sampled: np.ndarray | None = None
     texts: pa.Array | None = None  # raw text of live rows, null elsewhere
+    normalised: pa.Array | None = None  # `texts` with runs of whitespace as one space, ends trimmed
     docs: Documents | None = None  # the live rows, as taggers read them
     hits: pa.Table = field(default_factory=HIT_ROWS_SCHEMA.empty_table)  # `row` indexes docs
     groups: pa.Table | None = None  # group-speech hit rows, kept out of `hits`
@@ -112,11 +113,11 @@ class Tokenise:
         mask = np.zeros(work.raw.num_rows, dtype=bool)
         mask[work.live] = True
         work.texts = pc.if_else(pa.array(mask), work.raw.column("text"), pa.scalar(None, pa.string()))
-        texts = work.raw.column("text").take(live)
-        normalised, n_tokens = normalise_whitespace(texts)
-        columns = {"doc_id": work.raw.column("doc_id").take(live), "text": texts, "normalised": normalised,
-                   "source": work.raw.column("source").take(live), "speaker": work.raw.column("speaker").take(live),
-                   "author": work.raw.column("author").take(live), "n_tokens": n_tokens}
+        work.normalised, n_tokens = normalise_whitespace(work.texts)
+        columns = {"doc_id": work.raw.column("doc_id").take(live), "text": work.raw.column("text").take(live),
+                   "normalised": work.normalised.take(live), "source": work.raw.column("source").take(live),
+                   "speaker": work.raw.column("speaker").take(live), "author": work.raw.column("author").take(live),
+                   "n_tokens": n_tokens.take(live)}
         work.docs = Documents(pa.RecordBatch.from_pydict(columns, schema=DOCUMENT_SCHEMA))
 
 
@@ -236,7 +237,7 @@ class Sign:
 
             o = self.options
             _signers[o] = Signer(MinHasher(o.num_perm, o.shingle_size, o.seed), *self.banding)
-        work.signature = _signers[self.options].sign(work.texts)
+        work.signature = _signers[self.options].sign(work.texts, work.normalised)
 
 
 def document_stages(config: RunConfig, catalog: Catalog, model: ModelSource | None = None) -> list[Stage]:

@@ -99,14 +99,16 @@ class MinHasher:
         """
         return self.signatures_and_keys(texts)[:2]
 
-    def signatures_and_keys(self, texts: pa.Array) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+    def signatures_and_keys(self, texts: pa.Array, normalised: pa.Array | None = None) -> tuple[np.ndarray, np.ndarray, pa.Array]:
         """Signatures as above, plus each document's exact-duplicate key from the same tokenisation:
         xxh3-128 (hex) of its sequence of 64-bit word hashes, so documents equal after lowercasing and
         collapsing whitespace get equal keys (`dedup.exact.text_keys` without a second pass); null
-        texts get null keys."""
+        texts get null keys. `normalised`, when given, must be `" ".join(t.split())` of each text
+        (`tagging.words.normalise_whitespace`): its words are then split off at single spaces, which
+        is twice as fast, with the same signatures and keys."""
         n_docs = len(texts)
         sig = np.full((n_docs, self.num_perm), np.uint32(0xFFFFFFFF), dtype=np.uint32)
-        shingle_hashes, shingle_doc, token_hashes, offsets = self._shingle_hashes(texts)
+        shingle_hashes, shingle_doc, token_hashes, offsets = self._shingle_hashes(texts, normalised)
         valid = texts.is_valid().to_numpy(zero_copy_only=False)
         raw = token_hashes.tobytes()
         keys = pa.array([xxhash.xxh3_128_hexdigest(raw[8 * offsets[d]:8 * offsets[d + 1]]) if valid[d] else None for d in range(n_docs)],
@@ -133,13 +135,17 @@ class MinHasher:
         sig = np.ascontiguousarray(sig_t.T)
         return sig, has, keys
 
-    def _shingle_hashes(self, texts: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _shingle_hashes(self, texts: pa.Array, normalised: pa.Array | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(shingle hash uint32, document index) for every shingle of every document, grouped by
         document, and (word hash uint64 per token, token offsets per document [n_docs + 1])."""
-        words = pc.utf8_split_whitespace(pc.utf8_lower(texts))
+        if normalised is None:
+            words = pc.utf8_split_whitespace(pc.utf8_lower(texts))
+        else:  # lowercasing neither makes nor removes whitespace: the same words, already single-spaced
+            words = pc.split_pattern(pc.utf8_lower(normalised), " ")
         counts = pc.fill_null(pc.list_value_length(words), 0).to_numpy(zero_copy_only=False).astype(np.int64)
         flat = pc.list_flatten(words)
-        # Arrow keeps empty strings where text starts or ends with whitespace; str.split() does not.
+        # Arrow keeps empty strings where text starts or ends with whitespace, and splits "" into [""];
+        # str.split() does neither.
         nonempty = pc.not_equal(flat, "").to_numpy(zero_copy_only=False)
         if not nonempty.all():
             doc_of_token = np.repeat(np.arange(len(counts)), counts)

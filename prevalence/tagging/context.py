@@ -111,6 +111,25 @@ def window_may_match(window: str) -> bool:
     return stripped[i:] in WINDOW_LAST_WORDS
 
 
+_DASHES = re.compile(r"--|—|–")
+_AFTER_PREPOSITION = re.compile(r"\b(?:in|at|from|near|outside|inside|across)\s+$")
+_AND_THE_TITLE = re.compile(r" and the [A-Z<]")
+_QUOTED_TITLE_GOES_ON = re.compile(r"(?:\s?['’]s)?\s(?:[A-Z]|and\s|&\s)|\s?[\"”]")
+
+
+def _split_dashes(word: str) -> list[str]:
+    """`re.split(r"--|—|–", word)`, without the regex for the words that hold no dash (nearly all)."""
+    return _DASHES.split(word) if ("-" in word or "—" in word or "–" in word) else [word]
+
+
+def _may_open_work_after(rest: str) -> bool:
+    """False when WORK_AFTER cannot match `rest`: its first character after one optional quote and any
+    whitespace is no `(`."""
+    if rest and rest[0] in "\"”'":
+        rest = rest[1:]
+    return rest.lstrip()[:1] == "("
+
+
 def _word_before(text: str, start: int) -> tuple[str, int] | None:
     """The word right before `start` when one space separates them, with no punctuation after it
     (`Jackson, Theodore Roosevelt` has none): (word, its start). Of `America--as` it is `as`."""
@@ -119,7 +138,7 @@ def _word_before(text: str, start: int) -> tuple[str, int] | None:
     i = start - 1
     while i > 0 and not text[i - 1].isspace():
         i -= 1
-    word = re.split(r"--|—|–", text[i : start - 1])[-1]
+    word = _split_dashes(text[i : start - 1])[-1]
     if not word or not (word[-1].isalnum() or word[-1] == "."):
         return None
     return word, start - 1 - len(word)
@@ -132,7 +151,7 @@ def _word_after(text: str, end: int) -> str | None:
     j = end + 1
     while j < len(text) and not text[j].isspace():
         j += 1
-    return re.split(r"--|—|–", text[end + 1 : j])[0]
+    return _split_dashes(text[end + 1 : j])[0]
 
 
 def _common_word(text: str, word: str) -> bool:
@@ -173,7 +192,7 @@ def rejection(text: str, start: int, end: int, own_words: frozenset[str], fictio
         bare = _bare(after)
         if bare in EPONYM_NOUNS:
             return EPONYM
-        if fictional and bare == "and" and re.match(r" and the [A-Z<]", text[end : end + 10]):
+        if fictional and bare == "and" and _AND_THE_TITLE.match(text[end : end + 10]):
             return WORK_TITLE  # `Harry Potter and the Half-Blood Prince`
         possessive = text[end : end + 2] in ("'s", "’s")
         if (not possessive and _is_name_word(after) and bare.rstrip(".") not in own_words and not SUFFIXES.match(after.strip("()"))
@@ -194,7 +213,7 @@ def rejection(text: str, start: int, end: int, own_words: frozenset[str], fictio
     # checked only on their right (`Abraham Lincoln Brigade`, `George Washington Carver`).
     if before is not None and " " not in text[start:end]:
         opener = _opens_sentence(text, at) and (bare in SENTENCE_OPENERS or _common_word(text, word))
-        after_preposition = re.search(r"\b(?:in|at|from|near|outside|inside|across)\s+$", text[max(0, at - 12) : at].lower())
+        after_preposition = _AFTER_PREPOSITION.search(text[max(0, at - 12) : at].lower())
         if (_is_name_word(word) and not word.endswith(".") and bare not in TITLES and bare not in own_words
                 and not opener and not after_preposition):
             return NAME_BOUNDARY
@@ -202,8 +221,9 @@ def rejection(text: str, start: int, end: int, own_words: frozenset[str], fictio
     if searched and EPONYM_BEFORE.search(window):
         return EPONYM
     quoted = window.endswith(('" ', '“ ', '"', '“'))
-    if ((searched and WORK_BEFORE.search(window)) or WORK_AFTER.match(text[end : end + 40].lower())
-            or (quoted and re.match(r"(?:\s?['’]s)?\s(?:[A-Z]|and\s|&\s)|\s?[\"”]", text[end : end + 6]))):
+    rest = text[end : end + 40]
+    if ((searched and WORK_BEFORE.search(window)) or (_may_open_work_after(rest) and WORK_AFTER.match(rest.lower()))
+            or (quoted and _QUOTED_TITLE_GOES_ON.match(text[end : end + 6]))):
         # A title in quotes: the name alone (`"Hamlet"`) or going on past it (`"Romeo and Juliet"`,
         # `"James Bond's Greatest Hits"`).
         return WORK_TITLE

@@ -105,3 +105,22 @@ def test_window_gate_never_hides_a_window_rule():
             matched += 1
             assert window_may_match(window), window
     assert matched > 1000
+
+
+def test_work_after_gate_never_hides_a_title_in_brackets():
+    """_may_open_work_after is only a shortcut: whenever WORK_AFTER matches, it lets the text through."""
+    import random
+
+    from prevalence.tagging.context import WORK_AFTER, _may_open_work_after
+
+    starts = ["", " ", "  ", "\"", "”", "'", "\" ", "\u00a0", "\u3000", "\t", "'s ", ",", "x", "“"]
+    bodies = ["(film)", "(1931 film)", "(novel)", "(tv series)", "(Film)", "(Musical)", "(the play)", "( film)", "film", "[film]"]
+    rng = random.Random(4)
+    matched = turned_away = 0
+    for _ in range(20000):
+        rest = "".join(rng.choice(starts) for _ in range(rng.randint(0, 3))) + rng.choice(bodies) + rng.choice(["", " of", "..."])
+        if WORK_AFTER.match(rest.lower()):
+            matched += 1
+            assert _may_open_work_after(rest), rest
+        turned_away += not _may_open_work_after(rest)
+    assert matched > 2000 and turned_away > 2000

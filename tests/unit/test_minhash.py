@@ -109,3 +109,21 @@ def test_exact_keys_from_the_minhash_pass_group_texts_like_text_keys():
     for i in range(len(texts)):
         for j in range(len(texts)):
             assert (fast[i] == fast[j]) == (slow[i] == slow[j]), (texts[i], texts[j])
+
+
+def test_signatures_from_normalised_text_equal_those_from_raw_text(articles):
+    """The Sign stage hands the hasher Tokenise's single-spaced text: same signatures, flags and keys."""
+    import random
+
+    from prevalence.tagging.words import WHITESPACE, normalise_whitespace
+
+    rng = random.Random(2)
+    pieces = ["Word", "ÜBER", "İstanbul", "x", "", "-", "漢字", *WHITESPACE, "  ", "\r\n"]
+    texts = list(articles) + [None, "", " ", "\n\t", "one", "  two words ", "a b c d", "a b c d e", "a b c d e f"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))) for _ in range(500)]
+    raw = pa.array(texts, pa.string())
+    hasher = MinHasher()
+    sig, has, keys = hasher.signatures_and_keys(raw)
+    sig2, has2, keys2 = hasher.signatures_and_keys(raw, normalise_whitespace(raw)[0])
+    assert np.array_equal(sig, sig2) and np.array_equal(has, has2) and keys.equals(keys2)
+    assert has.sum() > 400 and not has.all()
