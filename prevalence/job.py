@@ -78,10 +78,11 @@ def _run(config: RunConfig, spark, progress: Callable[[str], None]) -> dict:
             took = max(time.time() - tagging_started, 1e-9)
             progress(f"tagged {counts['documents_kept']:,} documents in {took:.1f} s ({counts['documents_kept'] / took:,.0f} documents/s)")
         with step("dedup_s"):
-            clusters, counts["clusters"] = cluster_documents(tagged.kept, config.dedup, progress)
+            clustered, counts["clusters"] = cluster_documents(tagged.kept, config.dedup, counts["documents_kept"], progress)
+            tagged = tagged.with_clusters(clustered)
         with step("aggregate_s"):
-            replicates = write_corpus_tables(writer, tagged, clusters, counts, config, progress)
-            persona_table = persona_counts(tagged.hits, clusters, config.dedup.enabled)
+            replicates = write_corpus_tables(writer, tagged, counts, config, progress)
+            persona_table = persona_counts(tagged.hits, config.dedup.enabled)
         with step("estimate_s"):
             run_catalog = with_ad_hoc_personas(res.catalog, persona_table.column("persona_id").to_pylist(), written_names(tagged.kept))
             writer.write_arrow("prevalence", prevalence_table(

@@ -15,14 +15,27 @@ from prevalence.stats.bootstrap import REPLICATE_SCHEMA, partial_replicate_sums
 
 @dataclass
 class Tagged:
-    """The tagged rows of a run: every row (`all`, rejects included), the kept documents, their hits."""
+    """The tagged rows of a run: every row (`all`, rejects included), the kept documents, their hits
+    (doc_id, doc_hash, the hit's fields, and cluster_id once clustered)."""
 
     all: object
     kept: object
     hits: object
 
+    def with_clusters(self, kept) -> "Tagged":
+        """The same rows, with kept documents that carry `cluster_id` and `cluster_size` (`spark.clusters`)."""
+        return Tagged(self.all, kept, _hits(kept, "cluster_id"))
+
     def unpersist(self) -> None:
+        self.kept.unpersist()
         self.all.unpersist()
+
+
+def _hits(kept, *extra: str):
+    """One row per hit of the kept documents."""
+    from pyspark.sql import functions as F
+
+    return kept.select("doc_id", "doc_hash", *extra, F.explode("hits").alias("h")).select("doc_id", "doc_hash", *extra, "h.*")
 
 
 def read_tagged(spark, files: list[str]) -> Tagged:
@@ -42,8 +55,7 @@ def read_tagged(spark, files: list[str]) -> Tagged:
         "excerpt", F.when(F.col("reject_reason") == DUPLICATE_ID, F.concat(F.lit("doc_id "), "doc_id")).otherwise(F.col("excerpt"))
     ).persist(StorageLevel.MEMORY_AND_DISK)
     kept = tagged.where(F.col("reject_reason").isNull() & F.col("sampled"))
-    hits = kept.select("doc_id", "doc_hash", F.explode("hits").alias("h")).select("doc_id", "doc_hash", "h.*")
-    return Tagged(tagged, kept, hits)
+    return Tagged(tagged, kept, _hits(kept))
 
 
 def corpus_counts(tagged: Tagged) -> dict:
@@ -77,20 +89,23 @@ def corpus_counts(tagged: Tagged) -> dict:
 def written_names(kept) -> dict[str, str]:
     """{persona id: display name} for personas the catalog lacks: the form most often written, ties
     to the first in sort order, so that the name does not depend on sharding or order."""
-    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     forms = kept.select(F.explode("names").alias("n")).select("n.persona_id", "n.name").groupBy("persona_id", "name").count()
-    best = F.row_number().over(Window.partitionBy("persona_id").orderBy(F.desc("count"), "name"))
-    rows = forms.withColumn("best", best).where(F.col("best") == 1).collect()  # small: one row per ad-hoc persona
-    return {r["persona_id"]: r["name"] for r in rows}
+    best: dict[str, tuple[int, str]] = {}
+    for r in forms.collect():  # small: one row per written form of an ad-hoc persona (each is a row of the tables)
+        key = (-r["count"], r["name"])
+        if r["persona_id"] not in best or key < best[r["persona_id"]]:
+            best[r["persona_id"]] = key
+    return {pid: name for pid, (_, name) in best.items()}
 
 
-def persona_counts(hits, clusters, dedup: bool) -> pa.Table:
-    """COUNTS_SCHEMA: documents, near-duplicate clusters, count and tokens per (persona, role)."""
+def persona_counts(hits, dedup: bool) -> pa.Table:
+    """COUNTS_SCHEMA: documents, near-duplicate clusters, count and tokens per (persona, role), from
+    hits that carry their document's cluster_id (`Tagged.with_clusters`)."""
     from pyspark.sql import functions as F
 
-    per_persona = hits.join(clusters.select("doc_id", "cluster_id"), "doc_id").groupBy("persona_id", "role").agg(
+    per_persona = hits.groupBy("persona_id", "role").agg(
         F.count("*").alias("docs"),
         F.countDistinct("cluster_id").alias("unique_docs") if dedup else F.lit(None).cast("long").alias("unique_docs"),
         F.sum("count").alias("count"),
@@ -113,21 +128,20 @@ def bootstrap_partitions(documents: int, cores: int) -> int:
     return max(1, -(-documents // DOCS_PER_BOOTSTRAP_PARTITION), min(cores, documents // MIN_DOCS_PER_BOOTSTRAP_CORE))
 
 
-def replicate_sums(hits, kept, replicates: int, clusters=None, documents: int | None = None):
+def replicate_sums(hits, kept, replicates: int, by_cluster: bool = False, documents: int | None = None):
     """Poisson-bootstrap sums per (persona, role, replicate), plus `*`/`*` rows for the corpus totals
     (a DataFrame in no particular order).
 
-    With near-duplicate `clusters` the weights are seeded by cluster (a cluster bootstrap): copies of
-    one text rise and fall together instead of counting as independent draws. `documents` (the kept
+    With `by_cluster` the weights are seeded by the rows' near-duplicate cluster_id (a cluster
+    bootstrap): copies of one text rise and fall together instead of counting as independent draws. `documents` (the kept
     count) sets how many partitions compute partial sums. The sums are of integers in float64, so
     they do not depend on the partitioning."""
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    if clusters is not None:
-        key = clusters.select("doc_id", F.xxhash64("cluster_id").alias("bootstrap_key"))
-        hits = hits.join(key, "doc_id").withColumn("doc_hash", F.col("bootstrap_key"))
-        kept = kept.join(key, "doc_id").withColumn("doc_hash", F.col("bootstrap_key"))
+    if by_cluster:
+        hits = hits.withColumn("doc_hash", F.xxhash64("cluster_id"))
+        kept = kept.withColumn("doc_hash", F.xxhash64("cluster_id"))
     rows = hits.select("doc_hash", "persona_id", "role", "count", "tokens").unionByName(
         kept.select("doc_hash", F.lit("*").alias("persona_id"), F.lit("*").alias("role"),
                     F.lit(1).cast("long").alias("count"), F.col("n_tokens").alias("tokens"))

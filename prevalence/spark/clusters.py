@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from prevalence.config import DedupOptions
 from prevalence.dedup.components import components_of
@@ -95,16 +96,16 @@ def connected_components(edges):
     raise RuntimeError(f"connected components did not converge in {MAX_ITERATIONS} rounds")
 
 
-def cluster_documents(kept, options: DedupOptions, progress=lambda _m: None):
-    """(clusters, number of clusters): clusters has (doc_id, cluster_id, cluster_size) for every kept
-    document, persisted; without deduplication cluster columns are null and the number is None."""
-    from pyspark import StorageLevel
-    from pyspark.sql import Window
+def cluster_documents(kept, options: DedupOptions, documents: int, progress=lambda _m: None):
+    """(kept documents with `cluster_id` and `cluster_size`, number of clusters). `documents` is the
+    number of kept documents. A document on no verified edge is its own cluster (its id, size 1):
+    only the documents on edges pass through the components, and the clusters are counted from them
+    (documents - nodes + components), with no pass over the corpus. Without deduplication the cluster
+    columns are null and the number is None."""
     from pyspark.sql import functions as F
 
     if not options.enabled:
-        nulls = kept.select("doc_id", F.lit(None).cast("string").alias("cluster_id"), F.lit(None).cast("long").alias("cluster_size"))
-        return nulls.persist(StorageLevel.MEMORY_AND_DISK), None
+        return kept.select("*", F.lit(None).cast("string").alias("cluster_id"), F.lit(None).cast("long").alias("cluster_size")), None
     progress("clustering near-duplicates (MinHash LSH, connected components)")
     docs = kept.select("doc_id", "text_key", "bands", "signature")
     edges = candidate_edges(docs)
@@ -114,11 +115,24 @@ def cluster_documents(kept, options: DedupOptions, progress=lambda _m: None):
     if edges.count() <= DRIVER_EDGES:
         # Few edges (near-duplicates are rare): one collect and scipy, instead of several Spark rounds.
         found = edges.toArrow()
-        components = kept.sparkSession.createDataFrame(components_of(found.column("src"), found.column("dst")))
+        table = components_of(found.column("src"), found.column("dst"))
+        sizes = pc.value_counts(table.column("cluster"))
+        size_of = dict(zip(sizes.field("values").to_pylist(), sizes.field("counts").to_pylist()))
+        table = table.append_column("size", pa.array([size_of[c] for c in table.column("cluster").to_pylist()], pa.int64()))
+        n_nodes, n_components = table.num_rows, len(size_of)
+        components = kept.sparkSession.createDataFrame(table)  # small: a local relation Spark broadcasts when it can
+        persist = False
     else:
-        components = connected_components(edges)
-    clustered = docs.select("doc_id").join(components, docs["doc_id"] == components["node"], "left").select(
-        "doc_id", F.coalesce("cluster", "doc_id").alias("cluster_id")
-    )
-    clusters = clustered.withColumn("cluster_size", F.count("*").over(Window.partitionBy("cluster_id"))).persist(StorageLevel.MEMORY_AND_DISK)
-    return clusters, clusters.select("cluster_id").distinct().count()
+        labels = connected_components(edges)
+        components = labels.join(labels.groupBy("cluster").agg(F.count("*").alias("size")), "cluster").select("node", "cluster", "size")
+        row = labels.agg(F.count("*").alias("nodes"), F.countDistinct("cluster").alias("clusters")).first()
+        n_nodes, n_components = int(row["nodes"]), int(row["clusters"])
+        persist = True  # a join with a shuffle: done once, not once per table that reads the clusters
+    clustered = kept.join(components, kept["doc_id"] == components["node"], "left").select(
+        *[kept[c] for c in kept.columns], F.coalesce("cluster", kept["doc_id"]).alias("cluster_id"),
+        F.coalesce("size", F.lit(1).cast("long")).alias("cluster_size"))
+    if persist:
+        from pyspark import StorageLevel
+
+        clustered = clustered.persist(StorageLevel.MEMORY_AND_DISK)
+    return clustered, documents - n_nodes + n_components

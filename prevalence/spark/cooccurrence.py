@@ -16,14 +16,16 @@ from prevalence.config import PairOptions
 from prevalence.stats.intervals import z_value
 
 
-def cooccurrence(kept, hits, clusters, total_docs: int, opts: PairOptions, level: float, dedup: bool = True):
-    """A Spark DataFrame with `cooccurrence.COOCCURRENCE_SCHEMA`'s columns, one row per kept pair, ordered by pair."""
+def cooccurrence(kept, hits, total_docs: int, opts: PairOptions, level: float, dedup: bool = True):
+    """A Spark DataFrame with `cooccurrence.COOCCURRENCE_SCHEMA`'s columns, one row per kept pair, ordered by pair;
+    `kept` carries each document's cluster_id (`Tagged.with_clusters`)."""
     from pyspark.sql import functions as F
 
     persona_hits = hits if opts.window == 0 else hits.where(F.col("role") == "mention")
     per_persona = persona_hits.select("doc_id", "persona_id").distinct().groupBy("persona_id").agg(F.count("*").alias("n"))
-    pairs = kept.select("doc_id", F.explode("pairs").alias("p")).select("doc_id", F.col("p.a").alias("persona_a"), F.col("p.b").alias("persona_b"))
-    counted = pairs.join(clusters.select("doc_id", "cluster_id"), "doc_id").groupBy("persona_a", "persona_b").agg(
+    pairs = kept.select("cluster_id", F.explode("pairs").alias("p")).select(
+        "cluster_id", F.col("p.a").alias("persona_a"), F.col("p.b").alias("persona_b"))
+    counted = pairs.groupBy("persona_a", "persona_b").agg(
         F.count("*").alias("docs"),
         F.countDistinct("cluster_id").alias("unique_docs") if dedup else F.lit(None).cast("long").alias("unique_docs"),
     ).where(F.col("docs") >= opts.min_docs)

@@ -14,30 +14,30 @@ from prevalence.spark.cooccurrence import cooccurrence
 from prevalence.tables import RunWriter
 
 
-def write_corpus_tables(writer: RunWriter, tagged: Tagged, clusters, counts: dict, config: RunConfig,
+def write_corpus_tables(writer: RunWriter, tagged: Tagged, counts: dict, config: RunConfig,
                         progress: Callable[[str], None]) -> pa.Table:
-    """Write the five corpus-sized tables; returns the replicates table (catalog-sized) for the estimate."""
+    """Write the five corpus-sized tables from clustered rows (`Tagged.with_clusters`); returns the
+    replicates table (catalog-sized) for the estimate."""
     from pyspark.sql import functions as F
 
     progress("writing tables")
-    tagged.kept.join(clusters, "doc_id").select(
+    tagged.kept.select(
         "doc_id", "shard", "position", "source", "n_chars", "n_tokens", "cluster_id", "cluster_size",
         F.lit(1.0 / config.sample_fraction).alias("sample_weight"),
     ).write.parquet(writer.table_path("documents"))
-    tagged.hits.drop("doc_hash").write.parquet(writer.table_path("persona_hits"))
+    tagged.hits.drop("doc_hash", "cluster_id").write.parquet(writer.table_path("persona_hits"))
     tagged.all.where(F.col("reject_reason").isNotNull()).select(
         "shard", "position", F.col("reject_reason").alias("reason"), "excerpt"
     ).write.parquet(writer.table_path("rejects"))
     if config.pairs.enabled:
         progress("co-occurrence of persona pairs")
-        cooccurrence(tagged.kept, tagged.hits, clusters, counts["documents_kept"], config.pairs, config.interval_level,
+        cooccurrence(tagged.kept, tagged.hits, counts["documents_kept"], config.pairs, config.interval_level,
                      config.dedup.enabled).write.parquet(writer.table_path("cooccurrence"))
     else:
         writer.write_arrow("cooccurrence", COOCCURRENCE_SCHEMA.empty_table())
     progress(f"bootstrap: {config.replicates} replicates")
     # Catalog-sized (personas x replicates): fetched as Arrow, sorted and written here, and returned as
     # written (not sorted and written by Spark, then read back).
-    replicates = replicate_sums(tagged.hits, tagged.kept, config.replicates, clusters if config.dedup.enabled else None,
-                                counts["documents_kept"]).toArrow()
+    replicates = replicate_sums(tagged.hits, tagged.kept, config.replicates, config.dedup.enabled, counts["documents_kept"]).toArrow()
     return writer.write_arrow("replicates", replicates.sort_by([("role", "ascending"), ("persona_id", "ascending"),
                                                               ("replicate", "ascending")]))

@@ -8,23 +8,34 @@ the data, with no extra pass per replicate.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from math import exp, factorial
+from math import ceil, exp, factorial
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.sparse import csr_matrix
 
-from prevalence.stats.sampling import uniform_from_hash
+from prevalence.stats.sampling import UNIFORM_BITS, uniform_bits
 
 _POISSON1_CDF = np.cumsum([exp(-1) / factorial(k) for k in range(20)])
+# The weight is the number of CDF values at or below the uniform u = m / 2**53: m >= ceil(c * 2**53)
+# exactly when u >= c (both products are exact), so the draw needs no floats.
+_POISSON1_STEPS = np.array([ceil(c * 2.0**UNIFORM_BITS) for c in _POISSON1_CDF], dtype=np.uint64)
 _REPLICATE_STEP = np.uint64(0xD1B54A32D192ED03)
 
 
 def replicate_weights(hashes: np.ndarray, replicates: int) -> np.ndarray:
-    """uint8 [n_docs, replicates] Poisson(1) weights, a pure function of each document's hash."""
+    """uint8 [n_docs, replicates] Poisson(1) weights, a pure function of each document's hash: the
+    inverse CDF of a uniform from `stats.sampling.uniform_from_hash`, as integer comparisons."""
     keys = hashes[:, None] + np.arange(replicates, dtype=np.uint64)[None, :] * _REPLICATE_STEP
-    return np.searchsorted(_POISSON1_CDF, uniform_from_hash(keys), side="right").astype(np.uint8)
+    bits = uniform_bits(keys)
+    weights = np.zeros(bits.shape, dtype=np.uint8)
+    for step in _POISSON1_STEPS:  # rising: once no draw reaches one, none reaches the next
+        reached = bits >= step
+        if not reached.any():
+            break
+        weights += reached
+    return weights
 
 
 def percentile_interval(replicates: np.ndarray, level: float = 0.95, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:

@@ -30,6 +30,14 @@ def _splitmix64(x: np.ndarray) -> np.ndarray:
         return x ^ (x >> np.uint64(31))
 
 
+UNIFORM_BITS = 53
+
+
+def uniform_bits(x: np.ndarray) -> np.ndarray:
+    """The top 53 bits of splitmix64 of 64-bit keys, as uint64: `uniform_from_hash` times 2**53."""
+    return _splitmix64(x) >> np.uint64(64 - UNIFORM_BITS)
+
+
 def uniform_from_hash(x: np.ndarray) -> np.ndarray:
     """Uniform [0, 1) doubles from 64-bit keys (top 53 bits of splitmix64)."""
-    return (_splitmix64(x) >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
+    return uniform_bits(x).astype(np.float64) * (1.0 / (1 << UNIFORM_BITS))

@@ -36,6 +36,21 @@ def test_replicate_weights_are_poisson_one_and_independent_of_batching():
     assert not np.array_equal(w[:, 0], w[:, 1])
 
 
+def test_replicate_weights_are_the_inverse_poisson_cdf_of_the_uniform_draw():
+    """The integer comparisons give exactly the weights of searching the uniform double in the CDF,
+    including draws placed right at and next to each CDF step."""
+    from prevalence.stats import bootstrap
+    from prevalence.stats.sampling import uniform_from_hash
+
+    hashes = doc_hashes(IDS)
+    keys = hashes[:, None] + np.arange(64, dtype=np.uint64)[None, :] * bootstrap._REPLICATE_STEP
+    reference = np.searchsorted(bootstrap._POISSON1_CDF, uniform_from_hash(keys), side="right")
+    assert np.array_equal(replicate_weights(hashes, 64), reference) and reference.max() >= 4
+    for c, step in zip(bootstrap._POISSON1_CDF, bootstrap._POISSON1_STEPS.tolist()):
+        # Each step is the smallest draw m (of u = m / 2**53) that reaches its CDF value.
+        assert (step - 1) / 2.0**53 < c <= step / 2.0**53
+
+
 def test_partial_sums_equal_the_weighted_sums():
     hashes = doc_hashes(IDS[:10])
     batch = pa.RecordBatch.from_pydict({
