@@ -10,7 +10,7 @@ import pyarrow as pa
 from prevalence.corpus.rejects import DUPLICATE_ID
 from prevalence.estimate import COUNTS_SCHEMA
 from prevalence.stages import TAGGED_SCHEMA
-from prevalence.stats.bootstrap import REPLICATE_SCHEMA, partial_replicate_sums
+from prevalence.stats.bootstrap import REPLICATE_VECTORS_SCHEMA, hit_rows_of_documents, partial_replicate_sums, sum_replicate_vectors
 
 
 @dataclass
@@ -128,9 +128,10 @@ def bootstrap_partitions(documents: int, cores: int) -> int:
     return max(1, -(-documents // DOCS_PER_BOOTSTRAP_PARTITION), min(cores, documents // MIN_DOCS_PER_BOOTSTRAP_CORE))
 
 
-def replicate_sums(hits, kept, replicates: int, by_cluster: bool = False, documents: int | None = None):
-    """Poisson-bootstrap sums per (persona, role, replicate), plus `*`/`*` rows for the corpus totals
-    (a DataFrame in no particular order).
+def replicate_sums(kept, replicates: int, by_cluster: bool = False, documents: int | None = None):
+    """Poisson-bootstrap sums per (persona, role), plus a `*`/`*` row for the corpus totals: a DataFrame
+    of REPLICATE_VECTORS_SCHEMA, one row per key in no particular order (`stats.bootstrap.replicate_rows`
+    makes the replicates table of it).
 
     With `by_cluster` the weights are seeded by the rows' near-duplicate cluster_id (a cluster
     bootstrap): copies of one text rise and fall together instead of counting as independent draws. `documents` (the kept
@@ -139,15 +140,14 @@ def replicate_sums(hits, kept, replicates: int, by_cluster: bool = False, docume
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    if by_cluster:
-        hits = hits.withColumn("doc_hash", F.xxhash64("cluster_id"))
-        kept = kept.withColumn("doc_hash", F.xxhash64("cluster_id"))
-    rows = hits.select("doc_hash", "persona_id", "role", "count", "tokens").unionByName(
-        kept.select("doc_hash", F.lit("*").alias("persona_id"), F.lit("*").alias("role"),
-                    F.lit(1).cast("long").alias("count"), F.col("n_tokens").alias("tokens"))
-    )
+    key = F.xxhash64("cluster_id") if by_cluster else F.col("doc_hash")
+    # One row per kept document with its hits, turned into hit rows and `*` rows in the Python worker: no
+    # explode and union in Spark, and one weight draw per document.
+    hit = lambda h: F.struct(*(h[c].alias(c) for c in ("persona_id", "role", "count", "tokens")))  # noqa: E731
+    rows = kept.select(key.alias("doc_hash"), "n_tokens", F.transform("hits", hit).alias("hits"))
     if documents is not None:
         rows = rows.coalesce(bootstrap_partitions(documents, rows.sparkSession.sparkContext.defaultParallelism))
-    partial = rows.mapInArrow(lambda it: partial_replicate_sums(it, replicates), from_arrow_schema(REPLICATE_SCHEMA))
-    return partial.groupBy("persona_id", "role", "replicate").agg(
-        F.sum("docs").alias("docs"), F.sum("count").alias("count"), F.sum("tokens").alias("tokens"))
+    schema = from_arrow_schema(REPLICATE_VECTORS_SCHEMA)
+    partial = rows.mapInArrow(lambda it: partial_replicate_sums(hit_rows_of_documents(it), replicates), schema)
+    # Every partial row of a key meets in one partition, where the vectors are added up.
+    return partial.repartition("persona_id", "role").mapInArrow(sum_replicate_vectors, schema)

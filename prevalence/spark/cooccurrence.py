@@ -7,30 +7,37 @@ persona (N documents; a = both, b = A only, c = B only, d = neither):
 - pmi = ln(a N / (n_A n_B)), and npmi = pmi / -ln(a / N) in [-1, 1];
 - the log odds ratio ln((a+.5)(d+.5) / ((b+.5)(c+.5))) with a Wald interval (Haldane's +0.5);
 - Dunning's log-likelihood ratio G2 = 2 sum O ln(O / E), large when the pair is far from independent.
-Nothing pair-shaped reaches the driver.
+Nothing pair-shaped reaches the driver: pair rows are range-partitioned by pair and counted in one
+Arrow pass per partition, which leaves the table ordered by pair; documents per persona (catalog-sized)
+are counted once and joined by broadcast.
 """
 
 from __future__ import annotations
 
 from prevalence.config import PairOptions
+from prevalence.cooccurrence import PAIR_COUNTS_SCHEMA, count_pairs
 from prevalence.stats.intervals import z_value
 
 
-def cooccurrence(kept, hits, total_docs: int, opts: PairOptions, level: float, dedup: bool = True):
-    """A Spark DataFrame with `cooccurrence.COOCCURRENCE_SCHEMA`'s columns, one row per kept pair, ordered by pair;
-    `kept` carries each document's cluster_id (`Tagged.with_clusters`)."""
+def cooccurrence(kept, total_docs: int, opts: PairOptions, level: float, dedup: bool = True):
+    """A Spark DataFrame with `cooccurrence.COOCCURRENCE_SCHEMA`'s columns, one row per kept pair, ordered by pair
+    (range partitions, each sorted); `kept` carries each document's cluster_id (`Tagged.with_clusters`)."""
     from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_schema
 
-    persona_hits = hits if opts.window == 0 else hits.where(F.col("role") == "mention")
-    per_persona = persona_hits.select("doc_id", "persona_id").distinct().groupBy("persona_id").agg(F.count("*").alias("n"))
-    pairs = kept.select("cluster_id", F.explode("pairs").alias("p")).select(
+    # Documents per persona: each document's distinct personas (mentions only with a window), counted.
+    counted_hits = (lambda h: h.role == "mention") if opts.window else (lambda h: F.lit(True))
+    personas = F.array_distinct(F.transform(F.filter("hits", counted_hits), lambda h: h.persona_id))
+    per_persona = kept.select(F.explode(personas).alias("persona_id")).groupBy("persona_id").count().toArrow()  # catalog-sized
+    per_persona = kept.sparkSession.createDataFrame(per_persona)
+    pairs = kept.select(F.col("cluster_id").cast("string"), F.explode("pairs").alias("p")).select(
         "cluster_id", F.col("p.a").alias("persona_a"), F.col("p.b").alias("persona_b"))
-    counted = pairs.groupBy("persona_a", "persona_b").agg(
-        F.count("*").alias("docs"),
-        F.countDistinct("cluster_id").alias("unique_docs") if dedup else F.lit(None).cast("long").alias("unique_docs"),
-    ).where(F.col("docs") >= opts.min_docs)
-    scored = counted.join(per_persona.select(F.col("persona_id").alias("persona_a"), F.col("n").alias("docs_a")), "persona_a") \
-        .join(per_persona.select(F.col("persona_id").alias("persona_b"), F.col("n").alias("docs_b")), "persona_b")
+    counted = pairs.repartitionByRange("persona_a", "persona_b").mapInArrow(count_pairs, from_arrow_schema(PAIR_COUNTS_SCHEMA)) \
+        .where(F.col("docs") >= opts.min_docs)
+    if not dedup:
+        counted = counted.withColumn("unique_docs", F.lit(None).cast("long"))
+    scored = counted.join(F.broadcast(per_persona.select(F.col("persona_id").alias("persona_a"), F.col("count").alias("docs_a"))), "persona_a") \
+        .join(F.broadcast(per_persona.select(F.col("persona_id").alias("persona_b"), F.col("count").alias("docs_b"))), "persona_b")
     n = F.lit(float(total_docs))
     a = F.col("docs").cast("double")
     b = F.col("docs_a") - F.col("docs")
@@ -54,4 +61,4 @@ def cooccurrence(kept, hits, total_docs: int, opts: PairOptions, level: float, d
         (log_odds + z * se).alias("log_odds_ci_high"),
         (2 * g2).alias("llr"),
         F.lit(opts.window).cast("long").alias("window_words"),
-    ).orderBy("persona_a", "persona_b")
+    )

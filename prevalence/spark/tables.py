@@ -11,6 +11,7 @@ from prevalence.config import RunConfig
 from prevalence.cooccurrence import COOCCURRENCE_SCHEMA
 from prevalence.spark.aggregate import Tagged, replicate_sums
 from prevalence.spark.cooccurrence import cooccurrence
+from prevalence.stats.bootstrap import replicate_rows
 from prevalence.tables import RunWriter
 
 
@@ -31,13 +32,12 @@ def write_corpus_tables(writer: RunWriter, tagged: Tagged, counts: dict, config:
     ).write.parquet(writer.table_path("rejects"))
     if config.pairs.enabled:
         progress("co-occurrence of persona pairs")
-        cooccurrence(tagged.kept, tagged.hits, counts["documents_kept"], config.pairs, config.interval_level,
+        cooccurrence(tagged.kept, counts["documents_kept"], config.pairs, config.interval_level,
                      config.dedup.enabled).write.parquet(writer.table_path("cooccurrence"))
     else:
         writer.write_arrow("cooccurrence", COOCCURRENCE_SCHEMA.empty_table())
     progress(f"bootstrap: {config.replicates} replicates")
-    # Catalog-sized (personas x replicates): fetched as Arrow, sorted and written here, and returned as
-    # written (not sorted and written by Spark, then read back).
-    replicates = replicate_sums(tagged.hits, tagged.kept, config.replicates, config.dedup.enabled, counts["documents_kept"]).toArrow()
-    return writer.write_arrow("replicates", replicates.sort_by([("role", "ascending"), ("persona_id", "ascending"),
-                                                              ("replicate", "ascending")]))
+    # Catalog-sized (personas x replicates): one row of replicate vectors per persona and role fetched as
+    # Arrow, laid out as the table's rows and written here.
+    vectors = replicate_sums(tagged.kept, config.replicates, config.dedup.enabled, counts["documents_kept"]).toArrow()
+    return writer.write_arrow("replicates", replicate_rows(vectors, config.replicates))

@@ -51,6 +51,11 @@ REPLICATE_SCHEMA = pa.schema(
 )
 
 
+# Replicate sums on their way through the shuffle: one row per key (persona, role) and partition, the sums
+# a float64 [3 (docs, count, tokens), replicates] matrix in row-major bytes. Sent as rows of REPLICATE_SCHEMA
+# they were 1,000 rows per key (1.4 M rows through the shuffle for 780 keys on 200 MB).
+REPLICATE_VECTORS_SCHEMA = pa.schema([("persona_id", pa.string()), ("role", pa.string()), ("sums", pa.binary())])
+
 # Keys (persona, role) whose replicate sums one partition holds before it emits them: a partition's
 # batches are summed together (each batch emitting its own keys x replicates rows sent 6.8 M partial
 # rows through the shuffle for 0.8 M sums on 200 MB), within about 250 MB of float64 at 1,000 replicates.
@@ -61,8 +66,9 @@ def partial_replicate_sums(batches: Iterator[pa.RecordBatch], replicates: int) -
     """Weighted sums per (persona_id, role, replicate) of one partition's rows.
 
     Input rows: doc_hash, persona_id, role, count, tokens (one document's hit; persona_id `*` for the
-    corpus totals). Output: REPLICATE_SCHEMA rows to be summed over partitions by a shuffle; the
-    partition's batches are summed together, up to MAX_HELD_KEYS keys at a time.
+    corpus totals). Output: REPLICATE_VECTORS_SCHEMA rows to be summed over partitions
+    (`sum_replicate_vectors`); the partition's batches are summed together, up to MAX_HELD_KEYS keys at
+    a time.
     """
     held: dict[str, np.ndarray] = {}  # "persona\x1frole" -> float64 [3 (docs, count, tokens), replicates]
     for batch in batches:
@@ -89,22 +95,62 @@ def partial_replicate_sums(batches: Iterator[pa.RecordBatch], replicates: int) -
             else:
                 held[name] = stacked[k].copy()
         if len(held) >= MAX_HELD_KEYS:
-            yield _replicate_batch(held, replicates)
+            yield _vector_batch(held)
             held = {}
     if held:
-        yield _replicate_batch(held, replicates)
+        yield _vector_batch(held)
 
 
-def _replicate_batch(held: dict[str, np.ndarray], replicates: int) -> pa.RecordBatch:
-    """REPLICATE_SCHEMA rows of held sums, replicates in order within each key."""
+def _vector_batch(held: dict[str, np.ndarray]) -> pa.RecordBatch:
     persona, role = zip(*(name.split("\x1f") for name in held))
-    values = np.stack(list(held.values()))  # [keys, 3, replicates]
-    return pa.RecordBatch.from_arrays(
-        [
-            pa.array(np.repeat(persona, replicates)),
-            pa.array(np.repeat(role, replicates)),
-            pa.array(np.tile(np.arange(replicates, dtype=np.int32), len(held))),
-            pa.array(values[:, 0].reshape(-1)), pa.array(values[:, 1].reshape(-1)), pa.array(values[:, 2].reshape(-1)),
-        ],
+    return pa.RecordBatch.from_arrays([pa.array(persona, pa.string()), pa.array(role, pa.string()),
+                                       pa.array([v.tobytes() for v in held.values()], pa.binary())], schema=REPLICATE_VECTORS_SCHEMA)
+
+
+def sum_replicate_vectors(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """One REPLICATE_VECTORS_SCHEMA row per key of a partition that holds every partial row of its keys:
+    the sums added up (integers in float64: exact in any order)."""
+    held: dict[tuple[str, str], np.ndarray] = {}
+    for batch in batches:
+        for persona, role, sums in zip(*(batch.column(c).to_pylist() for c in ("persona_id", "role", "sums"))):
+            vector = np.frombuffer(sums, dtype=np.float64)
+            if (persona, role) in held:
+                held[persona, role] += vector
+            else:
+                held[persona, role] = vector.copy()
+    if held:
+        yield _vector_batch({f"{p}\x1f{r}": v for (p, r), v in held.items()})
+
+
+def replicate_rows(vectors: pa.Table, replicates: int) -> pa.Table:
+    """REPLICATE_SCHEMA rows, ordered by role, persona and replicate, from one vector row per key."""
+    vectors = vectors.sort_by([("role", "ascending"), ("persona_id", "ascending")])
+    n = vectors.num_rows
+    values = np.frombuffer(b"".join(vectors.column("sums").to_pylist()), dtype=np.float64).reshape(n, 3, replicates)
+    per_key = np.repeat(np.arange(n), replicates)
+    return pa.Table.from_arrays(
+        [vectors.column("persona_id").take(per_key), vectors.column("role").take(per_key),
+         pa.array(np.tile(np.arange(replicates, dtype=np.int32), n)),
+         pa.array(values[:, 0].reshape(-1)), pa.array(values[:, 1].reshape(-1)), pa.array(values[:, 2].reshape(-1))],
         schema=REPLICATE_SCHEMA,
     )
+
+
+def hit_rows_of_documents(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """partial_replicate_sums' input rows from document rows (doc_hash, n_tokens, and hits: a list of
+    persona_id, role, count, tokens): one row per hit, then one `*`/`*` row per document (count 1, its
+    tokens). A document's rows stay in one batch, so its weights are drawn once."""
+    for batch in batches:
+        if batch.num_rows == 0:
+            continue
+        hits = batch.column("hits")
+        flat = pc.list_flatten(hits)
+        parent = pc.list_parent_indices(hits)
+        n = batch.num_rows
+        yield pa.RecordBatch.from_pydict({
+            "doc_hash": pa.concat_arrays([batch.column("doc_hash").take(parent), batch.column("doc_hash")]),
+            "persona_id": pa.concat_arrays([flat.field("persona_id"), pa.array(["*"] * n, pa.string())]),
+            "role": pa.concat_arrays([flat.field("role"), pa.array(["*"] * n, pa.string())]),
+            "count": pa.concat_arrays([flat.field("count").cast(pa.int64()), pa.array(np.ones(n, dtype=np.int64))]),
+            "tokens": pa.concat_arrays([flat.field("tokens").cast(pa.int64()), batch.column("n_tokens").cast(pa.int64())]),
+        })

@@ -7,7 +7,7 @@ import pytest
 from prevalence.catalog import catalog_from_records
 from prevalence.errors import PrevalenceError
 from prevalence.estimate import prevalence_table
-from prevalence.stats.bootstrap import partial_replicate_sums, replicate_weights
+from prevalence.stats.bootstrap import partial_replicate_sums, replicate_rows, replicate_weights, sum_replicate_vectors
 from prevalence.stats.correction import Audit, adjust, jeffreys_adjusted, load_audit
 from prevalence.stats.coverage import measure
 from prevalence.stats.sampling import doc_hashes, in_sample
@@ -51,13 +51,18 @@ def test_replicate_weights_are_the_inverse_poisson_cdf_of_the_uniform_draw():
         assert (step - 1) / 2.0**53 < c <= step / 2.0**53
 
 
+def summed(partials, replicates: int) -> pa.Table:
+    """The replicates table made of partial sums, as the job makes it (partials added up per key)."""
+    return replicate_rows(pa.Table.from_batches(list(sum_replicate_vectors(partials))), replicates)
+
+
 def test_partial_sums_equal_the_weighted_sums():
     hashes = doc_hashes(IDS[:10])
     batch = pa.RecordBatch.from_pydict({
         "doc_hash": hashes.view(np.int64), "persona_id": ["b", "a"] * 5, "role": ["speaker"] * 10,
         "count": list(range(10)), "tokens": [10 * i for i in range(10)],
     })
-    out = pa.Table.from_batches(list(partial_replicate_sums(iter([batch]), 6))).to_pydict()
+    out = summed(partial_replicate_sums(iter([batch]), 6), 6).to_pydict()
     w = replicate_weights(hashes, 6).astype(float)
     a = np.array([1, 3, 5, 7, 9])
     rows = [i for i, p in enumerate(out["persona_id"]) if p == "a"]
@@ -74,11 +79,41 @@ def test_partial_sums_with_several_rows_per_document():
         "doc_hash": hashes[rows].view(np.int64), "persona_id": ["a", "b", "b", "a", "a", "a", "c"], "role": ["mention"] * 7,
         "count": [1, 2, 3, 4, 5, 6, 7], "tokens": [0] * 7,
     })
-    out = pa.Table.from_batches(list(partial_replicate_sums(iter([batch]), 8))).to_pydict()
+    out = summed(partial_replicate_sums(iter([batch]), 8), 8).to_pydict()
     w = replicate_weights(hashes, 8).astype(float)
     a = [i for i, p in enumerate(out["persona_id"]) if p == "a"]
     assert np.array_equal([out["count"][i] for i in a], 1 * w[0] + 4 * w[2] + 5 * w[3] + 6 * w[1])
     assert np.array_equal([out["docs"][i] for i in a], w[0] + w[2] + w[3] + w[1])
+
+
+def test_document_rows_give_the_sums_of_their_hit_rows_and_totals():
+    """hit_rows_of_documents: per-document rows (hits as a list) sum like one row per hit plus one
+    `*`/`*` row per document, whatever the batching."""
+    from prevalence.stats.bootstrap import hit_rows_of_documents
+
+    hashes = doc_hashes(IDS[:6])
+    hit_type = pa.struct([("persona_id", pa.string()), ("role", pa.string()), ("count", pa.int64()), ("tokens", pa.int64())])
+    docs = pa.RecordBatch.from_pydict({
+        "doc_hash": hashes.view(np.int64), "n_tokens": [10, 20, None, 40, 50, 60],
+        "hits": pa.array([[{"persona_id": "a", "role": "mention", "count": 2, "tokens": None}],
+                          [], None,
+                          [{"persona_id": "a", "role": "mention", "count": 1, "tokens": None},
+                           {"persona_id": "b", "role": "speaker", "count": 3, "tokens": 30}],
+                          [{"persona_id": "b", "role": "speaker", "count": 5, "tokens": 7}], []], pa.list_(hit_type)),
+    })
+    rows = pa.RecordBatch.from_pydict({
+        "doc_hash": hashes[[0, 3, 3, 4, 0, 1, 2, 3, 4, 5]].view(np.int64),
+        "persona_id": ["a", "a", "b", "b"] + ["*"] * 6, "role": ["mention", "mention", "speaker", "speaker"] + ["*"] * 6,
+        "count": [2, 1, 3, 5] + [1] * 6, "tokens": [None, None, 30, 7, 10, 20, None, 40, 50, 60],
+    })
+    expected = summed(partial_replicate_sums(iter([rows]), 5), 5)
+    for batches in ([docs], [docs.slice(0, 2), docs.slice(2, 3), docs.slice(5)]):
+        assert summed(partial_replicate_sums(hit_rows_of_documents(iter(batches)), 5), 5).equals(expected)
+    # Partials of several partitions, in any order, add up to the same table.
+    parts = [list(partial_replicate_sums(hit_rows_of_documents(iter([b])), 5)) for b in (docs.slice(0, 3), docs.slice(3))]
+    assert summed(iter(parts[1] + parts[0]), 5).equals(expected)
+    assert expected.column("replicate").to_pylist()[:5] == list(range(5))
+    assert sorted(set(expected.column("persona_id").to_pylist())) == ["*", "a", "b"]
 
 
 def test_bootstrap_partitions_follow_the_corpus_size():
