@@ -23,7 +23,7 @@ from prevalence.config import RunConfig  # noqa: E402
 from prevalence.spark.session import build_session  # noqa: E402
 
 STEPS = ("tag_shards", "read_tagged", "corpus_counts", "cluster_documents", "write_corpus_tables", "persona_counts",
-         "written_names", "prevalence_table")
+         "prevalence_table")
 
 
 def main() -> None:

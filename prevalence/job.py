@@ -18,7 +18,7 @@ from prevalence.corpus.shards import check_unchanged, shard_fingerprint, work_un
 from prevalence.errors import PrevalenceError
 from prevalence.estimate import prevalence_table
 from prevalence.resources import load_resources
-from prevalence.spark.aggregate import corpus_counts, persona_counts, read_tagged, written_names
+from prevalence.spark.aggregate import corpus_counts, persona_counts, read_tagged
 from prevalence.spark.clusters import cluster_documents
 from prevalence.spark.session import last_job_id, session_for, spark_info
 from prevalence.spark.tables import write_corpus_tables
@@ -82,9 +82,9 @@ def _run(config: RunConfig, spark, progress: Callable[[str], None]) -> dict:
             tagged = tagged.with_clusters(clustered)
         with step("aggregate_s"):
             replicates = write_corpus_tables(writer, tagged, counts, config, progress)
-            persona_table = persona_counts(tagged.hits, config.dedup.enabled)
+            persona_table, names = persona_counts(tagged, config.dedup.enabled)
         with step("estimate_s"):
-            run_catalog = with_ad_hoc_personas(res.catalog, persona_table.column("persona_id").to_pylist(), written_names(tagged.kept))
+            run_catalog = with_ad_hoc_personas(res.catalog, persona_table.column("persona_id").to_pylist(), names)
             writer.write_arrow("prevalence", prevalence_table(
                 persona_table, counts["documents_kept"], counts["tokens"], run_catalog, ROLES, config.interval_level,
                 total_unique_docs=counts["clusters"], replicates=replicates, sample_fraction=config.sample_fraction,

@@ -86,33 +86,28 @@ def corpus_counts(tagged: Tagged) -> dict:
     }
 
 
-def written_names(kept) -> dict[str, str]:
-    """{persona id: display name} for personas the catalog lacks: the form most often written, ties
-    to the first in sort order, so that the name does not depend on sharding or order."""
+def persona_counts(tagged: Tagged, dedup: bool) -> tuple[pa.Table, dict[str, str]]:
+    """(COUNTS_SCHEMA: documents, near-duplicate clusters, count and tokens per (persona, role), and
+    {persona id: display name} for personas the catalog lacks), in one aggregation over the clustered
+    rows (`Tagged.with_clusters`). The display name is the form most often written, ties to the first
+    in sort order, so that it does not depend on sharding or order."""
     from pyspark.sql import functions as F
 
-    forms = kept.select(F.explode("names").alias("n")).select("n.persona_id", "n.name").groupBy("persona_id", "name").count()
-    best: dict[str, tuple[int, str]] = {}
-    for r in forms.collect():  # small: one row per written form of an ad-hoc persona (each is a row of the tables)
-        key = (-r["count"], r["name"])
-        if r["persona_id"] not in best or key < best[r["persona_id"]]:
-            best[r["persona_id"]] = key
-    return {pid: name for pid, (_, name) in best.items()}
-
-
-def persona_counts(hits, dedup: bool) -> pa.Table:
-    """COUNTS_SCHEMA: documents, near-duplicate clusters, count and tokens per (persona, role), from
-    hits that carry their document's cluster_id (`Tagged.with_clusters`)."""
-    from pyspark.sql import functions as F
-
-    per_persona = hits.groupBy("persona_id", "role").agg(
-        F.count("*").alias("docs"),
-        F.countDistinct("cluster_id").alias("unique_docs") if dedup else F.lit(None).cast("long").alias("unique_docs"),
-        F.sum("count").alias("count"),
+    hits = tagged.hits.select(F.lit(False).alias("is_name"), "persona_id", F.col("role").alias("key"), "cluster_id", "count", "tokens")
+    names = tagged.kept.select(F.explode("names").alias("n")).select(
+        F.lit(True).alias("is_name"), "n.persona_id", F.col("n.name").alias("key"), F.lit(None).cast("string").alias("cluster_id"),
+        F.lit(1).cast("long").alias("count"), F.lit(None).cast("long").alias("tokens"))
+    rows = hits.unionByName(names).groupBy("is_name", "persona_id", "key").agg(
+        F.count("*").alias("docs"), F.countDistinct("cluster_id").alias("unique_docs"), F.sum("count").alias("count"),
         F.sum("tokens").alias("tokens"),
-    )
-    rows = per_persona.collect()  # small: one row per persona and role
-    return pa.Table.from_pylist([r.asDict() for r in rows], schema=COUNTS_SCHEMA)
+    ).collect()  # small: one row per persona and role, and per written form of an ad-hoc persona
+    counts = [{"persona_id": r["persona_id"], "role": r["key"], "docs": r["docs"], "unique_docs": r["unique_docs"] if dedup else None,
+               "count": r["count"], "tokens": r["tokens"]} for r in rows if not r["is_name"]]
+    best: dict[str, tuple[int, str]] = {}
+    for r in rows:
+        if r["is_name"] and (r["persona_id"] not in best or (-r["docs"], r["key"]) < best[r["persona_id"]]):
+            best[r["persona_id"]] = (-r["docs"], r["key"])
+    return pa.Table.from_pylist(counts, schema=COUNTS_SCHEMA), {pid: name for pid, (_, name) in best.items()}
 
 
 # Partitions of the bootstrap's partial sums. Each partition emits personas x replicates rows whatever
