@@ -1,5 +1,6 @@
 """The persona catalog: the bundled one is honest, and bad files fail with one clear line."""
 
+import os
 from collections import Counter
 
 import pytest
@@ -95,3 +96,15 @@ def test_unknown_name_lists_close_matches(default):
 def test_a_short_alias_of_several_personas_is_ambiguous(default):
     with pytest.raises(UnknownPersonaError, match="ambiguous"):
         resolve(default, "Hermione")
+
+
+def test_the_c_yaml_parser_reads_the_catalog_as_the_python_one_does():
+    """The catalog is read with PyYAML's C parser when it is there; it must read the same records."""
+    import yaml
+
+    from prevalence import catalog
+
+    path = os.path.join(os.path.dirname(catalog.__file__), "catalogs", "default.yaml")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    assert yaml.load(text, Loader=catalog._YAML_LOADER) == yaml.safe_load(text)
