@@ -70,8 +70,12 @@ class Documents:
         return self.batch.num_rows
 
     def column(self, name: str) -> list:
-        """One column as Python values."""
-        return self.batch.column(name).to_pylist()
+        """One column as Python values, converted once per Documents and shared by the taggers that read
+        it (read it, do not change it)."""
+        cache = self.__dict__.setdefault("_columns", {})  # the dataclass is frozen; its cache is not a field
+        if name not in cache:
+            cache[name] = self.batch.column(name).to_pylist()
+        return cache[name]
 
     def with_evidence(self, evidence: list[dict[int, int]]) -> "Documents":
         return replace(self, evidence=tuple(evidence))
