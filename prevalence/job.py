@@ -81,8 +81,9 @@ def _run(config: RunConfig, spark, progress: Callable[[str], None]) -> dict:
             clustered, counts["clusters"] = cluster_documents(tagged.kept, config.dedup, counts["documents_kept"], progress)
             tagged = tagged.with_clusters(clustered)
         with step("aggregate_s"):
-            replicates = write_corpus_tables(writer, tagged, counts, config, progress)
-            persona_table, names = persona_counts(tagged, config.dedup.enabled)
+            found = persona_counts(tagged, config.dedup.enabled)
+            persona_table, names = found.counts, found.names
+            replicates = write_corpus_tables(writer, tagged, found, counts, config, progress)
         with step("estimate_s"):
             run_catalog = with_ad_hoc_personas(res.catalog, persona_table.column("persona_id").to_pylist(), names)
             writer.write_arrow("prevalence", prevalence_table(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from prevalence.corpus.rejects import DUPLICATE_ID
 from prevalence.estimate import COUNTS_SCHEMA
@@ -86,28 +87,57 @@ def corpus_counts(tagged: Tagged) -> dict:
     }
 
 
-def persona_counts(tagged: Tagged, dedup: bool) -> tuple[pa.Table, dict[str, str]]:
-    """(COUNTS_SCHEMA: documents, near-duplicate clusters, count and tokens per (persona, role), and
-    {persona id: display name} for personas the catalog lacks), in one aggregation over the clustered
-    rows (`Tagged.with_clusters`). The display name is the form most often written, ties to the first
-    in sort order, so that it does not depend on sharding or order."""
+# Documents per persona, for co-occurrence's margins (counts are never null).
+DOCUMENTS_PER_PERSONA = pa.schema([("persona_id", pa.string()), pa.field("count", pa.int64(), nullable=False)])
+
+
+@dataclass
+class PersonaCounts:
+    """What one aggregation over the clustered rows gives: COUNTS_SCHEMA per (persona, role), the
+    display names of personas the catalog lacks, and the documents that hold each persona in any role."""
+
+    counts: pa.Table
+    names: dict[str, str]
+    documents: pa.Table  # persona_id, count
+
+    def documents_with(self, mentions_only: bool) -> pa.Table:
+        """(persona_id, count) of documents per persona: in any role, or as a mention only."""
+        if not mentions_only:
+            return self.documents
+        mention = self.counts.filter(pc.equal(self.counts.column("role"), "mention"))
+        return pa.Table.from_arrays([mention.column("persona_id"), mention.column("docs")], schema=DOCUMENTS_PER_PERSONA)
+
+
+def persona_counts(tagged: Tagged, dedup: bool) -> PersonaCounts:
+    """Per (persona, role): documents, near-duplicate clusters, count and tokens; the display name of
+    each persona the catalog lacks (the form most often written, ties to the first in sort order, so
+    that it does not depend on sharding or order); and documents per persona in any role. One
+    aggregation over the clustered rows (`Tagged.with_clusters`)."""
     from pyspark.sql import functions as F
 
-    hits = tagged.hits.select(F.lit(False).alias("is_name"), "persona_id", F.col("role").alias("key"), "cluster_id", "count", "tokens")
-    names = tagged.kept.select(F.explode("names").alias("n")).select(
-        F.lit(True).alias("is_name"), "n.persona_id", F.col("n.name").alias("key"), F.lit(None).cast("string").alias("cluster_id"),
-        F.lit(1).cast("long").alias("count"), F.lit(None).cast("long").alias("tokens"))
-    rows = hits.unionByName(names).groupBy("is_name", "persona_id", "key").agg(
+    def rows(kind: str, frame, key, cluster, count, tokens):
+        return frame.select(F.lit(kind).alias("kind"), "persona_id", key.alias("key"), cluster.alias("cluster_id"),
+                            count.alias("count"), tokens.alias("tokens"))
+
+    none_string, none_long, one = F.lit(None).cast("string"), F.lit(None).cast("long"), F.lit(1).cast("long")
+    hits = rows("hit", tagged.hits, F.col("role"), F.col("cluster_id"), F.col("count"), F.col("tokens"))
+    names = rows("name", tagged.kept.select(F.explode("names").alias("n")).select("n.persona_id", "n.name"), F.col("name"),
+                 none_string, one, none_long)
+    personas = F.array_distinct(F.transform("hits", lambda h: h.persona_id))
+    anywhere = rows("any", tagged.kept.select(F.explode(personas).alias("persona_id")), F.lit("*"), none_string, one, none_long)
+    found = hits.unionByName(names).unionByName(anywhere).groupBy("kind", "persona_id", "key").agg(
         F.count("*").alias("docs"), F.countDistinct("cluster_id").alias("unique_docs"), F.sum("count").alias("count"),
         F.sum("tokens").alias("tokens"),
-    ).collect()  # small: one row per persona and role, and per written form of an ad-hoc persona
+    ).collect()  # small: one row per persona and role, per persona, and per written form of an ad-hoc persona
     counts = [{"persona_id": r["persona_id"], "role": r["key"], "docs": r["docs"], "unique_docs": r["unique_docs"] if dedup else None,
-               "count": r["count"], "tokens": r["tokens"]} for r in rows if not r["is_name"]]
+               "count": r["count"], "tokens": r["tokens"]} for r in found if r["kind"] == "hit"]
     best: dict[str, tuple[int, str]] = {}
-    for r in rows:
-        if r["is_name"] and (r["persona_id"] not in best or (-r["docs"], r["key"]) < best[r["persona_id"]]):
+    for r in found:
+        if r["kind"] == "name" and (r["persona_id"] not in best or (-r["docs"], r["key"]) < best[r["persona_id"]]):
             best[r["persona_id"]] = (-r["docs"], r["key"])
-    return pa.Table.from_pylist(counts, schema=COUNTS_SCHEMA), {pid: name for pid, (_, name) in best.items()}
+    anywhere_rows = [r for r in found if r["kind"] == "any"]
+    documents = pa.Table.from_pylist([{"persona_id": r["persona_id"], "count": r["docs"]} for r in anywhere_rows], schema=DOCUMENTS_PER_PERSONA)
+    return PersonaCounts(pa.Table.from_pylist(counts, schema=COUNTS_SCHEMA), {pid: name for pid, (_, name) in best.items()}, documents)
 
 
 # Partitions of the bootstrap's partial sums. Each partition emits personas x replicates rows whatever

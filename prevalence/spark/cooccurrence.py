@@ -14,21 +14,21 @@ are counted once and joined by broadcast.
 
 from __future__ import annotations
 
+import pyarrow as pa
+
 from prevalence.config import PairOptions
 from prevalence.cooccurrence import PAIR_COUNTS_SCHEMA, count_pairs
 from prevalence.stats.intervals import z_value
 
 
-def cooccurrence(kept, total_docs: int, opts: PairOptions, level: float, dedup: bool = True):
+def cooccurrence(kept, per_persona: pa.Table, total_docs: int, opts: PairOptions, level: float, dedup: bool = True):
     """A Spark DataFrame with `cooccurrence.COOCCURRENCE_SCHEMA`'s columns, one row per kept pair, ordered by pair
-    (range partitions, each sorted); `kept` carries each document's cluster_id (`Tagged.with_clusters`)."""
+    (range partitions, each sorted); `kept` carries each document's cluster_id (`Tagged.with_clusters`);
+    `per_persona` (persona_id, count) is the documents per persona (mentions only with a window,
+    `spark.aggregate.PersonaCounts.documents_with`), catalog-sized."""
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    # Documents per persona: each document's distinct personas (mentions only with a window), counted.
-    counted_hits = (lambda h: h.role == "mention") if opts.window else (lambda h: F.lit(True))
-    personas = F.array_distinct(F.transform(F.filter("hits", counted_hits), lambda h: h.persona_id))
-    per_persona = kept.select(F.explode(personas).alias("persona_id")).groupBy("persona_id").count().toArrow()  # catalog-sized
     per_persona = kept.sparkSession.createDataFrame(per_persona)
     pairs = kept.select(F.col("cluster_id").cast("string"), F.explode("pairs").alias("p")).select(
         "cluster_id", F.col("p.a").alias("persona_a"), F.col("p.b").alias("persona_b"))

@@ -9,16 +9,16 @@ import pyarrow as pa
 
 from prevalence.config import RunConfig
 from prevalence.cooccurrence import COOCCURRENCE_SCHEMA
-from prevalence.spark.aggregate import Tagged, replicate_sums
+from prevalence.spark.aggregate import PersonaCounts, Tagged, replicate_sums
 from prevalence.spark.cooccurrence import cooccurrence
 from prevalence.stats.bootstrap import replicate_rows
 from prevalence.tables import RunWriter
 
 
-def write_corpus_tables(writer: RunWriter, tagged: Tagged, counts: dict, config: RunConfig,
+def write_corpus_tables(writer: RunWriter, tagged: Tagged, found: PersonaCounts, counts: dict, config: RunConfig,
                         progress: Callable[[str], None]) -> pa.Table:
-    """Write the five corpus-sized tables from clustered rows (`Tagged.with_clusters`); returns the
-    replicates table (catalog-sized) for the estimate."""
+    """Write the five corpus-sized tables from clustered rows (`Tagged.with_clusters`) and the persona
+    counts made of them; returns the replicates table (catalog-sized) for the estimate."""
     from pyspark.sql import functions as F
 
     progress("writing tables")
@@ -32,7 +32,7 @@ def write_corpus_tables(writer: RunWriter, tagged: Tagged, counts: dict, config:
     ).write.parquet(writer.table_path("rejects"))
     if config.pairs.enabled:
         progress("co-occurrence of persona pairs")
-        cooccurrence(tagged.kept, counts["documents_kept"], config.pairs, config.interval_level,
+        cooccurrence(tagged.kept, found.documents_with(config.pairs.window > 0), counts["documents_kept"], config.pairs, config.interval_level,
                      config.dedup.enabled).write.parquet(writer.table_path("cooccurrence"))
     else:
         writer.write_arrow("cooccurrence", COOCCURRENCE_SCHEMA.empty_table())

@@ -264,3 +264,32 @@ def test_throughput_names_file_bytes_and_text_characters_apart(sample_run):
     assert manifest["throughput"] == {"file_mb_s": round(files / 1e6 / t, 3), "text_mchars_s": round(chars / 1e6 / t, 3)}
     line = next(x for x in format_summary(manifest, out).splitlines() if x.startswith("took"))
     assert f"{files / 1e6:.1f} MB of files" in line and f"{chars / 1e6:.1f} M characters of text" in line
+
+
+def test_windowed_cooccurrence_margins_count_mention_documents_only(spark, tmp_path):
+    """With --pair-window the margins docs_a and docs_b are documents that mention the persona (not those
+    where it only speaks or writes), recounted here from persona_hits."""
+    import shutil
+
+    from prevalence.config import PairOptions
+    from tests.conftest import write_jsonl
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SAMPLE / "shakespeare", corpus)
+    # Transcript records whose speaker field names a persona that the plays mention: a speaker hit in a
+    # document with no mention of it.
+    names = ["Hamlet", "Julius Caesar", "Richard III", "Romeo", "Juliet", "Brutus", "Macbeth", "Cleopatra", "Henry V", "Falstaff"]
+    write_jsonl(corpus / "transcripts.jsonl", [{"text": "Words spoken here, and nobody named.", "speaker": n} for n in names])
+    out = str(tmp_path / "run")
+    job.run(RunConfig(corpus=(str(corpus),), out=out, archetypes="none", pairs=PairOptions(window=30)), spark=spark)
+    mentioned: Counter = Counter()
+    anywhere: dict[str, set] = {}
+    for h in read_table(out, "persona_hits").to_pylist():
+        mentioned[h["persona_id"]] += h["role"] == "mention"
+        anywhere.setdefault(h["persona_id"], set()).add(h["doc_id"])
+    rows = read_table(out, "cooccurrence").to_pylist()
+    assert rows and all(r["window_words"] == 30 for r in rows)
+    for r in rows:
+        assert (r["docs_a"], r["docs_b"]) == (mentioned[r["persona_a"]], mentioned[r["persona_b"]])
+    # The check can fail: some personas of these pairs are in more documents than they are mentioned in.
+    assert any(len(anywhere[p]) > mentioned[p] for r in rows for p in (r["persona_a"], r["persona_b"]))
