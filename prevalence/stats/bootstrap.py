@@ -70,7 +70,7 @@ def partial_replicate_sums(batches: Iterator[pa.RecordBatch], replicates: int) -
     (`sum_replicate_vectors`); the partition's batches are summed together, up to MAX_HELD_KEYS keys at
     a time.
     """
-    held: dict[str, np.ndarray] = {}  # "persona\x1frole" -> float64 [3 (docs, count, tokens), replicates]
+    held: dict[tuple[str, str], np.ndarray] = {}  # (persona, role) -> float64 [3 (docs, count, tokens), replicates]
     for batch in batches:
         if batch.num_rows == 0:
             continue
@@ -89,11 +89,8 @@ def partial_replicate_sums(batches: Iterator[pa.RecordBatch], replicates: int) -
         stacked = np.stack(sums, axis=1)  # [keys, 3, replicates]
         names = encoded.dictionary.to_pylist()
         for k, code in enumerate(present.tolist()):
-            name = names[code]
-            if name in held:
-                held[name] += stacked[k]
-            else:
-                held[name] = stacked[k].copy()
+            persona, role = names[code].split("\x1f")
+            _add(held, (persona, role), stacked[k])
         if len(held) >= MAX_HELD_KEYS:
             yield _vector_batch(held)
             held = {}
@@ -101,8 +98,16 @@ def partial_replicate_sums(batches: Iterator[pa.RecordBatch], replicates: int) -
         yield _vector_batch(held)
 
 
-def _vector_batch(held: dict[str, np.ndarray]) -> pa.RecordBatch:
-    persona, role = zip(*(name.split("\x1f") for name in held))
+def _add(held: dict[tuple[str, str], np.ndarray], key: tuple[str, str], sums: np.ndarray) -> None:
+    """Adds a key's sums into the held ones (a copy the first time: `sums` may be a view)."""
+    if key in held:
+        held[key] += sums
+    else:
+        held[key] = sums.copy()
+
+
+def _vector_batch(held: dict[tuple[str, str], np.ndarray]) -> pa.RecordBatch:
+    persona, role = zip(*held)
     return pa.RecordBatch.from_arrays([pa.array(persona, pa.string()), pa.array(role, pa.string()),
                                        pa.array([v.tobytes() for v in held.values()], pa.binary())], schema=REPLICATE_VECTORS_SCHEMA)
 
@@ -113,13 +118,9 @@ def sum_replicate_vectors(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.Reco
     held: dict[tuple[str, str], np.ndarray] = {}
     for batch in batches:
         for persona, role, sums in zip(*(batch.column(c).to_pylist() for c in ("persona_id", "role", "sums"))):
-            vector = np.frombuffer(sums, dtype=np.float64)
-            if (persona, role) in held:
-                held[persona, role] += vector
-            else:
-                held[persona, role] = vector.copy()
+            _add(held, (persona, role), np.frombuffer(sums, dtype=np.float64))
     if held:
-        yield _vector_batch({f"{p}\x1f{r}": v for (p, r), v in held.items()})
+        yield _vector_batch(held)
 
 
 def replicate_rows(vectors: pa.Table, replicates: int) -> pa.Table:

@@ -52,15 +52,24 @@ def _as_documents(lines: list[str], rng: random.Random, n: int) -> list[str]:
     return docs
 
 
+def _found_where_the_gate_passes(gate: np.ndarray, texts: list[str], read) -> int:
+    """Asserts that `read` finds nothing (an empty list) in every text the gate turns away; returns the
+    number of texts it finds something in."""
+    found = 0
+    for text, passed in zip(texts, gate):
+        result = read(text)
+        found += bool(result)
+        if not passed:
+            assert result == [], text[:200]
+    return found
+
+
 def test_script_gate_never_hides_a_script(real_texts):
     rng = random.Random(3)
     texts = real_texts + _as_documents(_lines_to_check(), rng, 4000)
     gate = scripts.may_have_script(pa.array(texts))
-    for text, passed in zip(texts, gate):
-        if not passed:
-            assert scripts.script_turns(text, skip=cast_list(text.splitlines()).lines) == [], text[:200]
-    found = [bool(scripts.script_turns(t)) for t in texts]
-    assert sum(found) > 100 and (~gate).sum() > len(texts) // 3
+    found = _found_where_the_gate_passes(gate, texts, lambda t: scripts.script_turns(t, skip=cast_list(t.splitlines()).lines))
+    assert found > 100 and (~gate).sum() > len(texts) // 3
     assert scripts.may_have_script(pa.array([None, "", "HAMLET.\nHi.\n\nHam.\nYo.\n\nHam.\nNo."])).tolist() == [False, False, True]
 
 
@@ -91,12 +100,7 @@ def _chat_variants(rng: random.Random, n: int) -> list[str]:
 def test_chat_gate_never_hides_a_chat(real_texts):
     texts = real_texts + _chat_variants(random.Random(5), 6000)
     gate = assistant.may_be_chat(pa.array(texts))
-    found = 0
-    for text, passed in zip(texts, gate):
-        turns = assistant.chat_turns(text)
-        found += bool(turns)
-        if not passed:
-            assert turns == [], text[:200]
+    found = _found_where_the_gate_passes(gate, texts, assistant.chat_turns)
     assert found > 500 and (~gate).sum() > len(real_texts) // 2
 
 
@@ -137,12 +141,7 @@ def _quoted_prose(rng: random.Random, n: int) -> list[str]:
 def test_quote_gate_never_hides_a_speaker(real_texts):
     texts = real_texts + _quoted_prose(random.Random(9), 4000)
     gate = dialogue.may_have_speaker(pa.array(texts))
-    named = 0
-    for text, passed in zip(texts, gate):
-        speakers = [q.speaker for q in dialogue.quotes(text) if q.speaker]
-        named += bool(speakers)
-        if not passed:
-            assert speakers == [], text[:200]
+    named = _found_where_the_gate_passes(gate, texts, lambda t: [q.speaker for q in dialogue.quotes(t) if q.speaker])
     assert named > 1500 and (~gate).sum() > len(real_texts) // 3
     assert dialogue.may_have_speaker(pa.array([None, "no quotes, said Alice", '"Hi," she said.', '"Hi," said Alice.'])).tolist() == [
         False, False, False, True]
