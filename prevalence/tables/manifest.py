@@ -27,6 +27,7 @@ def build_manifest(config: RunConfig, shards, skipped: list[str], prints: dict, 
     shard_prints = [prints[s.name] for s in shards]
     corpus_fp = hashlib.sha256("\n".join(f"{s['name']}:{s['bytes']}:{s['xxh3_head_tail']}" for s in shard_prints).encode()).hexdigest()
     corpus_bytes = sum(s["bytes"] for s in shard_prints)
+    seconds = {k: round(v, 3) for k, v in timings.items()}
     return {
         "format_version": FORMAT_VERSION,
         "tool": {"name": "persona-prevalence", "version": __version__},
@@ -44,10 +45,11 @@ def build_manifest(config: RunConfig, shards, skipped: list[str], prints: dict, 
         "dedup": {**asdict(config.dedup), **dict(zip(("bands", "rows"), lsh_params(config.dedup.threshold, config.dedup.num_perm)))}
         if config.dedup.enabled else None,
         "counts": counts,
-        "timings": {k: round(v, 3) for k, v in timings.items()},
-        # Files as stored (compressed shards count their compressed bytes) and the text read from them.
-        "throughput": {"file_mb_s": round(corpus_bytes / 1e6 / timings["total_s"], 3),
-                       "text_mchars_s": round(counts["chars"] / 1e6 / timings["total_s"], 3)} if timings.get("total_s") else None,
+        "timings": seconds,
+        # Files as stored (compressed shards count their compressed bytes) and the text read from them, over the
+        # recorded total, so that a reader of the manifest gets the same figures from its own fields.
+        "throughput": {"file_mb_s": round(corpus_bytes / 1e6 / seconds["total_s"], 3),
+                       "text_mchars_s": round(counts["chars"] / 1e6 / seconds["total_s"], 3)} if seconds.get("total_s") else None,
         "spark": {"master": engine["master"], "default_parallelism": engine["default_parallelism"], "jobs": engine.get("spark_jobs")},
         "versions": {"python": platform.python_version(), "pyspark": engine["pyspark"], "pyarrow": pa.__version__,
                      "duckdb": duckdb.__version__},
