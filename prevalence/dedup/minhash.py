@@ -140,22 +140,23 @@ class MinHasher:
         document, and (word hash uint64 per token, token offsets per document [n_docs + 1])."""
         if normalised is None:
             words = pc.utf8_split_whitespace(pc.utf8_lower(texts))
+            counts = pc.fill_null(pc.list_value_length(words), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+            flat = pc.list_flatten(words)
+            # Arrow keeps empty strings where text starts or ends with whitespace, and splits "" into [""];
+            # str.split() does neither.
+            nonempty = pc.not_equal(flat, "").to_numpy(zero_copy_only=False)
+            if not nonempty.all():
+                doc_of_token = np.repeat(np.arange(len(counts)), counts)
+                counts = np.bincount(doc_of_token[nonempty], minlength=len(counts)).astype(np.int64)
+                flat = flat.filter(pa.array(nonempty))
         else:  # lowercasing neither makes nor removes whitespace: the same words, already single-spaced
-            words = pc.split_pattern(pc.utf8_lower(normalised), " ")
-        counts = pc.fill_null(pc.list_value_length(words), 0).to_numpy(zero_copy_only=False).astype(np.int64)
-        flat = pc.list_flatten(words)
-        # Arrow keeps empty strings where text starts or ends with whitespace, and splits "" into [""];
-        # str.split() does neither.
-        nonempty = pc.not_equal(flat, "").to_numpy(zero_copy_only=False)
-        if not nonempty.all():
-            doc_of_token = np.repeat(np.arange(len(counts)), counts)
-            counts = np.bincount(doc_of_token[nonempty], minlength=len(counts)).astype(np.int64)
-            flat = flat.filter(pa.array(nonempty))
+            flat, counts = spaced_words(pc.utf8_lower(normalised))
         if len(flat) == 0:
             return np.empty(0, np.uint32), np.empty(0, np.int64), np.empty(0, np.uint64), np.zeros(len(counts) + 1, np.int64)
         encoded = pc.dictionary_encode(flat).combine_chunks() if isinstance(flat, pa.ChunkedArray) else pc.dictionary_encode(flat)
-        # word_hash of each distinct word: xxh3 straight from the words' UTF-8 bytes, one C call each.
-        distinct = encoded.dictionary.cast(pa.binary()).to_pylist()
+        # word_hash of each distinct word: xxh3 straight from the words' UTF-8 bytes, one C call each (a
+        # word of `spaced_words` may carry its following space, which is not hashed).
+        distinct = pc.utf8_rtrim(encoded.dictionary, " ").cast(pa.binary()).to_pylist()
         vocabulary = np.fromiter(map(xxhash.xxh3_64_intdigest, distinct), dtype=np.uint64, count=len(distinct))
         token_hashes = vocabulary[encoded.indices.to_numpy(zero_copy_only=False)]
         offsets = np.r_[0, np.cumsum(counts)]
@@ -183,6 +184,31 @@ class MinHasher:
             order = np.argsort(docs, kind="stable")
             hashes, docs = hashes[order], docs[order]
         return hashes, docs, np.ascontiguousarray(token_hashes, dtype=np.uint64), offsets
+
+
+def spaced_words(texts: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """The words of single-spaced texts (`" ".join(t.split())`, nulls as empty) as one string array over
+    the texts' own bytes, without a copy: each word with the space that follows it, none after a text's
+    last word. And the number of words per text (int64). Words equal as `str.split()` reads them are
+    equal here once a trailing space is stripped."""
+    texts = pc.fill_null(texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts, "")
+    if pa.types.is_large_string(texts.type):
+        texts = texts.cast(pa.string())
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32)[texts.offset : texts.offset + len(texts) + 1].astype(np.int64)
+    data = texts.buffers()[2]
+    low, high = int(offsets[0]), int(offsets[-1])
+    if high == low:
+        return pa.array([], pa.string()), np.zeros(len(texts), np.int64)
+    text_bytes = np.frombuffer(data, dtype=np.uint8)[low:high]
+    # A word starts where a non-empty text starts and after every space (no text starts or ends with one).
+    starts = np.zeros(high - low, dtype=bool)
+    starts[1:] = text_bytes[:-1] == 32
+    lengths = np.diff(offsets)
+    starts[offsets[:-1][lengths > 0] - low] = True
+    first = np.flatnonzero(starts) + low
+    counts = np.diff(np.searchsorted(first, offsets)).astype(np.int64)
+    words = pa.StringArray.from_buffers(len(first), pa.py_buffer(np.append(first, high).astype(np.int32)), data)
+    return words, counts
 
 
 def to_datasketch(signature, seed: int = 1):
