@@ -81,7 +81,7 @@ class ArchetypeModel:
 
     def predict(self, texts: pa.Array) -> list[list[tuple[str, float]]]:
         """[(label, probability)] per text, best first: at most top_k, each at least the threshold."""
-        lines = fasttext_lines(texts, self.max_chars)
+        lines = fasttext_lines(texts, self.max_chars, collapse_whitespace=False)  # the same words for fastText
         rows = [i for i, line in enumerate(lines) if line]
         out: list[list[tuple[str, float]]] = [[] for _ in lines]
         if not rows:

@@ -12,14 +12,19 @@ MAX_CHARS = 8000
 WHITESPACE_TO_SPACE = r"\s{2,}|[^\S ]"
 
 
-def fasttext_lines(texts: pa.Array, max_chars: int = MAX_CHARS) -> list[str]:
+def fasttext_lines(texts: pa.Array, max_chars: int = MAX_CHARS, collapse_whitespace: bool = True) -> list[str]:
     """One fastText input line per text: lowercased, punctuation as tokens, line breaks as `__nl__` and
-    paragraph breaks as `__p__` (layout tells scripts, verse and code apart); null texts give ``."""
+    paragraph breaks as `__p__` (layout tells scripts, verse and code apart); null texts give ``.
+
+    `collapse_whitespace=False` leaves runs of ASCII whitespace inside a line as they are: fastText splits
+    words at any run of space, tab, CR, VT and FF, so it reads the same words from either line (the
+    model's predictions are the same); prediction skips that pass, training files keep single spaces."""
     t = pc.utf8_slice_codeunits(pc.fill_null(texts.cast(pa.string()), ""), 0, max_chars)
     t = pc.utf8_lower(t)
     t = pc.replace_substring_regex(t, r"\n[ \t\r\f\v]*\n\s*", " __p__ ")
     t = pc.replace_substring(t, "\n", " __nl__ ")
     t = pc.replace_substring_regex(t, r"([^\w\s])", r" \1 ")
     # Runs of whitespace as one space (`\s+` -> ` `), leaving lone spaces alone: five times faster.
-    t = pc.replace_substring_regex(t, WHITESPACE_TO_SPACE, " ")
+    if collapse_whitespace:
+        t = pc.replace_substring_regex(t, WHITESPACE_TO_SPACE, " ")
     return pc.utf8_trim_whitespace(t).to_pylist()

@@ -148,3 +148,23 @@ def test_whitespace_runs_rule_equals_the_plain_one():
     pieces = ["a", "é", " ", " ", "\t", "\n", "\r", "\f", "\v", "\u00a0", "\u2003", ".", "__nl__"]
     texts = pa.array(["".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))) for _ in range(5000)])
     assert pc.replace_substring_regex(texts, WHITESPACE_TO_SPACE, " ").equals(pc.replace_substring_regex(texts, r"\s+", " "))
+
+
+def test_prediction_lines_without_the_whitespace_pass_give_fasttext_the_same_words():
+    """Prediction skips collapsing whitespace runs: fastText reads the same words and predicts the same."""
+    import random
+
+    rng = random.Random(5)
+    pieces = ["Word", "é", " ", "  ", "\t", "\n", "\r", "\f", "\v", "\u00a0", "\u2003", "\u3000", ".", ",", "“", "HAMLET:", "\n\n"]
+    texts = [r["text"] for r in shipped({"playwright", "encyclopedist", "legal_drafter"}, 4)]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 60))) for _ in range(400)] + [None, "", " \t "]
+    array = pa.array(texts, pa.string())
+    collapsed, kept = fasttext_lines(array), fasttext_lines(array, collapse_whitespace=False)
+    assert sum(a != b for a, b in zip(collapsed, kept)) > 200  # the lines differ ...
+    model = default_model()
+    assert [model.model.get_line(a) for a in collapsed] == [model.model.get_line(b) for b in kept]  # ... not their words
+    assert [bool(a) for a in collapsed] == [bool(b) for b in kept]
+    ones = [i for i, a in enumerate(collapsed) if a]
+    labels, probabilities = model.model.predict([collapsed[i] for i in ones], k=3, threshold=0.0)
+    labels2, probabilities2 = model.model.predict([kept[i] for i in ones], k=3, threshold=0.0)
+    assert labels == labels2 and all((p == q).all() for p, q in zip(probabilities, probabilities2))
