@@ -40,7 +40,9 @@ QUOTE_STYLES = {
     "curly_double": re.compile(r"“([^”]+)”"),
     "straight_double": re.compile(r'"([^"]+)"'),
     "curly_single": re.compile(r"‘((?:[^’]|’(?=\w))+)’"),
-    "straight_single": re.compile(r"(?<![\w'])'(?=[^\s'])((?:[^']|'(?=\w))*?)(?<=[^\s])'(?!\w)"),
+    # The opening quote comes first, then the look back past it (no word character or quote before it):
+    # a pattern that starts with a literal is searched for that character, not tried at every position.
+    "straight_single": re.compile(r"'(?<![\w']')(?=[^\s'])((?:[^']|'(?=\w))*?)(?<=[^\s])'(?!\w)"),
 }
 ATTRIBUTION_WINDOW = 100
 

@@ -185,3 +185,20 @@ def test_line_gate_never_hides_a_turn():
                 skipped += 1
                 assert found is None, (line, previous_blank, found)
     assert opened > 5000 and skipped > len(lines) // 2
+
+
+def test_straight_single_quotes_as_first_written():
+    """The straight single-quote pattern, rewritten to start with its quote, finds what the pattern as first
+    written (look back, then the quote) finds, on real texts and on generated runs of quotes and words."""
+    import random
+    import re
+
+    from prevalence.tagging.dialogue import QUOTE_STYLES
+
+    first = re.compile(r"(?<![\w'])'(?=[^\s'])((?:[^']|'(?=\w))*?)(?<=[^\s])'(?!\w)")
+    rng = random.Random(11)
+    pieces = ["'", "''", " ", "it", "s", "Alice", ",", ".", "\n", "é", "_", "9", "’", '"', "(", "said"]
+    texts = _texts_to_check() + ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(20000)]
+    found = [[(m.span(), m.group(1)) for m in QUOTE_STYLES["straight_single"].finditer(t)] for t in texts]
+    assert found == [[(m.span(), m.group(1)) for m in first.finditer(t)] for t in texts]
+    assert sum(map(len, found)) > 3000
