@@ -188,8 +188,9 @@ def test_line_gate_never_hides_a_turn():
 
 
 def test_straight_single_quotes_as_first_written():
-    """The straight single-quote pattern, rewritten to start with its quote, finds what the pattern as first
-    written (look back, then the quote) finds, on real texts and on generated runs of quotes and words."""
+    """The straight single-quote pattern, rewritten to start with its quote and to read runs of non-quotes
+    whole, finds what the pattern as first written (look back, then the quote, then a character at a time)
+    finds, on real texts and on generated runs of quotes and words."""
     import random
     import re
 
@@ -197,7 +198,7 @@ def test_straight_single_quotes_as_first_written():
 
     first = re.compile(r"(?<![\w'])'(?=[^\s'])((?:[^']|'(?=\w))*?)(?<=[^\s])'(?!\w)")
     rng = random.Random(11)
-    pieces = ["'", "''", " ", "it", "s", "Alice", ",", ".", "\n", "é", "_", "9", "’", '"', "(", "said"]
+    pieces = ["'", "''", " ", "it", "s", "Alice", ",", ".", "\n", "é", "_", "9", "’", '"', "(", "said", "\t", "' ", " '"]
     texts = _texts_to_check() + ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(20000)]
     found = [[(m.span(), m.group(1)) for m in QUOTE_STYLES["straight_single"].finditer(t)] for t in texts]
     assert found == [[(m.span(), m.group(1)) for m in first.finditer(t)] for t in texts]
