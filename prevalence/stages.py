@@ -109,15 +109,21 @@ class Tokenise:
     def __call__(self, work: Work) -> None:
         if work.live is None:
             Sample()(work)
-        live = pa.array(work.live, pa.int64())
-        mask = np.zeros(work.raw.num_rows, dtype=bool)
-        mask[work.live] = True
-        work.texts = pc.if_else(pa.array(mask), work.raw.column("text"), pa.scalar(None, pa.string()))
+        every = len(work.live) == work.raw.num_rows  # most batches: nothing rejected, nothing sampled out
+        if every:
+            work.texts = work.raw.column("text")
+            take = lambda column: column  # noqa: E731
+        else:
+            live = pa.array(work.live, pa.int64())
+            mask = np.zeros(work.raw.num_rows, dtype=bool)
+            mask[work.live] = True
+            work.texts = pc.if_else(pa.array(mask), work.raw.column("text"), pa.scalar(None, pa.string()))
+            take = lambda column: column.take(live)  # noqa: E731
         work.normalised, n_tokens = normalise_whitespace(work.texts)
-        columns = {"doc_id": work.raw.column("doc_id").take(live), "text": work.raw.column("text").take(live),
-                   "normalised": work.normalised.take(live), "source": work.raw.column("source").take(live),
-                   "speaker": work.raw.column("speaker").take(live), "author": work.raw.column("author").take(live),
-                   "n_tokens": n_tokens.take(live)}
+        columns = {"doc_id": take(work.raw.column("doc_id")), "text": take(work.raw.column("text")),
+                   "normalised": take(work.normalised), "source": take(work.raw.column("source")),
+                   "speaker": take(work.raw.column("speaker")), "author": take(work.raw.column("author")),
+                   "n_tokens": take(n_tokens)}
         work.docs = Documents(pa.RecordBatch.from_pydict(columns, schema=DOCUMENT_SCHEMA))
 
 
