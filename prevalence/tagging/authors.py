@@ -33,6 +33,7 @@ CLOSING_LINE = 80
 
 _DASH_MARKS = ("--", "—", "–", "―", "~")  # also tested as substrings: a line without one has no attribution
 _DASH = "(?:" + "|".join(re.escape(d) for d in _DASH_MARKS) + ")"
+_HAS_DASH = re.compile(_DASH)
 _BYLINE = re.compile(
     r"^(?:by|written by|words by|story by|posted by|reported by|text by|authors?|byline)\s*(?::|-)?\s+(?P<names>\S.*?)\s*$",
     re.IGNORECASE,
@@ -205,8 +206,8 @@ class AuthorTagger(Tagger):
         used: set[int] = set()
         for k, i in enumerate(nonblank):
             line = lines[i]
-            if not any(d in line for d in _DASH_MARKS):
-                continue  # both forms need a dash: most lines are skipped without a regex
+            if not _HAS_DASH.search(line):
+                continue  # both forms need a dash: most lines are skipped by this one search
             same = _QUOTE_THEN_DASH.match(line)
             if same:
                 name = self._person(_signature_name(same.group("name")))
