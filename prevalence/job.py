@@ -81,7 +81,8 @@ def _run(config: RunConfig, spark, progress: Callable[[str], None]) -> dict:
             clustered, counts["clusters"] = cluster_documents(tagged.kept, config.dedup, counts["documents_kept"], progress)
             tagged = tagged.with_clusters(clustered)
         with step("aggregate_s"):
-            found = persona_counts(tagged, config.dedup.enabled)
+            progress(f"persona counts and bootstrap ({config.replicates} replicates)")
+            found = persona_counts(tagged, config.dedup.enabled, config.replicates, counts["documents_kept"])
             persona_table, names = found.counts, found.names
             replicates = write_corpus_tables(writer, tagged, found, counts, config, progress)
         with step("estimate_s"):

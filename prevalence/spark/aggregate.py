@@ -1,5 +1,5 @@
 """The tagged store read back as DataFrames, and everything the estimate needs from it: corpus
-totals, per-persona counts and bootstrap replicate sums. Only small results reach the driver."""
+totals, and per-persona counts with the bootstrap's replicate sums. Only small results reach the driver."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pyarrow.compute as pc
 from prevalence.corpus.rejects import DUPLICATE_ID
 from prevalence.estimate import COUNTS_SCHEMA
 from prevalence.stages import TAGGED_SCHEMA
-from prevalence.stats.bootstrap import REPLICATE_VECTORS_SCHEMA, hit_rows_of_documents, partial_replicate_sums, sum_replicate_vectors
+from prevalence.persona_totals import TOTALS_SCHEMA, partial_totals, sum_totals
+from prevalence.stats.bootstrap import REPLICATE_VECTORS_SCHEMA
 
 
 @dataclass
@@ -93,12 +94,14 @@ DOCUMENTS_PER_PERSONA = pa.schema([("persona_id", pa.string()), pa.field("count"
 
 @dataclass
 class PersonaCounts:
-    """What one aggregation over the clustered rows gives: COUNTS_SCHEMA per (persona, role), the
-    display names of personas the catalog lacks, and the documents that hold each persona in any role."""
+    """What one pass over the clustered documents gives: COUNTS_SCHEMA per (persona, role), the display
+    names of personas the catalog lacks, the documents that hold each persona in any role, and the
+    bootstrap's replicate sums (REPLICATE_VECTORS_SCHEMA, one row per persona and role and `*`/`*`)."""
 
     counts: pa.Table
     names: dict[str, str]
     documents: pa.Table  # persona_id, count
+    vectors: pa.Table
 
     def documents_with(self, mentions_only: bool) -> pa.Table:
         """(persona_id, count) of documents per persona: in any role, or as a mention only."""
@@ -108,36 +111,50 @@ class PersonaCounts:
         return pa.Table.from_arrays([mention.column("persona_id"), mention.column("docs")], schema=DOCUMENTS_PER_PERSONA)
 
 
-def persona_counts(tagged: Tagged, dedup: bool) -> PersonaCounts:
+def persona_counts(tagged: Tagged, dedup: bool, replicates: int, documents: int) -> PersonaCounts:
     """Per (persona, role): documents, near-duplicate clusters, count and tokens; the display name of
     each persona the catalog lacks (the form most often written, ties to the first in sort order, so
-    that it does not depend on sharding or order); and documents per persona in any role. One
-    aggregation over the clustered rows (`Tagged.with_clusters`)."""
+    that it does not depend on sharding or order); documents per persona in any role; and the
+    Poisson-bootstrap sums, seeded by the near-duplicate cluster with `dedup` (copies of one text rise
+    and fall together) and by the document without. One Python pass over the clustered documents
+    (`Tagged.with_clusters`) partitioned by cluster, so that distinct clusters add up over partitions,
+    and one over its partial rows (`persona_totals`); `documents` (the kept count) sets how many
+    partitions: each emits personas x replicates sums whatever its size."""
     from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_schema
 
-    def rows(kind: str, frame, key, cluster, count, tokens):
-        return frame.select(F.lit(kind).alias("kind"), "persona_id", key.alias("key"), cluster.alias("cluster_id"),
-                            count.alias("count"), tokens.alias("tokens"))
+    kept = tagged.kept
+    seed = F.xxhash64("cluster_id") if dedup else F.col("doc_hash")
+    hit = lambda h: F.struct(*(h[c].alias(c) for c in ("persona_id", "role", "count", "tokens")))  # noqa: E731
+    rows = kept.select(seed.alias("doc_hash"), F.col("cluster_id").cast("string"), "n_tokens", F.transform("hits", hit).alias("hits"),
+                       "names")
+    partitions = bootstrap_partitions(documents, kept.sparkSession.sparkContext.defaultParallelism)
+    rows = rows.repartition(partitions, "cluster_id") if dedup else rows.coalesce(partitions)
+    schema = from_arrow_schema(TOTALS_SCHEMA)
+    partial = rows.mapInArrow(lambda it: partial_totals(it, replicates), schema)
+    found = partial.repartition("kind", "persona_id", "key").mapInArrow(sum_totals, schema).toArrow()  # catalog-sized
+    return _split_totals(found, dedup)
 
-    none_string, none_long, one = F.lit(None).cast("string"), F.lit(None).cast("long"), F.lit(1).cast("long")
-    hits = rows("hit", tagged.hits, F.col("role"), F.col("cluster_id"), F.col("count"), F.col("tokens"))
-    names = rows("name", tagged.kept.select(F.explode("names").alias("n")).select("n.persona_id", "n.name"), F.col("name"),
-                 none_string, one, none_long)
-    personas = F.array_distinct(F.transform("hits", lambda h: h.persona_id))
-    anywhere = rows("any", tagged.kept.select(F.explode(personas).alias("persona_id")), F.lit("*"), none_string, one, none_long)
-    found = hits.unionByName(names).unionByName(anywhere).groupBy("kind", "persona_id", "key").agg(
-        F.count("*").alias("docs"), F.countDistinct("cluster_id").alias("unique_docs"), F.sum("count").alias("count"),
-        F.sum("tokens").alias("tokens"),
-    ).collect()  # small: one row per persona and role, per persona, and per written form of an ad-hoc persona
-    counts = [{"persona_id": r["persona_id"], "role": r["key"], "docs": r["docs"], "unique_docs": r["unique_docs"] if dedup else None,
-               "count": r["count"], "tokens": r["tokens"]} for r in found if r["kind"] == "hit"]
+
+def _split_totals(found: pa.Table, dedup: bool) -> PersonaCounts:
+    """PersonaCounts of the summed TOTALS_SCHEMA rows, each table in a fixed order."""
+    kind = found.column("kind")
+    hit = found.filter(pc.equal(kind, "hit")).sort_by([("persona_id", "ascending"), ("key", "ascending")])
+    counts = pa.Table.from_arrays(
+        [hit.column("persona_id"), hit.column("key"), hit.column("docs"),
+         hit.column("unique_docs") if dedup else pa.nulls(hit.num_rows, pa.int64()), hit.column("count"), hit.column("tokens")],
+        schema=COUNTS_SCHEMA)
     best: dict[str, tuple[int, str]] = {}
-    for r in found:
-        if r["kind"] == "name" and (r["persona_id"] not in best or (-r["docs"], r["key"]) < best[r["persona_id"]]):
-            best[r["persona_id"]] = (-r["docs"], r["key"])
-    anywhere_rows = [r for r in found if r["kind"] == "any"]
-    documents = pa.Table.from_pylist([{"persona_id": r["persona_id"], "count": r["docs"]} for r in anywhere_rows], schema=DOCUMENTS_PER_PERSONA)
-    return PersonaCounts(pa.Table.from_pylist(counts, schema=COUNTS_SCHEMA), {pid: name for pid, (_, name) in best.items()}, documents)
+    named = found.filter(pc.equal(kind, "name"))
+    for persona, name, docs in zip(*(named.column(c).to_pylist() for c in ("persona_id", "key", "docs"))):
+        if persona not in best or (-docs, name) < best[persona]:
+            best[persona] = (-docs, name)
+    anywhere = found.filter(pc.equal(kind, "any")).sort_by("persona_id")
+    documents = pa.Table.from_arrays([anywhere.column("persona_id"), anywhere.column("docs")], schema=DOCUMENTS_PER_PERSONA)
+    replicated = found.filter(pc.equal(kind, "replicates"))
+    vectors = pa.Table.from_arrays([replicated.column("persona_id"), replicated.column("key"), replicated.column("sums")],
+                                   schema=REPLICATE_VECTORS_SCHEMA)
+    return PersonaCounts(counts, {pid: name for pid, (_, name) in best.items()}, documents, vectors)
 
 
 # Partitions of the bootstrap's partial sums. Each partition emits personas x replicates rows whatever
@@ -151,28 +168,3 @@ MIN_DOCS_PER_BOOTSTRAP_CORE = 10_000
 def bootstrap_partitions(documents: int, cores: int) -> int:
     """How many partitions compute the bootstrap's partial sums for this many kept documents."""
     return max(1, -(-documents // DOCS_PER_BOOTSTRAP_PARTITION), min(cores, documents // MIN_DOCS_PER_BOOTSTRAP_CORE))
-
-
-def replicate_sums(kept, replicates: int, by_cluster: bool = False, documents: int | None = None):
-    """Poisson-bootstrap sums per (persona, role), plus a `*`/`*` row for the corpus totals: a DataFrame
-    of REPLICATE_VECTORS_SCHEMA, one row per key in no particular order (`stats.bootstrap.replicate_rows`
-    makes the replicates table of it).
-
-    With `by_cluster` the weights are seeded by the rows' near-duplicate cluster_id (a cluster
-    bootstrap): copies of one text rise and fall together instead of counting as independent draws. `documents` (the kept
-    count) sets how many partitions compute partial sums. The sums are of integers in float64, so
-    they do not depend on the partitioning."""
-    from pyspark.sql import functions as F
-    from pyspark.sql.pandas.types import from_arrow_schema
-
-    key = F.xxhash64("cluster_id") if by_cluster else F.col("doc_hash")
-    # One row per kept document with its hits, turned into hit rows and `*` rows in the Python worker: no
-    # explode and union in Spark, and one weight draw per document.
-    hit = lambda h: F.struct(*(h[c].alias(c) for c in ("persona_id", "role", "count", "tokens")))  # noqa: E731
-    rows = kept.select(key.alias("doc_hash"), "n_tokens", F.transform("hits", hit).alias("hits"))
-    if documents is not None:
-        rows = rows.coalesce(bootstrap_partitions(documents, rows.sparkSession.sparkContext.defaultParallelism))
-    schema = from_arrow_schema(REPLICATE_VECTORS_SCHEMA)
-    partial = rows.mapInArrow(lambda it: partial_replicate_sums(hit_rows_of_documents(it), replicates), schema)
-    # Every partial row of a key meets in one partition, where the vectors are added up.
-    return partial.repartition("persona_id", "role").mapInArrow(sum_replicate_vectors, schema)

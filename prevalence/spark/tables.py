@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from prevalence.config import RunConfig
 from prevalence.cooccurrence import COOCCURRENCE_SCHEMA
-from prevalence.spark.aggregate import PersonaCounts, Tagged, replicate_sums
+from prevalence.spark.aggregate import PersonaCounts, Tagged
 from prevalence.spark.cooccurrence import cooccurrence
 from prevalence.stats.bootstrap import replicate_rows
 from prevalence.tables import RunWriter
@@ -36,8 +36,6 @@ def write_corpus_tables(writer: RunWriter, tagged: Tagged, found: PersonaCounts,
                      config.dedup.enabled).write.parquet(writer.table_path("cooccurrence"))
     else:
         writer.write_arrow("cooccurrence", COOCCURRENCE_SCHEMA.empty_table())
-    progress(f"bootstrap: {config.replicates} replicates")
-    # Catalog-sized (personas x replicates): one row of replicate vectors per persona and role fetched as
-    # Arrow, laid out as the table's rows and written here.
-    vectors = replicate_sums(tagged.kept, config.replicates, config.dedup.enabled, counts["documents_kept"]).toArrow()
-    return writer.write_arrow("replicates", replicate_rows(vectors, config.replicates))
+    # Catalog-sized (personas x replicates): the replicate vectors of the persona counts' pass, laid out as
+    # the table's rows and written here.
+    return writer.write_arrow("replicates", replicate_rows(found.vectors, config.replicates))

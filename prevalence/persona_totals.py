@@ -1,0 +1,125 @@
+"""Per-persona totals and the bootstrap's replicate sums in one pass over the clustered documents.
+
+A partition of documents (one row each: its bootstrap seed, cluster_id, n_tokens, hits and names)
+gives, as rows of TOTALS_SCHEMA:
+- `hit` rows per (persona, role): documents, distinct near-duplicate clusters, count and tokens;
+- `name` rows per (persona, name as written): documents (the display names of ad-hoc personas);
+- `any` rows per persona: documents that hold it in any role (co-occurrence's margins);
+- `replicates` rows per (persona, role) and `*`/`*`: Poisson-bootstrap sums (`stats.bootstrap`).
+`sum_totals` adds the rows of one key up over partitions. Distinct clusters add up only when every
+document of a cluster is in the same partition: the caller partitions the documents by cluster_id.
+Sums follow SQL's: a total of nothing but nulls is null.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from prevalence.stats.bootstrap import add_vector, hit_rows_of_documents, partial_replicate_sums
+
+TOTALS_SCHEMA = pa.schema([
+    ("kind", pa.string()), ("persona_id", pa.string()), ("key", pa.string()), ("docs", pa.int64()),
+    ("unique_docs", pa.int64()), ("count", pa.int64()), ("tokens", pa.int64()), ("sums", pa.binary()),
+])
+_NUMBERS = ("docs", "unique_docs", "count", "tokens")
+
+
+def _rows(kind: str, table: pa.Table, persona: str, key: str, **numbers: pa.Array) -> pa.Table:
+    n = table.num_rows
+    columns = {"kind": pa.array([kind] * n, pa.string()), "persona_id": table.column(persona), "key": table.column(key)}
+    for name in _NUMBERS:
+        columns[name] = numbers[name].cast(pa.int64()) if name in numbers else pa.nulls(n, pa.int64())
+    columns["sums"] = pa.nulls(n, pa.binary())
+    return pa.Table.from_pydict(columns, schema=TOTALS_SCHEMA)
+
+
+class _PartitionTotals:
+    """Totals of the documents of one partition, batch by batch."""
+
+    def __init__(self) -> None:
+        self.parts: list[pa.Table] = []  # additive rows: hit, name and any totals per batch
+        self.clusters: list[pa.Table] = []  # distinct (persona, role, cluster_id) per batch
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        hits = batch.column("hits")
+        flat = pc.list_flatten(hits)
+        parent = pc.list_parent_indices(hits)
+        rows = pa.table({"persona_id": flat.field("persona_id"), "role": flat.field("role"), "count": flat.field("count"),
+                         "tokens": flat.field("tokens"), "cluster_id": batch.column("cluster_id").take(parent), "doc": parent})
+        per_key = rows.group_by(["persona_id", "role"], use_threads=False).aggregate(
+            [([], "count_all"), ("count", "sum"), ("tokens", "sum")])
+        self.parts.append(_rows("hit", per_key, "persona_id", "role", docs=per_key.column("count_all"),
+                                count=per_key.column("count_sum"), tokens=per_key.column("tokens_sum")))
+        self.clusters.append(rows.group_by(["persona_id", "role", "cluster_id"], use_threads=False).aggregate([]))
+        # A document holds a persona in any role once (the batch holds the whole document).
+        held = rows.group_by(["doc", "persona_id"], use_threads=False).aggregate([])
+        anywhere = held.group_by("persona_id", use_threads=False).aggregate([([], "count_all")])
+        anywhere = anywhere.append_column("key", pa.array(["*"] * anywhere.num_rows, pa.string()))
+        self.parts.append(_rows("any", anywhere, "persona_id", "key", docs=anywhere.column("count_all")))
+        names = pc.list_flatten(batch.column("names"))
+        written = pa.table({"persona_id": names.field("persona_id"), "name": names.field("name")})
+        written = written.group_by(["persona_id", "name"], use_threads=False).aggregate([([], "count_all")])
+        self.parts.append(_rows("name", written, "persona_id", "name", docs=written.column("count_all")))
+
+    def table(self) -> pa.Table:
+        """The partition's hit, name and any rows, one per key."""
+        totals = _sum_numbers(pa.concat_tables(self.parts) if self.parts else TOTALS_SCHEMA.empty_table())
+        if not self.clusters:
+            return totals
+        distinct = pa.concat_tables(self.clusters).group_by(["persona_id", "role", "cluster_id"], use_threads=False).aggregate([])
+        unique = distinct.group_by(["persona_id", "role"], use_threads=False).aggregate([("cluster_id", "count")])
+        unique = _rows("hit", unique, "persona_id", "role", unique_docs=unique.column("cluster_id_count"))
+        return _sum_numbers(pa.concat_tables([totals, unique]))
+
+
+def _sum_numbers(rows: pa.Table) -> pa.Table:
+    """One row per (kind, persona_id, key) with its numbers added up (null when all are null)."""
+    summed = rows.group_by(["kind", "persona_id", "key"], use_threads=False).aggregate([(n, "sum") for n in _NUMBERS])
+    return pa.Table.from_pydict({"kind": summed.column("kind"), "persona_id": summed.column("persona_id"), "key": summed.column("key"),
+                                 **{n: summed.column(f"{n}_sum") for n in _NUMBERS}, "sums": pa.nulls(summed.num_rows, pa.binary())},
+                                schema=TOTALS_SCHEMA)
+
+
+def partial_totals(batches: Iterator[pa.RecordBatch], replicates: int) -> Iterator[pa.RecordBatch]:
+    """TOTALS_SCHEMA rows of one partition of documents (doc_hash: the bootstrap seed, the document's or
+    its cluster's hash; cluster_id; n_tokens; hits: persona_id, role, count, tokens; names: persona_id,
+    name), to be added up over partitions with `sum_totals`."""
+    totals = _PartitionTotals()
+
+    def documents() -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            if batch.num_rows:
+                totals.add(batch)
+                yield batch
+    for vectors in partial_replicate_sums(hit_rows_of_documents(documents()), replicates):
+        n = vectors.num_rows
+        yield pa.RecordBatch.from_pydict({
+            "kind": pa.array(["replicates"] * n, pa.string()), "persona_id": vectors.column("persona_id"), "key": vectors.column("role"),
+            **{name: pa.nulls(n, pa.int64()) for name in _NUMBERS}, "sums": vectors.column("sums")}, schema=TOTALS_SCHEMA)
+    yield from totals.table().to_batches()
+
+
+def sum_totals(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """One TOTALS_SCHEMA row per key of a partition that holds every partial row of its keys."""
+    tables = [pa.Table.from_batches([b]) for b in batches if b.num_rows]
+    if not tables:
+        return
+    rows = pa.concat_tables(tables)
+    replicate = pc.equal(rows.column("kind"), "replicates")
+    vectors: dict = {}
+    import numpy as np
+
+    kept = rows.filter(replicate)
+    for persona, key, sums in zip(*(kept.column(c).to_pylist() for c in ("persona_id", "key", "sums"))):
+        add_vector(vectors, (persona, key), np.frombuffer(sums, dtype=np.float64))
+    yield from _sum_numbers(rows.filter(pc.invert(replicate))).to_batches()
+    if vectors:
+        persona, key = zip(*vectors)
+        n = len(vectors)
+        yield pa.RecordBatch.from_pydict({
+            "kind": pa.array(["replicates"] * n, pa.string()), "persona_id": pa.array(persona, pa.string()), "key": pa.array(key, pa.string()),
+            **{name: pa.nulls(n, pa.int64()) for name in _NUMBERS},
+            "sums": pa.array([v.tobytes() for v in vectors.values()], pa.binary())}, schema=TOTALS_SCHEMA)
