@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -102,20 +103,33 @@ def partial_totals(batches: Iterator[pa.RecordBatch], replicates: int) -> Iterat
     yield from totals.table().to_batches()
 
 
-def sum_totals(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """One TOTALS_SCHEMA row per key of a partition that holds every partial row of its keys."""
-    tables = [pa.Table.from_batches([b]) for b in batches if b.num_rows]
-    if not tables:
-        return
-    rows = pa.concat_tables(tables)
-    replicate = pc.equal(rows.column("kind"), "replicates")
-    vectors: dict = {}
-    import numpy as np
+# Partial number rows a key partition holds before it adds them up (they are small: four integers a row).
+MAX_HELD_ROWS = 1_000_000
 
-    kept = rows.filter(replicate)
-    for persona, key, sums in zip(*(kept.column(c).to_pylist() for c in ("persona_id", "key", "sums"))):
-        add_vector(vectors, (persona, key), np.frombuffer(sums, dtype=np.float64))
-    yield from _sum_numbers(rows.filter(pc.invert(replicate))).to_batches()
+
+def sum_totals(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """One TOTALS_SCHEMA row per key of a partition that holds every partial row of its keys. Batches
+    are added in as they come: the replicate vectors into one vector per key (a key partition may
+    receive one per key and document partition), the number rows compacted now and then."""
+    vectors: dict[tuple[str, str], np.ndarray] = {}
+    numbers: list[pa.Table] = []
+    held = 0
+    for batch in batches:
+        if not batch.num_rows:
+            continue
+        rows = pa.Table.from_batches([batch])
+        replicate = pc.equal(rows.column("kind"), "replicates")
+        summed = rows.filter(replicate)
+        for persona, key, sums in zip(*(summed.column(c).to_pylist() for c in ("persona_id", "key", "sums"))):
+            add_vector(vectors, (persona, key), np.frombuffer(sums, dtype=np.float64))
+        plain = rows.filter(pc.invert(replicate))
+        numbers.append(plain)
+        held += plain.num_rows
+        if held > MAX_HELD_ROWS:
+            numbers = [_sum_numbers(pa.concat_tables(numbers))]
+            held = numbers[0].num_rows
+    if numbers:
+        yield from _sum_numbers(pa.concat_tables(numbers)).to_batches()
     if vectors:
         persona, key = zip(*vectors)
         n = len(vectors)

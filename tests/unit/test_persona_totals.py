@@ -107,3 +107,16 @@ def test_replicate_sums_equal_the_bootstrap_over_all_documents_at_once(partition
 def test_a_partition_without_documents_gives_no_rows():
     assert list(partial_totals(iter([]), REPLICATES)) == []
     assert list(sum_totals(iter([]))) == []
+
+
+def test_a_key_partition_that_compacts_its_rows_on_the_way_gives_the_same_totals(monkeypatch):
+    """sum_totals adds batches in as they come and compacts held number rows: the same totals."""
+    from prevalence import persona_totals
+
+    docs = documents(150, seed=3)
+    expected = run_partitions(docs, 4, 9)
+    monkeypatch.setattr(persona_totals, "MAX_HELD_ROWS", 2)
+    compacted = run_partitions(docs, 4, 9)
+    key = [("kind", "ascending"), ("persona_id", "ascending"), ("key", "ascending")]
+    assert compacted.sort_by(key).equals(expected.sort_by(key))
+    assert expected.num_rows > 50
