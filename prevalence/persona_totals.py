@@ -15,11 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from prevalence.stats.bootstrap import add_vector, hit_rows_of_documents, partial_replicate_sums
+from prevalence.stats.bootstrap import REPLICATE_VECTORS_SCHEMA, hit_rows_of_documents, partial_replicate_sums, sum_replicate_vectors
 
 TOTALS_SCHEMA = pa.schema([
     ("kind", pa.string()), ("persona_id", pa.string()), ("key", pa.string()), ("docs", pa.int64()),
@@ -84,6 +83,20 @@ def _sum_numbers(rows: pa.Table) -> pa.Table:
                                 schema=TOTALS_SCHEMA)
 
 
+def _totals_of_vectors(vectors: pa.RecordBatch) -> pa.RecordBatch:
+    """REPLICATE_VECTORS_SCHEMA rows as TOTALS_SCHEMA `replicates` rows (the role as key)."""
+    n = vectors.num_rows
+    return pa.RecordBatch.from_pydict({
+        "kind": pa.array(["replicates"] * n, pa.string()), "persona_id": vectors.column("persona_id"), "key": vectors.column("role"),
+        **{name: pa.nulls(n, pa.int64()) for name in _NUMBERS}, "sums": vectors.column("sums")}, schema=TOTALS_SCHEMA)
+
+
+def _vectors_of_totals(rows: pa.Table) -> pa.RecordBatch:
+    """TOTALS_SCHEMA `replicates` rows as REPLICATE_VECTORS_SCHEMA rows."""
+    return pa.RecordBatch.from_arrays([rows.column("persona_id").combine_chunks(), rows.column("key").combine_chunks(),
+                                       rows.column("sums").combine_chunks()], schema=REPLICATE_VECTORS_SCHEMA)
+
+
 def partial_totals(batches: Iterator[pa.RecordBatch], replicates: int) -> Iterator[pa.RecordBatch]:
     """TOTALS_SCHEMA rows of one partition of documents (doc_hash: the bootstrap seed, the document's or
     its cluster's hash; cluster_id; n_tokens; hits: persona_id, role, count, tokens; names: persona_id,
@@ -96,10 +109,7 @@ def partial_totals(batches: Iterator[pa.RecordBatch], replicates: int) -> Iterat
                 totals.add(batch)
                 yield batch
     for vectors in partial_replicate_sums(hit_rows_of_documents(documents()), replicates):
-        n = vectors.num_rows
-        yield pa.RecordBatch.from_pydict({
-            "kind": pa.array(["replicates"] * n, pa.string()), "persona_id": vectors.column("persona_id"), "key": vectors.column("role"),
-            **{name: pa.nulls(n, pa.int64()) for name in _NUMBERS}, "sums": vectors.column("sums")}, schema=TOTALS_SCHEMA)
+        yield _totals_of_vectors(vectors)
     yield from totals.table().to_batches()
 
 
@@ -109,31 +119,26 @@ MAX_HELD_ROWS = 1_000_000
 
 def sum_totals(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """One TOTALS_SCHEMA row per key of a partition that holds every partial row of its keys. Batches
-    are added in as they come: the replicate vectors into one vector per key (a key partition may
-    receive one per key and document partition), the number rows compacted now and then."""
-    vectors: dict[tuple[str, str], np.ndarray] = {}
+    are added in as they come: the replicate vectors by `stats.bootstrap.sum_replicate_vectors` (a key
+    partition may receive one per key and document partition), the number rows compacted now and then."""
     numbers: list[pa.Table] = []
     held = 0
-    for batch in batches:
-        if not batch.num_rows:
-            continue
-        rows = pa.Table.from_batches([batch])
-        replicate = pc.equal(rows.column("kind"), "replicates")
-        summed = rows.filter(replicate)
-        for persona, key, sums in zip(*(summed.column(c).to_pylist() for c in ("persona_id", "key", "sums"))):
-            add_vector(vectors, (persona, key), np.frombuffer(sums, dtype=np.float64))
-        plain = rows.filter(pc.invert(replicate))
-        numbers.append(plain)
-        held += plain.num_rows
-        if held > MAX_HELD_ROWS:
-            numbers = [_sum_numbers(pa.concat_tables(numbers))]
-            held = numbers[0].num_rows
+
+    def vectors() -> Iterator[pa.RecordBatch]:
+        nonlocal numbers, held
+        for batch in batches:
+            if not batch.num_rows:
+                continue
+            rows = pa.Table.from_batches([batch])
+            replicate = pc.equal(rows.column("kind"), "replicates")
+            yield _vectors_of_totals(rows.filter(replicate))
+            plain = rows.filter(pc.invert(replicate))
+            numbers.append(plain)
+            held += plain.num_rows
+            if held > MAX_HELD_ROWS:
+                numbers = [_sum_numbers(pa.concat_tables(numbers))]
+                held = numbers[0].num_rows
+    summed = [_totals_of_vectors(b) for b in sum_replicate_vectors(vectors())]
     if numbers:
         yield from _sum_numbers(pa.concat_tables(numbers)).to_batches()
-    if vectors:
-        persona, key = zip(*vectors)
-        n = len(vectors)
-        yield pa.RecordBatch.from_pydict({
-            "kind": pa.array(["replicates"] * n, pa.string()), "persona_id": pa.array(persona, pa.string()), "key": pa.array(key, pa.string()),
-            **{name: pa.nulls(n, pa.int64()) for name in _NUMBERS},
-            "sums": pa.array([v.tobytes() for v in vectors.values()], pa.binary())}, schema=TOTALS_SCHEMA)
+    yield from summed

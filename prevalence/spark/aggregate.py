@@ -17,8 +17,8 @@ from prevalence.stats.bootstrap import REPLICATE_VECTORS_SCHEMA
 
 @dataclass
 class Tagged:
-    """The tagged rows of a run: every row (`all`, rejects included), the kept documents, their hits
-    (doc_id, doc_hash, the hit's fields, and cluster_id once clustered)."""
+    """The tagged rows of a run: every row (`all`, rejects included), the kept documents, and their hits
+    (doc_id and the hit's fields: the `persona_hits` table)."""
 
     all: object
     kept: object
@@ -26,18 +26,18 @@ class Tagged:
 
     def with_clusters(self, kept) -> "Tagged":
         """The same rows, with kept documents that carry `cluster_id` and `cluster_size` (`spark.clusters`)."""
-        return Tagged(self.all, kept, _hits(kept, "cluster_id"))
+        return Tagged(self.all, kept, self.hits)
 
     def unpersist(self) -> None:
         self.kept.unpersist()
         self.all.unpersist()
 
 
-def _hits(kept, *extra: str):
+def _hits(kept):
     """One row per hit of the kept documents."""
     from pyspark.sql import functions as F
 
-    return kept.select("doc_id", "doc_hash", *extra, F.explode("hits").alias("h")).select("doc_id", "doc_hash", *extra, "h.*")
+    return kept.select("doc_id", F.explode("hits").alias("h")).select("doc_id", "h.*")
 
 
 def read_tagged(spark, files: list[str]) -> Tagged:

@@ -117,9 +117,9 @@ def cluster_documents(kept, options: DedupOptions, documents: int, progress=lamb
         found = edges.toArrow()
         table = components_of(found.column("src"), found.column("dst"))
         sizes = pc.value_counts(table.column("cluster"))
-        size_of = dict(zip(sizes.field("values").to_pylist(), sizes.field("counts").to_pylist()))
-        table = table.append_column("size", pa.array([size_of[c] for c in table.column("cluster").to_pylist()], pa.int64()))
-        n_nodes, n_components = table.num_rows, len(size_of)
+        size = sizes.field("counts").take(pc.index_in(table.column("cluster"), sizes.field("values")))
+        table = table.append_column("size", size.cast(pa.int64()))
+        n_nodes, n_components = table.num_rows, len(sizes)
         components = kept.sparkSession.createDataFrame(table)  # small: a local relation Spark broadcasts when it can
         persist = False
     else:

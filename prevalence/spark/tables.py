@@ -26,7 +26,7 @@ def write_corpus_tables(writer: RunWriter, tagged: Tagged, found: PersonaCounts,
         "doc_id", "shard", "position", "source", "n_chars", "n_tokens", "cluster_id", "cluster_size",
         F.lit(1.0 / config.sample_fraction).alias("sample_weight"),
     ).write.parquet(writer.table_path("documents"))
-    tagged.hits.drop("doc_hash", "cluster_id").write.parquet(writer.table_path("persona_hits"))
+    tagged.hits.write.parquet(writer.table_path("persona_hits"))
     tagged.all.where(F.col("reject_reason").isNotNull()).select(
         "shard", "position", F.col("reject_reason").alias("reason"), "excerpt"
     ).write.parquet(writer.table_path("rejects"))

@@ -90,7 +90,7 @@ def partial_replicate_sums(batches: Iterator[pa.RecordBatch], replicates: int) -
         names = encoded.dictionary.to_pylist()
         for k, code in enumerate(present.tolist()):
             persona, role = names[code].split("\x1f")
-            add_vector(held, (persona, role), stacked[k])
+            _add_vector(held, (persona, role), stacked[k])
         if len(held) >= MAX_HELD_KEYS:
             yield _vector_batch(held)
             held = {}
@@ -98,7 +98,7 @@ def partial_replicate_sums(batches: Iterator[pa.RecordBatch], replicates: int) -
         yield _vector_batch(held)
 
 
-def add_vector(held: dict[tuple[str, str], np.ndarray], key: tuple[str, str], sums: np.ndarray) -> None:
+def _add_vector(held: dict[tuple[str, str], np.ndarray], key: tuple[str, str], sums: np.ndarray) -> None:
     """Adds a key's sums into the held ones (a copy the first time: `sums` may be a view)."""
     if key in held:
         held[key] += sums
@@ -118,7 +118,7 @@ def sum_replicate_vectors(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.Reco
     held: dict[tuple[str, str], np.ndarray] = {}
     for batch in batches:
         for persona, role, sums in zip(*(batch.column(c).to_pylist() for c in ("persona_id", "role", "sums"))):
-            add_vector(held, (persona, role), np.frombuffer(sums, dtype=np.float64))
+            _add_vector(held, (persona, role), np.frombuffer(sums, dtype=np.float64))
     if held:
         yield _vector_batch(held)
 
