@@ -74,17 +74,19 @@ def _run(config: RunConfig, spark, progress: Callable[[str], None]) -> dict:
             pending = set(store.open(names, key, config.resume, config.append, progress))
             tag_shards(spark, [u for u in units if u.key in pending], stages, config.read, store, names, prints, progress)
             tagged = read_tagged(spark, [store.file(names[u.key]) for u in units])
-            counts = corpus_counts(tagged)
+            counts = corpus_counts(tagged, writer.table_path("rejects"))  # and writes the rejects table
             took = max(time.time() - tagging_started, 1e-9)
             progress(f"tagged {counts['documents_kept']:,} documents in {took:.1f} s ({counts['documents_kept'] / took:,.0f} documents/s)")
         with step("dedup_s"):
             clustered, counts["clusters"] = cluster_documents(tagged.kept, config.dedup, counts["documents_kept"], progress)
             tagged = tagged.with_clusters(clustered)
         with step("aggregate_s"):
-            progress(f"persona counts and bootstrap ({config.replicates} replicates)")
-            found = persona_counts(tagged, config.dedup.enabled, config.replicates, counts["documents_kept"])
+            progress(f"persona counts, pairs and bootstrap ({config.replicates} replicates); writing documents and persona_hits")
+            tables = {t: writer.table_path(t) for t in ("documents", "persona_hits")}  # written by the pass itself
+            found = persona_counts(tagged, config.dedup.enabled, config.replicates, counts["documents_kept"], config.pairs.enabled,
+                                   tables, 1.0 / config.sample_fraction)
             persona_table, names = found.counts, found.names
-            replicates = write_corpus_tables(writer, tagged, found, counts, config, progress)
+            replicates = write_corpus_tables(writer, found, counts, config, progress)
         with step("estimate_s"):
             run_catalog = with_ad_hoc_personas(res.catalog, persona_table.column("persona_id").to_pylist(), names)
             writer.write_arrow("prevalence", prevalence_table(

@@ -5,6 +5,8 @@ gives, as rows of TOTALS_SCHEMA:
 - `hit` rows per (persona, role): documents, distinct near-duplicate clusters, count and tokens;
 - `name` rows per (persona, name as written): documents (the display names of ad-hoc personas);
 - `any` rows per persona: documents that hold it in any role (co-occurrence's margins);
+- `pair` rows per persona pair (persona_id the first, key the second) when the documents carry
+  `pairs`: documents and distinct near-duplicate clusters (the `cooccurrence` table's counts);
 - `replicates` rows per (persona, role) and `*`/`*`: Poisson-bootstrap sums (`stats.bootstrap`).
 `sum_totals` adds the rows of one key up over partitions. Distinct clusters add up only when every
 document of a cluster is in the same partition: the caller partitions the documents by cluster_id.
@@ -42,6 +44,7 @@ class _PartitionTotals:
     def __init__(self) -> None:
         self.parts: list[pa.Table] = []  # additive rows: hit, name and any totals per batch
         self.clusters: list[pa.Table] = []  # distinct (persona, role, cluster_id) per batch
+        self.pair_clusters: list[pa.Table] = []  # distinct (persona_a, persona_b, cluster_id) per batch
 
     def add(self, batch: pa.RecordBatch) -> None:
         hits = batch.column("hits")
@@ -63,16 +66,33 @@ class _PartitionTotals:
         written = pa.table({"persona_id": names.field("persona_id"), "name": names.field("name")})
         written = written.group_by(["persona_id", "name"], use_threads=False).aggregate([([], "count_all")])
         self.parts.append(_rows("name", written, "persona_id", "name", docs=written.column("count_all")))
+        if "pairs" in batch.schema.names:
+            self._add_pairs(batch)
+
+    def _add_pairs(self, batch: pa.RecordBatch) -> None:
+        pairs = batch.column("pairs")
+        flat = pc.list_flatten(pairs)  # a document lists a pair once
+        rows = pa.table({"persona_id": flat.field("a"), "key": flat.field("b"),
+                         "cluster_id": batch.column("cluster_id").take(pc.list_parent_indices(pairs))})
+        per_pair = rows.group_by(["persona_id", "key"], use_threads=False).aggregate([([], "count_all")])
+        self.parts.append(_rows("pair", per_pair, "persona_id", "key", docs=per_pair.column("count_all")))
+        self.pair_clusters.append(rows.group_by(["persona_id", "key", "cluster_id"], use_threads=False).aggregate([]))
 
     def table(self) -> pa.Table:
-        """The partition's hit, name and any rows, one per key."""
+        """The partition's hit, name, any and pair rows, one per key."""
         totals = _sum_numbers(pa.concat_tables(self.parts) if self.parts else TOTALS_SCHEMA.empty_table())
-        if not self.clusters:
-            return totals
-        distinct = pa.concat_tables(self.clusters).group_by(["persona_id", "role", "cluster_id"], use_threads=False).aggregate([])
-        unique = distinct.group_by(["persona_id", "role"], use_threads=False).aggregate([("cluster_id", "count")])
-        unique = _rows("hit", unique, "persona_id", "role", unique_docs=unique.column("cluster_id_count"))
-        return _sum_numbers(pa.concat_tables([totals, unique]))
+        unique = [_distinct_clusters("hit", self.clusters, "role"), _distinct_clusters("pair", self.pair_clusters, "key")]
+        return _sum_numbers(pa.concat_tables([totals, *unique]))
+
+
+def _distinct_clusters(kind: str, parts: list[pa.Table], key: str) -> pa.Table:
+    """`kind` rows whose unique_docs are the distinct non-null cluster ids per (persona_id, `key`)
+    over the batches' distinct (persona_id, key, cluster_id) rows."""
+    if not parts:
+        return TOTALS_SCHEMA.empty_table()
+    distinct = pa.concat_tables(parts).group_by(["persona_id", key, "cluster_id"], use_threads=False).aggregate([])
+    unique = distinct.group_by(["persona_id", key], use_threads=False).aggregate([("cluster_id", "count")])
+    return _rows(kind, unique, "persona_id", key, unique_docs=unique.column("cluster_id_count"))
 
 
 def _sum_numbers(rows: pa.Table) -> pa.Table:
@@ -100,7 +120,7 @@ def _vectors_of_totals(rows: pa.Table) -> pa.RecordBatch:
 def partial_totals(batches: Iterator[pa.RecordBatch], replicates: int) -> Iterator[pa.RecordBatch]:
     """TOTALS_SCHEMA rows of one partition of documents (doc_hash: the bootstrap seed, the document's or
     its cluster's hash; cluster_id; n_tokens; hits: persona_id, role, count, tokens; names: persona_id,
-    name), to be added up over partitions with `sum_totals`."""
+    name; optionally pairs: a, b), to be added up over partitions with `sum_totals`."""
     totals = _PartitionTotals()
 
     def documents() -> Iterator[pa.RecordBatch]:

@@ -3,41 +3,37 @@ totals, and per-persona counts with the bootstrap's replicate sums. Only small r
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from prevalence.corpus.rejects import DUPLICATE_ID
+from prevalence.corpus_totals import CORPUS_TOTALS_SCHEMA, partial_corpus_totals
+from prevalence.corpus_totals import corpus_counts as corpus_counts_of
 from prevalence.estimate import COUNTS_SCHEMA
 from prevalence.stages import TAGGED_SCHEMA
 from prevalence.persona_totals import TOTALS_SCHEMA, partial_totals, sum_totals
 from prevalence.stats.bootstrap import REPLICATE_VECTORS_SCHEMA
+from prevalence.tables.corpus_rows import (CORPUS_ROW_SCHEMAS, REJECTS_SCHEMA, PartitionFiles, document_rows, finish_table_folder, hit_rows,
+                                           reject_rows)
 
 
 @dataclass
 class Tagged:
-    """The tagged rows of a run: every row (`all`, rejects included), the kept documents, and their hits
-    (doc_id and the hit's fields: the `persona_hits` table)."""
+    """The tagged rows of a run: every row (`all`, rejects included) and the kept documents."""
 
     all: object
     kept: object
-    hits: object
 
     def with_clusters(self, kept) -> "Tagged":
         """The same rows, with kept documents that carry `cluster_id` and `cluster_size` (`spark.clusters`)."""
-        return Tagged(self.all, kept, self.hits)
+        return Tagged(self.all, kept)
 
     def unpersist(self) -> None:
         self.kept.unpersist()
         self.all.unpersist()
-
-
-def _hits(kept):
-    """One row per hit of the kept documents."""
-    from pyspark.sql import functions as F
-
-    return kept.select("doc_id", F.explode("hits").alias("h")).select("doc_id", "h.*")
 
 
 def read_tagged(spark, files: list[str]) -> Tagged:
@@ -57,35 +53,38 @@ def read_tagged(spark, files: list[str]) -> Tagged:
         "excerpt", F.when(F.col("reject_reason") == DUPLICATE_ID, F.concat(F.lit("doc_id "), "doc_id")).otherwise(F.col("excerpt"))
     ).persist(StorageLevel.MEMORY_AND_DISK)
     kept = tagged.where(F.col("reject_reason").isNull() & F.col("sampled"))
-    return Tagged(tagged, kept, _hits(kept))
+    return Tagged(tagged, kept)
 
 
-def corpus_counts(tagged: Tagged) -> dict:
-    """Documents kept, not sampled and rejected (by reason), and the kept documents' tokens and chars,
-    in one pass over the store."""
-    from pyspark.sql import functions as F
+def corpus_counts(tagged: Tagged, rejects: str) -> dict:
+    """Documents kept, not sampled and rejected (by reason), and the kept documents' tokens and chars
+    (`corpus_totals.corpus_counts`), in one pass over the store that also writes the rejects table
+    into the folder `rejects`, one file per partition."""
+    from pyspark.sql.pandas.types import from_arrow_schema
 
-    sampled = F.col("sampled")
-    rows = tagged.all.groupBy("reject_reason").agg(  # one job
-        F.count("*").alias("n"),
-        F.sum(F.when(sampled, 1).otherwise(0)).alias("sampled"),
-        F.sum(F.when(sampled, F.col("n_tokens"))).alias("tokens"),
-        F.sum(F.when(sampled, F.col("n_chars"))).alias("chars"),
-        F.sum(F.when(sampled, F.col("group_turns"))).alias("group_turns"),
-        F.sum(F.when(sampled, F.col("group_words"))).alias("group_words"),
-    ).collect()  # small: one row per reject reason, and one for the documents kept
-    by_reason = {r["reject_reason"]: int(r["n"]) for r in rows if r["reject_reason"] is not None}
-    row = next((r for r in rows if r["reject_reason"] is None), None)
-    row = row.asDict() if row is not None else {}
-    rejected = sum(by_reason.values())
-    kept = int(row.get("sampled") or 0)
-    not_sampled = int(row.get("n") or 0) - kept
-    return {
-        "documents_in": kept + rejected + not_sampled, "documents_kept": kept, "not_sampled": not_sampled, "rejected": rejected,
-        "rejects_by_reason": dict(sorted(by_reason.items())), "tokens": int(row.get("tokens") or 0), "chars": int(row.get("chars") or 0),
-        # Speech of groups (`All`, `Both`, `Citizens`), in no persona's count.
-        "group_speech": {"turns": int(row.get("group_turns") or 0), "words": int(row.get("group_words") or 0)},
-    }
+    rows = tagged.all.select("shard", "position", "reject_reason", "excerpt", "sampled", "n_tokens", "n_chars", "group_turns", "group_words")
+    totals = rows.mapInArrow(lambda it: _corpus_totals_writing(it, rejects), from_arrow_schema(CORPUS_TOTALS_SCHEMA)).toArrow()
+    finish_table_folder(rejects, REJECTS_SCHEMA)  # small: a few rows per partition
+    return corpus_counts_of(totals)
+
+
+def _corpus_totals_writing(batches: Iterator[pa.RecordBatch], rejects: str) -> Iterator[pa.RecordBatch]:
+    """Worker side: the partition's corpus totals, writing its rejects on the way."""
+    from pyspark import TaskContext
+
+    task = TaskContext.get()
+    files = PartitionFiles({"rejects": rejects}, CORPUS_ROW_SCHEMAS, task.partitionId(), task.attemptNumber())
+
+    def written() -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            files.write("rejects", reject_rows(batch))
+            yield batch
+    try:
+        yield from partial_corpus_totals(written())
+    except BaseException:
+        files.abort()
+        raise
+    files.close()
 
 
 # Documents per persona, for co-occurrence's margins (counts are never null).
@@ -95,13 +94,17 @@ DOCUMENTS_PER_PERSONA = pa.schema([("persona_id", pa.string()), pa.field("count"
 @dataclass
 class PersonaCounts:
     """What one pass over the clustered documents gives: COUNTS_SCHEMA per (persona, role), the display
-    names of personas the catalog lacks, the documents that hold each persona in any role, and the
-    bootstrap's replicate sums (REPLICATE_VECTORS_SCHEMA, one row per persona and role and `*`/`*`)."""
+    names of personas the catalog lacks, the documents that hold each persona in any role, the
+    bootstrap's replicate sums (REPLICATE_VECTORS_SCHEMA, one row per persona and role and `*`/`*`),
+    and, with co-occurrence, the documents and clusters per persona pair: a persisted DataFrame
+    (persona_a, persona_b, docs, unique_docs), pair-shaped, so never collected; `release` frees it."""
 
     counts: pa.Table
     names: dict[str, str]
     documents: pa.Table  # persona_id, count
     vectors: pa.Table
+    pairs: object | None = None
+    summed: object | None = None
 
     def documents_with(self, mentions_only: bool) -> pa.Table:
         """(persona_id, count) of documents per persona: in any role, or as a mention only."""
@@ -110,30 +113,85 @@ class PersonaCounts:
         mention = self.counts.filter(pc.equal(self.counts.column("role"), "mention"))
         return pa.Table.from_arrays([mention.column("persona_id"), mention.column("docs")], schema=DOCUMENTS_PER_PERSONA)
 
+    def release(self) -> None:
+        if self.summed is not None:
+            self.summed.unpersist()
 
-def persona_counts(tagged: Tagged, dedup: bool, replicates: int, documents: int) -> PersonaCounts:
+
+# Columns of the kept documents the pass reads: the totals' and those of the two tables it writes.
+_TABLE_COLUMNS = ("doc_id", "shard", "position", "source", "n_chars", "cluster_size")
+
+
+def persona_counts(tagged: Tagged, dedup: bool, replicates: int, documents: int, pairs: bool = False,
+                   tables: dict[str, str] | None = None, sample_weight: float = 1.0) -> PersonaCounts:
     """Per (persona, role): documents, near-duplicate clusters, count and tokens; the display name of
     each persona the catalog lacks (the form most often written, ties to the first in sort order, so
-    that it does not depend on sharding or order); documents per persona in any role; and the
+    that it does not depend on sharding or order); documents per persona in any role; the
     Poisson-bootstrap sums, seeded by the near-duplicate cluster with `dedup` (copies of one text rise
-    and fall together) and by the document without. One Python pass over the clustered documents
-    (`Tagged.with_clusters`) partitioned by cluster, so that distinct clusters add up over partitions,
-    and one over its partial rows (`persona_totals`); `documents` (the kept count) sets how many
-    partitions: each emits personas x replicates sums whatever its size."""
+    and fall together) and by the document without; and with `pairs`, documents and clusters per
+    persona pair. One Python pass over the clustered documents (`Tagged.with_clusters`) partitioned by
+    cluster, so that distinct clusters add up over partitions, and one over its partial rows
+    (`persona_totals`); `documents` (the kept count) sets how many partitions: each emits personas x
+    replicates sums whatever its size. With `tables` ({"documents": folder, "persona_hits": folder})
+    the first pass also writes those two tables, one file per partition (`tables.corpus_rows`)."""
+    from pyspark import StorageLevel
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema
 
     kept = tagged.kept
     seed = F.xxhash64("cluster_id") if dedup else F.col("doc_hash")
-    hit = lambda h: F.struct(*(h[c].alias(c) for c in ("persona_id", "role", "count", "tokens")))  # noqa: E731
-    rows = kept.select(seed.alias("doc_hash"), F.col("cluster_id").cast("string"), "n_tokens", F.transform("hits", hit).alias("hits"),
-                       "names")
+    columns = [seed.alias("doc_hash"), F.col("cluster_id").cast("string"), "n_tokens", "hits", "names"]
+    if pairs:
+        columns.append("pairs")
+    if tables:
+        columns.extend(_TABLE_COLUMNS)
+    else:
+        hit = lambda h: F.struct(*(h[c].alias(c) for c in ("persona_id", "role", "count", "tokens")))  # noqa: E731
+        columns[3] = F.transform("hits", hit).alias("hits")
+    rows = kept.select(*columns)
     partitions = bootstrap_partitions(documents, kept.sparkSession.sparkContext.defaultParallelism)
     rows = rows.repartition(partitions, "cluster_id") if dedup else rows.coalesce(partitions)
     schema = from_arrow_schema(TOTALS_SCHEMA)
-    partial = rows.mapInArrow(lambda it: partial_totals(it, replicates), schema)
-    found = partial.repartition("kind", "persona_id", "key").mapInArrow(sum_totals, schema).toArrow()  # catalog-sized
-    return _split_totals(found, dedup)
+    partial = rows.mapInArrow(lambda it: _partial_totals_writing(it, replicates, tables, sample_weight), schema)
+    summed = partial.repartition("kind", "persona_id", "key").mapInArrow(sum_totals, schema)
+    if pairs:
+        summed = summed.persist(StorageLevel.MEMORY_AND_DISK)  # the pair rows are read again, by Spark
+    found = summed.where(F.col("kind") != "pair").toArrow()  # catalog-sized
+    if tables:
+        for table, folder in tables.items():
+            finish_table_folder(folder, CORPUS_ROW_SCHEMAS[table])
+    result = _split_totals(found, dedup)
+    if pairs:
+        result.summed = summed
+        result.pairs = summed.where(F.col("kind") == "pair").select(
+            F.col("persona_id").alias("persona_a"), F.col("key").alias("persona_b"), "docs",
+            F.col("unique_docs") if dedup else F.lit(None).cast("long").alias("unique_docs"))
+    return result
+
+
+def _partial_totals_writing(batches: Iterator[pa.RecordBatch], replicates: int, tables: dict[str, str] | None,
+                            sample_weight: float) -> Iterator[pa.RecordBatch]:
+    """Worker side: `persona_totals.partial_totals` of a partition, writing its rows of the documents and
+    persona_hits tables on the way when `tables` names their folders."""
+    if not tables:
+        yield from partial_totals(batches, replicates)
+        return
+    from pyspark import TaskContext
+
+    task = TaskContext.get()
+    files = PartitionFiles(tables, CORPUS_ROW_SCHEMAS, task.partitionId(), task.attemptNumber())
+
+    def written() -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            files.write("documents", document_rows(batch, sample_weight))
+            files.write("persona_hits", hit_rows(batch))
+            yield batch
+    try:
+        yield from partial_totals(written(), replicates)
+    except BaseException:
+        files.abort()
+        raise
+    files.close()
 
 
 def _split_totals(found: pa.Table, dedup: bool) -> PersonaCounts:

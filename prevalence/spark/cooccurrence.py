@@ -1,15 +1,15 @@
 """The `cooccurrence` table: persona pairs that appear in the same documents, with association scores.
 
 Pairs come per document from the tagging stage (`tagging.pairs`: capped at the document's top
-personas); Spark counts documents and near-duplicate clusters per pair, prunes pairs seen in fewer
-than `min_docs` documents, and scores the rest from the 2x2 table of documents with and without each
-persona (N documents; a = both, b = A only, c = B only, d = neither):
+personas); the persona-count pass (`spark.aggregate.persona_counts`) counts documents and
+near-duplicate clusters per pair with everything else it counts. Here pairs seen in fewer than
+`min_docs` documents are pruned, and the rest scored from the 2x2 table of documents with and
+without each persona (N documents; a = both, b = A only, c = B only, d = neither):
 - pmi = ln(a N / (n_A n_B)), and npmi = pmi / -ln(a / N) in [-1, 1];
 - the log odds ratio ln((a+.5)(d+.5) / ((b+.5)(c+.5))) with a Wald interval (Haldane's +0.5);
 - Dunning's log-likelihood ratio G2 = 2 sum O ln(O / E), large when the pair is far from independent.
-Nothing pair-shaped reaches the driver: pair rows are range-partitioned by pair and counted in one
-Arrow pass per partition, which leaves the table ordered by pair; documents per persona (catalog-sized)
-are counted once and joined by broadcast.
+Nothing pair-shaped reaches the driver: the pair counts stay in Spark, partitioned by pair, and each
+file of the table is ordered by pair; documents per persona (catalog-sized) are joined by broadcast.
 """
 
 from __future__ import annotations
@@ -17,25 +17,18 @@ from __future__ import annotations
 import pyarrow as pa
 
 from prevalence.config import PairOptions
-from prevalence.cooccurrence import PAIR_COUNTS_SCHEMA, count_pairs
 from prevalence.stats.intervals import z_value
 
 
-def cooccurrence(kept, per_persona: pa.Table, total_docs: int, opts: PairOptions, level: float, dedup: bool = True):
-    """A Spark DataFrame with `cooccurrence.COOCCURRENCE_SCHEMA`'s columns, one row per kept pair, ordered by pair
-    (range partitions, each sorted); `kept` carries each document's cluster_id (`Tagged.with_clusters`);
-    `per_persona` (persona_id, count) is the documents per persona (mentions only with a window,
-    `spark.aggregate.PersonaCounts.documents_with`), catalog-sized."""
+def cooccurrence(pairs, per_persona: pa.Table, total_docs: int, opts: PairOptions, level: float):
+    """A Spark DataFrame with `cooccurrence.COOCCURRENCE_SCHEMA`'s columns, one row per kept pair, each
+    partition ordered by pair; `pairs` (persona_a, persona_b, docs, unique_docs) holds the documents and
+    clusters per pair (`spark.aggregate.PersonaCounts.pairs`); `per_persona` (persona_id, count) is the
+    documents per persona (mentions only with a window, `PersonaCounts.documents_with`), catalog-sized."""
     from pyspark.sql import functions as F
-    from pyspark.sql.pandas.types import from_arrow_schema
 
-    per_persona = kept.sparkSession.createDataFrame(per_persona)
-    pairs = kept.select(F.col("cluster_id").cast("string"), F.explode("pairs").alias("p")).select(
-        "cluster_id", F.col("p.a").alias("persona_a"), F.col("p.b").alias("persona_b"))
-    counted = pairs.repartitionByRange("persona_a", "persona_b").mapInArrow(count_pairs, from_arrow_schema(PAIR_COUNTS_SCHEMA)) \
-        .where(F.col("docs") >= opts.min_docs)
-    if not dedup:
-        counted = counted.withColumn("unique_docs", F.lit(None).cast("long"))
+    per_persona = pairs.sparkSession.createDataFrame(per_persona)
+    counted = pairs.where(F.col("docs") >= opts.min_docs)
     scored = counted.join(F.broadcast(per_persona.select(F.col("persona_id").alias("persona_a"), F.col("count").alias("docs_a"))), "persona_a") \
         .join(F.broadcast(per_persona.select(F.col("persona_id").alias("persona_b"), F.col("count").alias("docs_b"))), "persona_b")
     n = F.lit(float(total_docs))
@@ -61,4 +54,4 @@ def cooccurrence(kept, per_persona: pa.Table, total_docs: int, opts: PairOptions
         (log_odds + z * se).alias("log_odds_ci_high"),
         (2 * g2).alias("llr"),
         F.lit(opts.window).cast("long").alias("window_words"),
-    )
+    ).sortWithinPartitions("persona_a", "persona_b")

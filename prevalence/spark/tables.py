@@ -1,5 +1,7 @@
-"""The corpus-sized tables of a run, written by Spark into the run's staging folder: documents,
-persona_hits, rejects, cooccurrence and replicates."""
+"""The tables of a run made from the persona counts: cooccurrence (pair-shaped, written by Spark into
+the run's staging folder) and replicates (catalog-sized). The other corpus-sized tables are written
+by the passes that count (`spark.aggregate`: rejects by the corpus counts, documents and persona_hits
+by the persona counts)."""
 
 from __future__ import annotations
 
@@ -9,31 +11,21 @@ import pyarrow as pa
 
 from prevalence.config import RunConfig
 from prevalence.cooccurrence import COOCCURRENCE_SCHEMA
-from prevalence.spark.aggregate import PersonaCounts, Tagged
+from prevalence.spark.aggregate import PersonaCounts
 from prevalence.spark.cooccurrence import cooccurrence
 from prevalence.stats.bootstrap import replicate_rows
 from prevalence.tables import RunWriter
 
 
-def write_corpus_tables(writer: RunWriter, tagged: Tagged, found: PersonaCounts, counts: dict, config: RunConfig,
+def write_corpus_tables(writer: RunWriter, found: PersonaCounts, counts: dict, config: RunConfig,
                         progress: Callable[[str], None]) -> pa.Table:
-    """Write the five corpus-sized tables from clustered rows (`Tagged.with_clusters`) and the persona
-    counts made of them; returns the replicates table (catalog-sized) for the estimate."""
-    from pyspark.sql import functions as F
-
-    progress("writing tables")
-    tagged.kept.select(
-        "doc_id", "shard", "position", "source", "n_chars", "n_tokens", "cluster_id", "cluster_size",
-        F.lit(1.0 / config.sample_fraction).alias("sample_weight"),
-    ).write.parquet(writer.table_path("documents"))
-    tagged.hits.write.parquet(writer.table_path("persona_hits"))
-    tagged.all.where(F.col("reject_reason").isNotNull()).select(
-        "shard", "position", F.col("reject_reason").alias("reason"), "excerpt"
-    ).write.parquet(writer.table_path("rejects"))
+    """Write the cooccurrence and replicates tables from the persona counts; returns the replicates
+    table (catalog-sized) for the estimate."""
     if config.pairs.enabled:
         progress("co-occurrence of persona pairs")
-        cooccurrence(tagged.kept, found.documents_with(config.pairs.window > 0), counts["documents_kept"], config.pairs, config.interval_level,
-                     config.dedup.enabled).write.parquet(writer.table_path("cooccurrence"))
+        cooccurrence(found.pairs, found.documents_with(config.pairs.window > 0), counts["documents_kept"], config.pairs,
+                     config.interval_level).write.parquet(writer.table_path("cooccurrence"))
+        found.release()
     else:
         writer.write_arrow("cooccurrence", COOCCURRENCE_SCHEMA.empty_table())
     # Catalog-sized (personas x replicates): the replicate vectors of the persona counts' pass, laid out as

@@ -19,34 +19,11 @@ from prevalence.cooccurrence import COOCCURRENCE_SCHEMA
 from prevalence.errors import RunDirError
 from prevalence.estimate import PREVALENCE_SCHEMA
 from prevalence.stats.bootstrap import REPLICATE_SCHEMA
-from prevalence.stages import HIT_TYPE
+from prevalence.tables.corpus_rows import DOCUMENTS_SCHEMA, PERSONA_HITS_SCHEMA, REJECTS_SCHEMA
 
 MANIFEST = "manifest.json"
 # The layout of a run directory's tables; a reader refuses any other (`read_manifest`).
 FORMAT_VERSION = 1
-
-DOCUMENTS_SCHEMA = pa.schema(
-    [
-        pa.field("doc_id", pa.string(), nullable=False),
-        pa.field("shard", pa.string(), nullable=False),
-        pa.field("position", pa.int64(), nullable=False),
-        pa.field("source", pa.string(), nullable=False),
-        pa.field("n_chars", pa.int64(), nullable=False),
-        pa.field("n_tokens", pa.int64(), nullable=False),
-        pa.field("cluster_id", pa.string()),
-        pa.field("cluster_size", pa.int64()),
-        pa.field("sample_weight", pa.float64(), nullable=False),
-    ]
-)
-PERSONA_HITS_SCHEMA = pa.schema([pa.field("doc_id", pa.string(), nullable=False), *HIT_TYPE])
-REJECTS_SCHEMA = pa.schema(
-    [
-        pa.field("shard", pa.string(), nullable=False),
-        pa.field("position", pa.int64(), nullable=False),
-        pa.field("reason", pa.string(), nullable=False),
-        pa.field("excerpt", pa.string()),
-    ]
-)
 
 SCHEMAS: dict[str, pa.Schema] = {
     "documents": DOCUMENTS_SCHEMA,

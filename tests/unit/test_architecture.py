@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "prevalence"
 LAYERS = [
     ("errors",),
     ("config",),
-    ("corpus", "catalog", "stats", "dedup", "classifier", "cooccurrence", "persona_totals"),
+    ("corpus", "catalog", "stats", "dedup", "classifier", "cooccurrence", "persona_totals", "corpus_totals"),
     ("tagging",),
     ("stages", "estimate"),
     ("tables", "resources", "weights", "query", "report", "audit"),

@@ -14,14 +14,16 @@ from prevalence.stats.bootstrap import hit_rows_of_documents, partial_replicate_
 
 HIT = pa.struct([("persona_id", pa.string()), ("role", pa.string()), ("count", pa.int64()), ("tokens", pa.int64())])
 NAME = pa.struct([pa.field("persona_id", pa.string(), nullable=False), pa.field("name", pa.string(), nullable=False)])
+PAIR = pa.struct([pa.field("a", pa.string(), nullable=False), pa.field("b", pa.string(), nullable=False)])
 DOCS = pa.schema([("doc_hash", pa.int64()), ("cluster_id", pa.string()), ("n_tokens", pa.int64()), ("hits", pa.list_(HIT)),
-                  ("names", pa.list_(NAME))])
+                  ("names", pa.list_(NAME)), ("pairs", pa.list_(PAIR))])
 REPLICATES = 7
 
 
 def documents(n: int, seed: int) -> list[dict]:
     """Random documents: clusters of one to four copies, hits in three roles (mention tokens often
-    null, as the mention tagger leaves them), written names of ad-hoc personas."""
+    null, as the mention tagger leaves them), written names of ad-hoc personas, and pairs of the
+    document's personas (none when the pair list is null)."""
     rng = random.Random(seed)
     personas = [f"p{i}" for i in range(12)] + ["adhoc:x", "adhoc:y"]
     docs = []
@@ -35,8 +37,10 @@ def documents(n: int, seed: int) -> list[dict]:
                 hits.append({"persona_id": persona, "role": role, "count": rng.randint(1, 9), "tokens": tokens})
         names = [{"persona_id": h["persona_id"], "name": rng.choice(["X", "Mr X", "x"])} for h in hits
                  if h["persona_id"].startswith("adhoc") and h["role"] == "speaker"]
+        held = sorted({h["persona_id"] for h in hits})
+        pairs = [{"a": a, "b": b} for k, a in enumerate(held) for b in held[k + 1:]] if rng.random() < 0.9 else None
         docs.append({"doc_hash": rng.getrandbits(63), "cluster_id": cluster,
-                     "n_tokens": rng.randint(1, 500), "hits": hits, "names": names})
+                     "n_tokens": rng.randint(1, 500), "hits": hits, "names": names, "pairs": pairs})
     return docs
 
 
@@ -77,6 +81,11 @@ def expected_totals(docs: list[dict]) -> dict:
             written[(n["persona_id"], n["name"])] += 1
     out.update({("any", p, "*"): (n, None, None, None) for p, n in anywhere.items()})
     out.update({("name", p, name): (n, None, None, None) for (p, name), n in written.items()})
+    pair_clusters = defaultdict(list)
+    for d in docs:
+        for pair in d["pairs"] or []:
+            pair_clusters[(pair["a"], pair["b"])].append(d["cluster_id"])
+    out.update({("pair", a, b): (len(c), len(set(c)), None, None) for (a, b), c in pair_clusters.items()})
     return out
 
 
@@ -89,6 +98,24 @@ def test_totals_of_any_partitioning_by_cluster_equal_those_counted_document_by_d
     assert totals == expected_totals(docs)
     assert any(k[0] == "hit" and v[0] > v[1] for k, v in totals.items())  # copies counted once as clusters
     assert any(k[0] == "hit" and v[3] is None for k, v in totals.items())  # null tokens stay null
+    assert any(k[0] == "pair" and v[0] > v[1] for k, v in totals.items())  # a pair's copies counted once as clusters
+
+
+def test_without_clusters_documents_are_counted_and_clusters_are_not():
+    docs = [{**d, "cluster_id": None} for d in documents(80, seed=6)]
+    table = pa.Table.from_pylist(docs, schema=DOCS)
+    rows = [r for b in partial_totals(iter(table.to_batches(max_chunksize=9)), REPLICATES) for r in b.to_pylist()]
+    expected = expected_totals(docs)
+    pairs = {(r["persona_id"], r["key"]): (r["docs"], r["unique_docs"]) for r in rows if r["kind"] == "pair"}
+    assert pairs == {(a, b): (v[0], 0) for (kind, a, b), v in expected.items() if kind == "pair"}
+    assert all(r["unique_docs"] == 0 for r in rows if r["kind"] == "hit")
+
+
+def test_documents_without_a_pairs_column_give_no_pair_rows():
+    docs = documents(60, seed=5)
+    table = pa.Table.from_pylist(docs, schema=DOCS).drop_columns(["pairs"])
+    kinds = {r["kind"] for b in partial_totals(iter(table.to_batches(max_chunksize=8)), REPLICATES) for r in b.to_pylist()}
+    assert kinds == {"hit", "any", "name", "replicates"}
 
 
 @pytest.mark.parametrize("partitions,batch_rows", [(1, 1000), (5, 4)])
