@@ -3,7 +3,8 @@
 Candidate edges join each document of an LSH bucket (or of an exact-text group) to the bucket's
 smallest doc id, a window over the shuffle rather than a collected list, so a huge bucket costs one
 edge per member, not one per pair. Components of up to DRIVER_EDGES verified edges (near-duplicates
-are rare: usually this) are found on the driver in one collect (`dedup.components`, scipy); larger
+are rare: usually this) are found on the driver in one collect, capped at DRIVER_EDGES + 1 rows
+(`dedup.components`, scipy); larger
 edge lists go through iterated min-label propagation with pointer jumping in Spark. Either way each
 document's cluster_id is the smallest doc id of its component.
 """
@@ -111,10 +112,9 @@ def cluster_documents(kept, options: DedupOptions, documents: int, progress=lamb
     edges = candidate_edges(docs)
     if options.verify:
         edges = verified_edges(edges, docs, options.threshold)
-    edges = edges.localCheckpoint()
-    if edges.count() <= DRIVER_EDGES:
-        # Few edges (near-duplicates are rare): one collect and scipy, instead of several Spark rounds.
-        found = edges.toArrow()
+    found = edges.limit(DRIVER_EDGES + 1).toArrow()  # at most DRIVER_EDGES + 1 rows reach the driver
+    if found.num_rows <= DRIVER_EDGES:
+        # Few edges (near-duplicates are rare): all of them, collected once, and scipy, instead of Spark rounds.
         table = components_of(found.column("src"), found.column("dst"))
         sizes = pc.value_counts(table.column("cluster"))
         size = sizes.field("counts").take(pc.index_in(table.column("cluster"), sizes.field("values")))
@@ -123,7 +123,7 @@ def cluster_documents(kept, options: DedupOptions, documents: int, progress=lamb
         components = kept.sparkSession.createDataFrame(table)  # small: a local relation Spark broadcasts when it can
         persist = False
     else:
-        labels = connected_components(edges)
+        labels = connected_components(edges.localCheckpoint())
         components = labels.join(labels.groupBy("cluster").agg(F.count("*").alias("size")), "cluster").select("node", "cluster", "size")
         row = labels.agg(F.count("*").alias("nodes"), F.countDistinct("cluster").alias("clusters")).first()
         n_nodes, n_components = int(row["nodes"]), int(row["clusters"])
