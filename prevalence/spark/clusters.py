@@ -4,8 +4,8 @@ Candidate edges join each document of an LSH bucket (or of an exact-text group) 
 smallest doc id, a window over the shuffle rather than a collected list, so a huge bucket costs one
 edge per member, not one per pair. Components of up to DRIVER_EDGES verified edges (near-duplicates
 are rare: usually this) are found on the driver (`dedup.components`, scipy) after one collect capped
-at DRIVER_EDGES + 1 rows; larger edge lists go through iterated min-label propagation with pointer jumping in Spark. Either way each
-document's cluster_id is the smallest doc id of its component.
+at DRIVER_EDGES + 1 rows; larger edge lists go through iterated min-label propagation with pointer
+jumping in Spark. Either way each document's cluster_id is the smallest doc id of its component.
 """
 
 from __future__ import annotations
