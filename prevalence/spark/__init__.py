@@ -1,10 +1,12 @@
 """The Spark wing: the only package that imports pyspark (a test enforces it).
 
 - `session`: the SparkSession (local[*] or a cluster) and progress of running stages;
+- `class_archive`: the JVM class archive that shortens a local session's start;
 - `tagging`: shards -> document stages on the workers (`mapInArrow`) -> the shard store;
 - `clusters`: LSH candidate edges, verification and connected components of near-duplicates;
-- `aggregate`: the tagged store read back, corpus totals, per-persona counts, bootstrap sums;
-- `cooccurrence`: persona pairs counted and scored;
-- `tables`: the corpus-sized tables written as Parquet.
+- `aggregate`: the tagged store read back, corpus totals, per-persona and pair counts, bootstrap sums,
+  and the documents, persona_hits and rejects tables written by those passes;
+- `cooccurrence`: persona pairs scored;
+- `tables`: the cooccurrence and replicates tables.
 Everything else in `prevalence` is plain Python over Arrow, testable without a JVM.
 """

@@ -16,7 +16,7 @@ LAYERS = [
     ("stages", "estimate"),
     ("tables", "resources", "weights", "query", "report", "audit"),
     ("spark",),
-    ("job",),
+    ("job", "build_class_archive"),
     ("cli", "__main__", "__init__"),
 ]
 LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
