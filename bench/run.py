@@ -431,7 +431,9 @@ def write_results(args, fig: dict, before: dict | None) -> None:
         f"Marginal speed between the quarter and the whole: {margin:.2f} MB/s per core, {1e6 / 3600 / (margin * cores) * cores:.0f} core-hours per TB; "
         f"fixed cost about {fixed:.0f} s."
         + (" Before: {:.2f} MB/s per core at the margin, fixed cost about {:.0f} s.".format(*margins(before)) if before else "")
-        + " Timings of the full run (s): " + ", ".join(f"{k} {v:.1f}" for k, v in t.items()) + ".",
+        + " Timings of the full run (s): " + ", ".join(f"{k} {v:.1f}" for k, v in t.items()) + "."
+        + f" JVM class archive (`spark.class_archive`): {'used' if full['manifest']['spark'].get('class_archive') else 'not used'}"
+        + (f" now, {'used' if before['full']['manifest']['spark'].get('class_archive') else 'not used'} before." if before else "."),
         "",
         "## Peers",
         "",
