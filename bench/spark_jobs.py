@@ -22,7 +22,7 @@ from prevalence import job  # noqa: E402
 from prevalence.config import RunConfig  # noqa: E402
 from prevalence.spark.session import build_session  # noqa: E402
 
-STEPS = ("tag_shards", "read_tagged", "corpus_counts", "cluster_documents", "write_corpus_tables", "persona_counts",
+STEPS = ("tag_shards", "read_tagged", "corpus_counts", "cluster_documents", "write_pair_and_replicate_tables", "persona_counts",
          "prevalence_table")
 
 

@@ -21,7 +21,7 @@ from prevalence.resources import load_resources
 from prevalence.spark.aggregate import corpus_counts, persona_counts, read_tagged
 from prevalence.spark.clusters import cluster_documents
 from prevalence.spark.session import last_job_id, session_for, spark_info
-from prevalence.spark.tables import write_corpus_tables
+from prevalence.spark.tables import write_pair_and_replicate_tables
 from prevalence.spark.tagging import ship_model, tag_shards
 from prevalence.stages import document_stages
 from prevalence.tables import RunWriter
@@ -86,7 +86,7 @@ def _run(config: RunConfig, spark, progress: Callable[[str], None]) -> dict:
             found = persona_counts(tagged, config.dedup.enabled, config.replicates, counts["documents_kept"], config.pairs.enabled,
                                    tables, 1.0 / config.sample_fraction)
             persona_table, names = found.counts, found.names
-            replicates = write_corpus_tables(writer, found, counts, config, progress)
+            replicates = write_pair_and_replicate_tables(writer, found, counts, config, progress)
         with step("estimate_s"):
             run_catalog = with_ad_hoc_personas(res.catalog, persona_table.column("persona_id").to_pylist(), names)
             writer.write_arrow("prevalence", prevalence_table(

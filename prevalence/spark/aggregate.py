@@ -3,7 +3,7 @@ totals, and per-persona counts with the bootstrap's replicate sums. Only small r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -63,24 +63,30 @@ def corpus_counts(tagged: Tagged, rejects: str) -> dict:
     from pyspark.sql.pandas.types import from_arrow_schema
 
     rows = tagged.all.select("shard", "position", "reject_reason", "excerpt", "sampled", "n_tokens", "n_chars", "group_turns", "group_words")
-    totals = rows.mapInArrow(lambda it: _corpus_totals_writing(it, rejects), from_arrow_schema(CORPUS_TOTALS_SCHEMA)).toArrow()
-    finish_table_folder(rejects, REJECTS_SCHEMA)  # small: a few rows per partition
+    counted = rows.mapInArrow(lambda it: _count_while_writing(it, partial_corpus_totals, {"rejects": rejects}, {"rejects": reject_rows}),
+                              from_arrow_schema(CORPUS_TOTALS_SCHEMA))
+    totals = counted.toArrow()  # small: a few rows per partition
+    finish_table_folder(rejects, REJECTS_SCHEMA)
     return corpus_counts_of(totals)
 
 
-def _corpus_totals_writing(batches: Iterator[pa.RecordBatch], rejects: str) -> Iterator[pa.RecordBatch]:
-    """Worker side: the partition's corpus totals, writing its rejects on the way."""
+def _count_while_writing(batches: Iterator[pa.RecordBatch], count: Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]],
+                         folders: dict[str, str], rows_of: dict[str, Callable[[pa.RecordBatch], pa.RecordBatch]]) -> Iterator[pa.RecordBatch]:
+    """Worker side: `count` over a partition's batches, writing each batch's rows of the tables in
+    `folders` (`rows_of[table]` makes them) on the way: one file per table and partition, in place
+    once the partition is counted, none if it fails (`tables.corpus_rows.PartitionFiles`)."""
     from pyspark import TaskContext
 
     task = TaskContext.get()
-    files = PartitionFiles({"rejects": rejects}, CORPUS_ROW_SCHEMAS, task.partitionId(), task.attemptNumber())
+    files = PartitionFiles(folders, CORPUS_ROW_SCHEMAS, task.partitionId(), task.attemptNumber())
 
     def written() -> Iterator[pa.RecordBatch]:
         for batch in batches:
-            files.write("rejects", reject_rows(batch))
+            for table, rows in rows_of.items():
+                files.write(table, rows(batch))
             yield batch
     try:
-        yield from partial_corpus_totals(written())
+        yield from count(written())
     except BaseException:
         files.abort()
         raise
@@ -122,8 +128,8 @@ class PersonaCounts:
 _TABLE_COLUMNS = ("doc_id", "shard", "position", "source", "n_chars", "cluster_size")
 
 
-def persona_counts(tagged: Tagged, dedup: bool, replicates: int, documents: int, pairs: bool = False,
-                   tables: dict[str, str] | None = None, sample_weight: float = 1.0) -> PersonaCounts:
+def persona_counts(tagged: Tagged, dedup: bool, replicates: int, documents: int, pairs: bool, tables: dict[str, str],
+                   sample_weight: float) -> PersonaCounts:
     """Per (persona, role): documents, near-duplicate clusters, count and tokens; the display name of
     each persona the catalog lacks (the form most often written, ties to the first in sort order, so
     that it does not depend on sharding or order); documents per persona in any role; the
@@ -132,34 +138,28 @@ def persona_counts(tagged: Tagged, dedup: bool, replicates: int, documents: int,
     persona pair. One Python pass over the clustered documents (`Tagged.with_clusters`) partitioned by
     cluster, so that distinct clusters add up over partitions, and one over its partial rows
     (`persona_totals`); `documents` (the kept count) sets how many partitions: each emits personas x
-    replicates sums whatever its size. With `tables` ({"documents": folder, "persona_hits": folder})
-    the first pass also writes those two tables, one file per partition (`tables.corpus_rows`)."""
+    replicates sums whatever its size. The first pass also writes the documents (each weighted
+    `sample_weight`) and persona_hits tables into `tables` ({"documents": folder, "persona_hits":
+    folder}), one file per partition (`tables.corpus_rows`)."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema
 
     kept = tagged.kept
     seed = F.xxhash64("cluster_id") if dedup else F.col("doc_hash")
-    columns = [seed.alias("doc_hash"), F.col("cluster_id").cast("string"), "n_tokens", "hits", "names"]
-    if pairs:
-        columns.append("pairs")
-    if tables:
-        columns.extend(_TABLE_COLUMNS)
-    else:
-        hit = lambda h: F.struct(*(h[c].alias(c) for c in ("persona_id", "role", "count", "tokens")))  # noqa: E731
-        columns[3] = F.transform("hits", hit).alias("hits")
-    rows = kept.select(*columns)
+    columns = [seed.alias("doc_hash"), F.col("cluster_id").cast("string"), "n_tokens", "hits", "names", *_TABLE_COLUMNS]
+    rows = kept.select(*columns, *(["pairs"] if pairs else []))
     partitions = bootstrap_partitions(documents, kept.sparkSession.sparkContext.defaultParallelism)
     rows = rows.repartition(partitions, "cluster_id") if dedup else rows.coalesce(partitions)
     schema = from_arrow_schema(TOTALS_SCHEMA)
-    partial = rows.mapInArrow(lambda it: _partial_totals_writing(it, replicates, tables, sample_weight), schema)
+    rows_of = {"documents": lambda batch: document_rows(batch, sample_weight), "persona_hits": hit_rows}
+    partial = rows.mapInArrow(lambda it: _count_while_writing(it, lambda b: partial_totals(b, replicates), tables, rows_of), schema)
     summed = partial.repartition("kind", "persona_id", "key").mapInArrow(sum_totals, schema)
     if pairs:
         summed = summed.persist(StorageLevel.MEMORY_AND_DISK)  # the pair rows are read again, by Spark
     found = summed.where(F.col("kind") != "pair").toArrow()  # catalog-sized
-    if tables:
-        for table, folder in tables.items():
-            finish_table_folder(folder, CORPUS_ROW_SCHEMAS[table])
+    for table, folder in tables.items():
+        finish_table_folder(folder, CORPUS_ROW_SCHEMAS[table])
     result = _split_totals(found, dedup)
     if pairs:
         result.summed = summed
@@ -167,31 +167,6 @@ def persona_counts(tagged: Tagged, dedup: bool, replicates: int, documents: int,
             F.col("persona_id").alias("persona_a"), F.col("key").alias("persona_b"), "docs",
             F.col("unique_docs") if dedup else F.lit(None).cast("long").alias("unique_docs"))
     return result
-
-
-def _partial_totals_writing(batches: Iterator[pa.RecordBatch], replicates: int, tables: dict[str, str] | None,
-                            sample_weight: float) -> Iterator[pa.RecordBatch]:
-    """Worker side: `persona_totals.partial_totals` of a partition, writing its rows of the documents and
-    persona_hits tables on the way when `tables` names their folders."""
-    if not tables:
-        yield from partial_totals(batches, replicates)
-        return
-    from pyspark import TaskContext
-
-    task = TaskContext.get()
-    files = PartitionFiles(tables, CORPUS_ROW_SCHEMAS, task.partitionId(), task.attemptNumber())
-
-    def written() -> Iterator[pa.RecordBatch]:
-        for batch in batches:
-            files.write("documents", document_rows(batch, sample_weight))
-            files.write("persona_hits", hit_rows(batch))
-            yield batch
-    try:
-        yield from partial_totals(written(), replicates)
-    except BaseException:
-        files.abort()
-        raise
-    files.close()
 
 
 def _split_totals(found: pa.Table, dedup: bool) -> PersonaCounts:

@@ -17,7 +17,7 @@ from prevalence.stats.bootstrap import replicate_rows
 from prevalence.tables import RunWriter
 
 
-def write_corpus_tables(writer: RunWriter, found: PersonaCounts, counts: dict, config: RunConfig,
+def write_pair_and_replicate_tables(writer: RunWriter, found: PersonaCounts, counts: dict, config: RunConfig,
                         progress: Callable[[str], None]) -> pa.Table:
     """Write the cooccurrence and replicates tables from the persona counts; returns the replicates
     table (catalog-sized) for the estimate."""
