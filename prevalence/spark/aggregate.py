@@ -36,24 +36,43 @@ class Tagged:
         self.all.unpersist()
 
 
+# Ids used more than once that the driver holds (one row each: the id and where it first occurs) and
+# broadcasts; more than this (a corpus whose ids restart in every shard) are joined by a shuffle.
+DRIVER_DUPLICATE_IDS = 1_000_000
+
+
 def read_tagged(spark, files: list[str]) -> Tagged:
     """The store's files as DataFrames. A corpus id used twice: the first occurrence (by shard,
-    position) is kept, later ones become `duplicate_id` rejects."""
+    position) is kept, later ones become `duplicate_id` rejects. Only ids travel to find them: the
+    ids used more than once, with their first place, are usually few and joined back by broadcast."""
     from pyspark import StorageLevel
-    from pyspark.sql import Window
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema
 
     tagged = spark.read.schema(from_arrow_schema(TAGGED_SCHEMA)).parquet(*files)
-    first = F.row_number().over(Window.partitionBy("doc_id").orderBy("shard", "position"))
-    tagged = tagged.withColumn(
-        "reject_reason",
-        F.when(F.col("reject_reason").isNull() & (first > 1), F.lit(DUPLICATE_ID)).otherwise(F.col("reject_reason")),
-    ).withColumn(
-        "excerpt", F.when(F.col("reject_reason") == DUPLICATE_ID, F.concat(F.lit("doc_id "), "doc_id")).otherwise(F.col("excerpt"))
-    ).persist(StorageLevel.MEMORY_AND_DISK)
+    repeated = _repeated_ids(tagged)
+    marked = tagged.join(repeated, "doc_id", "left")
+    later = F.col("first_shard").isNotNull() & ((F.col("shard") != F.col("first_shard")) | (F.col("position") != F.col("first_position")))
+    reason = F.when(F.col("reject_reason").isNull() & later, F.lit(DUPLICATE_ID)).otherwise(F.col("reject_reason"))
+    excerpt = F.when(reason == DUPLICATE_ID, F.concat(F.lit("doc_id "), "doc_id")).otherwise(F.col("excerpt"))
+    replaced = {"reject_reason": reason.alias("reject_reason"), "excerpt": excerpt.alias("excerpt")}
+    tagged = marked.select(*(replaced.get(c, F.col(c)) for c in tagged.columns)).persist(StorageLevel.MEMORY_AND_DISK)
     kept = tagged.where(F.col("reject_reason").isNull() & F.col("sampled"))
     return Tagged(tagged, kept)
+
+
+def _repeated_ids(tagged):
+    """(doc_id, first_shard, first_position) of every id on more than one row: collected and broadcast
+    when there are up to DRIVER_DUPLICATE_IDS of them (usually none), else left to a shuffle join."""
+    from pyspark.sql import functions as F
+
+    first = F.min(F.struct("shard", "position"))
+    repeated = tagged.groupBy("doc_id").agg(F.count(F.lit(1)).alias("rows"), first.alias("first")).where(F.col("rows") > 1).select(
+        "doc_id", F.col("first.shard").alias("first_shard"), F.col("first.position").alias("first_position"))
+    found = repeated.limit(DRIVER_DUPLICATE_IDS + 1).toArrow()
+    if found.num_rows > DRIVER_DUPLICATE_IDS:
+        return repeated
+    return F.broadcast(tagged.sparkSession.createDataFrame(found, schema=repeated.schema))
 
 
 def corpus_counts(tagged: Tagged, rejects: str) -> dict:

@@ -6,6 +6,7 @@ import pytest
 
 from prevalence import job
 from prevalence.config import DedupOptions, RunConfig
+from prevalence.spark import aggregate
 from prevalence.spark.clusters import connected_components
 from prevalence.dedup.lsh import lsh_params
 from prevalence.dedup.minhash import MinHasher
@@ -119,14 +120,22 @@ def test_planted_copies_collapse_into_one_cluster(spark, tmp_path, monkeypatch, 
     assert got["g-other-one-word"] == ("g-other-one-word", 1) and got["h-two-words"] == ("h-two-words", 1)
 
 
-def test_repeated_corpus_ids_are_rejected_after_the_first(spark, tmp_path):
-    write_jsonl(tmp_path / "a.jsonl", [{"id": "x", "text": "Hamlet first."}, {"id": "y", "text": "Ophelia."}])
-    write_jsonl(tmp_path / "b.jsonl", [{"id": "x", "text": "Hamlet again, a different text."}])
+@pytest.mark.parametrize("driver_ids", [aggregate.DRIVER_DUPLICATE_IDS, 0])
+def test_repeated_corpus_ids_are_rejected_after_the_first(spark, tmp_path, monkeypatch, driver_ids):
+    """Whether the repeated ids are broadcast from the driver or joined by a shuffle (driver_ids 0)."""
+    monkeypatch.setattr(aggregate, "DRIVER_DUPLICATE_IDS", driver_ids)
+    write_jsonl(tmp_path / "a.jsonl", [{"id": "x", "text": "Hamlet first."}, {"id": "y", "text": "Ophelia."},
+                                       {"id": "y", "text": "Ophelia again, in the same shard."}, {"id": "z", "text": ""}])
+    write_jsonl(tmp_path / "b.jsonl", [{"id": "x", "text": "Hamlet again, a different text."}, {"id": "z", "text": "Not empty."}])
     manifest = job.run(RunConfig(corpus=(str(tmp_path),), out=str(tmp_path / "run")), spark=spark)
-    assert manifest["counts"]["rejects_by_reason"] == {"duplicate_id": 1}
-    assert manifest["counts"]["documents_in"] == 3 and manifest["counts"]["documents_kept"] == 2
-    rejects = read_table(str(tmp_path / "run"), "rejects").to_pylist()
-    assert [(r["shard"], r["reason"]) for r in rejects] == [("b.jsonl", "duplicate_id")]
+    # z's first row is rejected for its empty text, and a reject carries no corpus id: the later z is kept.
+    assert manifest["counts"]["rejects_by_reason"] == {"duplicate_id": 2, "empty_text": 1}
+    assert manifest["counts"]["documents_in"] == 6 and manifest["counts"]["documents_kept"] == 3
+    rejects = read_table(str(tmp_path / "run"), "rejects").sort_by([("shard", "ascending"), ("position", "ascending")]).to_pylist()
+    assert [(r["shard"], r["position"], r["reason"], r["excerpt"]) for r in rejects] == [
+        ("a.jsonl", 2, "duplicate_id", "doc_id y"), ("a.jsonl", 3, "empty_text", ""), ("b.jsonl", 0, "duplicate_id", "doc_id x")]
+    kept = sorted((d["doc_id"], d["shard"], d["position"]) for d in read_table(str(tmp_path / "run"), "documents").to_pylist())
+    assert kept == [("x", "a.jsonl", 0), ("y", "a.jsonl", 1), ("z", "b.jsonl", 1)]
 
 
 def test_without_dedup_clusters_stay_null(spark, tmp_path):
