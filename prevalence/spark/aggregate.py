@@ -169,7 +169,9 @@ def persona_counts(tagged: Tagged, dedup: bool, replicates: int, documents: int,
     columns = [seed.alias("doc_hash"), F.col("cluster_id").cast("string"), "n_tokens", "hits", "names", *_TABLE_COLUMNS]
     rows = kept.select(*columns, *(["pairs"] if pairs else []))
     partitions = bootstrap_partitions(documents, kept.sparkSession.sparkContext.defaultParallelism)
-    rows = rows.repartition(partitions, "cluster_id") if dedup else rows.coalesce(partitions)
+    # By cluster (by document without clusters), each partition sorted by document: the files of the
+    # documents and persona_hits tables do not depend on how the corpus was sharded or read.
+    rows = rows.repartition(partitions, "cluster_id" if dedup else "doc_id").sortWithinPartitions("doc_id")
     schema = from_arrow_schema(TOTALS_SCHEMA)
     rows_of = {"documents": lambda batch: document_rows(batch, sample_weight), "persona_hits": hit_rows}
     partial = rows.mapInArrow(lambda it: _count_while_writing(it, lambda b: partial_totals(b, replicates), tables, rows_of), schema)
