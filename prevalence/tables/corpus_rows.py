@@ -3,7 +3,8 @@
 (`spark.clusters`), `rejects` from batches of tagged rows.
 
 The passes that count write them from their own partitions as they count (`spark.aggregate`: the
-corpus counts write rejects, the persona counts the other two), so no pass reads the rows again for them. Each partition writes one file per table,
+corpus counts write rejects, the persona counts the other two, each partition sorted by doc_id), so no
+pass reads the rows again for them. Each partition writes one file per table,
 named by the partition, under a temporary name that is renamed when the partition is complete: a
 retried task writes the same rows to the same file, and a failed one leaves no file.
 """
