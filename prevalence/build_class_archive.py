@@ -60,7 +60,6 @@ def _archiving_job(work: str) -> None:
     from prevalence.job import run
     from prevalence.spark.session import build_session
 
-
     source = resources.files("prevalence") / "classifier" / "data" / "archetypes.jsonl.gz"
     with gzip.open(source.open("rb"), "rt", encoding="utf-8") as f:
         texts = [json.loads(line)["text"] for _, line in zip(range(ARCHIVE_DOCUMENTS), f)]
