@@ -4,7 +4,8 @@
 Two engines give the same candidates (tests/unit/test_matcher.py compares them):
 - `HyperscanMatcher`: Intel Hyperscan (the `hyperscan` wheel, x86-64 Linux, macOS and Windows)
   scans the UTF-8 bytes for every key at once; the whole-word test is then one numpy pass over the
-  match offsets. Python runs only for matches next to a non-ASCII character.
+  match offsets. Python runs only for matches next to a non-ASCII character. `candidates_many` scans
+  a whole batch of texts in one call and splits the matches per text.
 - `AhoCorasickMatcher`: a pyahocorasick automaton with the whole-word test per match in Python; the
   fallback where no hyperscan wheel exists (Linux on ARM).
 A key matches as a whole word when the characters around it are not letters, digits or `_`
@@ -88,6 +89,10 @@ class AhoCorasickMatcher:
             out.append((start, last + 1, index))
         return out
 
+    def candidates_many(self, lows: list[str]) -> list[list[tuple[int, int, int]]]:
+        """`candidates` of each text."""
+        return [self.candidates(low) for low in lows]
+
 
 class HyperscanMatcher:
     """Whole-word key occurrences with one Hyperscan literal database (compiled in milliseconds; the
@@ -161,3 +166,71 @@ class HyperscanMatcher:
                 continue
             out.append((s, e, k))
         return out
+
+    def _scan_many(self, texts: list[str]) -> tuple[bytes, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """One scan of the texts' UTF-8 bytes laid end to end: (bytes, byte bounds of the texts [n + 1],
+        and per occurrence inside one text: start and end byte offsets, key index, text index), the
+        occurrences grouped by text in the order Hyperscan reports them; None for none."""
+        if self._db is None or not texts:
+            return None
+        encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
+        bounds = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=bounds[1:])
+        data = b"".join(encoded)
+        found: list[tuple[int, int]] = []
+        append = found.append
+        self._db.scan(data, match_event_handler=lambda key, _from, to, _flags, _ctx: append((to, key)), scratch=self._scratch)
+        if not found:
+            return None
+        hits = np.array(found, dtype=np.int64)
+        ends, ids = hits[:, 0], hits[:, 1]
+        starts = ends - self._lengths[ids]
+        doc = np.searchsorted(bounds, ends - 1, side="right") - 1  # the text that holds the last byte
+        inside = starts >= bounds[doc]  # a key laid across the seam of two texts is in neither
+        order = np.argsort(doc[inside], kind="stable")
+        return data, bounds, starts[inside][order], ends[inside][order], ids[inside][order], doc[inside][order]
+
+    @staticmethod
+    def _per_text(n: int, doc: np.ndarray, rows: list[tuple[int, int, int]]) -> list[list[tuple[int, int, int]]]:
+        """Rows (grouped by text, `doc` their text index) as one list per text."""
+        cuts = np.searchsorted(doc, np.arange(n + 1)).tolist()
+        return [rows[cuts[i] : cuts[i + 1]] for i in range(n)]
+
+    @staticmethod
+    def _char_offsets(data: bytes, bounds: np.ndarray, texts: list[str], doc: np.ndarray, starts: np.ndarray,
+                      ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Byte offsets of occurrences (each inside text `doc`) as character offsets within their text."""
+        first = bounds[doc]
+        if int(bounds[-1]) == sum(map(len, texts)):  # ASCII only: a byte is a character
+            return starts - first, ends - first
+        # Continuation bytes before an offset, found by bisecting their (few) positions.
+        continuation = np.flatnonzero(np.frombuffer(data, dtype=np.int8) < -64)  # bytes 0x80-0xBF
+        before_first = np.searchsorted(continuation, first)
+        return ((starts - first) - (np.searchsorted(continuation, starts) - before_first),
+                (ends - first) - (np.searchsorted(continuation, ends) - before_first))
+
+    def candidates_many(self, lows: list[str]) -> list[list[tuple[int, int, int]]]:
+        """`candidates` of each text, from one scan of the whole batch."""
+        scanned = self._scan_many(lows)
+        if scanned is None:
+            return [[] for _ in lows]
+        data, bounds, starts, ends, ids, doc = scanned
+        buf = np.frombuffer(data, dtype=np.uint8)
+        first, last = bounds[doc], bounds[doc + 1]
+        before = np.where(starts > first, buf[np.maximum(starts - 1, 0)], 0x20)
+        after = np.where(ends < last, buf[np.minimum(ends, len(buf) - 1)], 0x20)
+        keep = ~(_ASCII_WORD[before] | _ASCII_WORD[after])
+        unsure = (_HIGH[before] | _HIGH[after])[keep]
+        starts, ends, ids, doc = starts[keep], ends[keep], ids[keep], doc[keep]
+        starts_c, ends_c = self._char_offsets(data, bounds, lows, doc, starts, ends)
+        rows = list(zip(starts_c.tolist(), ends_c.tolist(), ids.tolist()))
+        if unsure.any():  # a non-ASCII neighbour: is it a word character? (str.isalnum, in Python)
+            kept = np.ones(len(rows), dtype=bool)
+            for j in np.flatnonzero(unsure).tolist():
+                s, e, _k = rows[j]
+                low = lows[int(doc[j])]
+                kept[j] = not ((s > 0 and is_word_char(low[s - 1])) or (e < len(low) and is_word_char(low[e])))
+            if not kept.all():
+                rows = [r for r, k in zip(rows, kept.tolist()) if k]
+                doc = doc[kept]
+        return self._per_text(len(lows), doc, rows)

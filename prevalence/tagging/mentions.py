@@ -107,9 +107,12 @@ class MentionTagger(Tagger):
         """(hit rows, evidence per document) for the normalised texts of `docs`, in one pass."""
         rows = HitRows()
         evidence = []
-        for i, text in enumerate(docs.column("normalised")):
+        texts = docs.column("normalised")
+        lows = [_lower_same_length(text) for text in texts]
+        found = self._matcher.candidates_many(lows) if self._matcher.size else [[] for _ in texts]  # one scan of the batch
+        for i, (text, low, candidates) in enumerate(zip(texts, lows, found)):
             located: list[tuple[int, str]] | None = [] if self.positions else None
-            counts, support = self.analyse(text, located)
+            counts, support = self._analyse(text, low, candidates, located)
             evidence.append(support)
             where: dict[str, list[int]] = {}
             if located is not None:
@@ -126,9 +129,14 @@ class MentionTagger(Tagger):
         if not self._matcher.size:
             return {}, {}
         low = _lower_same_length(text)
+        return self._analyse(text, low, self._matcher.candidates(low), located)
+
+    def _analyse(self, text: str, low: str, candidates: list[tuple[int, int, int]],
+                 located: list[tuple[int, str]] | None) -> tuple[dict[str, int], dict[int, int]]:
+        """`analyse` given the lowercase text and the matcher's whole-word candidates in it."""
         spans: list[tuple[int, int, list[_Entry]]] = []
         cues_seen: dict[int, int] = defaultdict(int)
-        for start, end, index in self._matcher.candidates(low):
+        for start, end, index in candidates:
             if low[start].isdigit() and _inside_number(low, start):
                 continue
             aliases = []

@@ -96,3 +96,22 @@ def test_assistant_scores_agree_on_both_engines(sample_texts):
     scores = [scorer.score(t) for t in texts]
     assert scores == [fallback.score(t) for t in texts]
     assert scores[-1] >= 2
+
+
+@pytest.mark.parametrize("engine", ["hyperscan", "aho-corasick"])
+def test_batch_scans_equal_text_by_text(engine):
+    """One scan of a batch gives each text what a scan of that text alone gives: keys laid across the seam
+    of two texts match in neither, offsets are characters of their own text, ASCII and not."""
+    matcher = build_matcher(KEYS, engine)
+    rng = random.Random(11)
+    alphabet = ["pelé", "lincoln", "abraham", " ", " ", "é", "ß", "_", "9", "²", ".", "李", "白", "a", "b", "hal", "000", "\u0301"]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(3000)]
+    texts += ["abra", "ham lincoln", "linc", "oln", "", "a", "b", "pel", "é", "lincoln"]  # seams that spell keys
+    ascii_only = [t.encode("ascii", "ignore").decode() for t in texts]
+    for batch in (texts, ascii_only, texts[:1], []):
+        assert [sorted(c) for c in matcher.candidates_many(batch)] == [sorted(matcher.candidates(t)) for t in batch]
+
+
+def test_batch_scan_without_keys():
+    matcher = build_matcher([], "hyperscan")
+    assert matcher.candidates_many(["lincoln", ""]) == [[], []]
