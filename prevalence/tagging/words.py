@@ -7,6 +7,7 @@ every text, at Arrow speed (tests/unit/test_words.py walks all of Unicode).
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -26,5 +27,14 @@ _RUNS = f"{_re2_class(WHITESPACE)}{{2,}}|{_re2_class(WHITESPACE.replace(' ', '')
 def normalise_whitespace(texts: pa.Array) -> tuple[pa.Array, pa.Array]:
     """(`" ".join(t.split())`, `len(t.split())` as int64) for each text; nulls stay null."""
     single = pc.utf8_trim(pc.replace_substring_regex(texts, _RUNS, " "), " ")
-    n_words = pc.add(pc.count_substring(single, " "), pc.cast(pc.not_equal(single, ""), pa.int64()))
-    return single, pc.cast(n_words, pa.int64())
+    if isinstance(single, pa.ChunkedArray):
+        single = single.combine_chunks()
+    # Words of a single-spaced text: its spaces, plus one unless it is empty. Spaces are counted per text
+    # from their positions in the data buffer (numpy; Arrow's count_substring is 4x slower).
+    offsets = np.frombuffer(single.buffers()[1], dtype=np.int64 if pa.types.is_large_string(single.type) else np.int32)
+    offsets = offsets[single.offset : single.offset + len(single) + 1].astype(np.int64)
+    data = single.buffers()[2]
+    buf = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    spaces = np.flatnonzero(buf[offsets[0] : offsets[-1]] == 0x20) + offsets[0]
+    n_words = np.diff(np.searchsorted(spaces, offsets)) + (np.diff(offsets) > 0)
+    return single, pa.array(n_words, pa.int64(), mask=single.is_null().to_numpy(zero_copy_only=False))

@@ -31,3 +31,13 @@ def test_edges_and_random_mixtures():
     rng = random.Random(7)
     pieces = ["word", "Ünï", "x", "", "-", "漢", *WHITESPACE, "  ", "\r\n"]
     _check(["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(3000)])
+
+
+def test_sliced_large_and_chunked_arrays():
+    texts = ["a b", None, "  c  d e ", "", "x", "one two three"]
+    expected = [None if t is None else len(t.split()) for t in texts]
+    for array in (pa.array(["pad pad", *texts], pa.string()).slice(1), pa.array(texts, pa.large_string()),
+                  pa.chunked_array([pa.array(texts[:3], pa.string()), pa.array(texts[3:], pa.string())])):
+        single, n_words = normalise_whitespace(array)
+        assert single.to_pylist() == [None if t is None else " ".join(t.split()) for t in texts]
+        assert n_words.to_pylist() == expected
