@@ -177,3 +177,16 @@ def test_dash_marks_are_the_dash_alternatives():
 
     assert all(re.fullmatch(authors._DASH, d) for d in authors._DASH_MARKS)
     assert not any(re.fullmatch(authors._DASH, d) for d in ("-", "—-", "~~", " "))
+
+
+def test_dash_test_equals_the_dash_pattern():
+    import random
+    import re
+
+    from prevalence.tagging.authors import _DASH, _has_dash
+
+    rng = random.Random(3)
+    pieces = ["-", "--", "—", "–", "―", "~", "a", " ", "é", "‐", "−", "﹣", "Lincoln", "'"]
+    lines = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 8))) for _ in range(5000)]
+    assert [_has_dash(line) for line in lines] == [bool(re.search(_DASH, line)) for line in lines]
+    assert sum(map(_has_dash, lines)) > 1000
