@@ -61,12 +61,14 @@ def ship_model(spark, model: ArchetypeModel) -> ShippedModel:
     return ShippedModel(name, model.threshold, model.top_k)
 
 
-def _tag_partition(shard_batches: Iterator[pa.RecordBatch], stages: list[Stage], opts: ReadOptions, store: str,
+def _tag_partition(tasks: Iterator[pa.RecordBatch], described, stages: list[Stage], opts: ReadOptions, store: str,
                    names: dict[str, str]) -> Iterator[pa.RecordBatch]:
-    """Worker side: read each shard of a partition, run the stages batch by batch, store its rows. A
-    shard whose fingerprint changed since the driver took it is not read (rows CHANGED)."""
-    for shard_batch in shard_batches:
-        for row in shard_batch.to_pylist():
+    """Worker side: read each shard of a partition (its task numbers index the broadcast `described`), run
+    the stages batch by batch, store its rows. A shard whose fingerprint changed since the driver took it
+    is not read (rows CHANGED)."""
+    for task_batch in tasks:
+        for task in task_batch.column(0).to_pylist():
+            row = dict(described.value[task])
             expected = {"bytes": row.pop("bytes"), "xxh3_head_tail": row.pop("xxh3_head_tail")}
             shard = Shard(**row)
             if shard_changed(shard, expected) is not None:
@@ -86,14 +88,20 @@ def tag_shards(spark, shards: list[Shard], stages: list[Stage], opts: ReadOption
 
     if not shards:
         return
-    rows = [(s.path, s.name, s.format, s.compression, s.source, s.start, s.end, s.first_position, s.part,
-             prints[s.name]["bytes"], prints[s.name]["xxh3_head_tail"]) for s in shards]
-    shard_df = spark.createDataFrame(spark.sparkContext.parallelize(rows, numSlices=len(rows)), from_arrow_schema(_SHARD_SCHEMA))
+    described = [dict(zip(_SHARD_SCHEMA.names, (s.path, s.name, s.format, s.compression, s.source, s.start, s.end,
+                  s.first_position, s.part, prints[s.name]["bytes"], prints[s.name]["xxh3_head_tail"]))) for s in shards]
+    # One task per shard: a range of one number per partition (made in the JVM; a Python RDD would start a
+    # Python daemon of its own), each task reading its shard's row from a broadcast.
+    broadcast = spark.sparkContext.broadcast(described)
+    shard_df = spark.range(0, len(shards), 1, numPartitions=len(shards))
     progress(f"reading and tagging {len(shards)} shard(s) or work unit(s), one task each")
     path = store.path
     with stage_progress(spark, progress, "tagging"):
-        stored = shard_df.mapInArrow(lambda batches: _tag_partition(batches, stages, opts, path, names),
-                                     from_arrow_schema(_STORED_SCHEMA)).collect()  # small: one row per shard, its name and rows
+        try:
+            stored = shard_df.mapInArrow(lambda batches: _tag_partition(batches, broadcast, stages, opts, path, names),
+                                         from_arrow_schema(_STORED_SCHEMA)).collect()  # small: one row per shard, its name and rows
+        finally:
+            broadcast.destroy()
     changed = sorted(r["name"] for r in stored if r["rows"] == CHANGED)
     if changed:
         raise PrevalenceError(f"shard {changed[0]} changed or disappeared since the run started"
