@@ -85,6 +85,13 @@ class SpeakerTagger(Tagger):
             pid, written = self._resolve(speaker, evidence, source)
             return {pid: (1, len(text.split()), "field", written)}
         totals: dict[str, list] = {}
+        resolved: dict[str, tuple[str, str | None]] = {}  # a play names its speakers hundreds of times
+
+        def resolve(name: str) -> tuple[str, str | None]:
+            if name not in resolved:
+                resolved[name] = self._resolve(name, evidence, source)
+            return resolved[name]
+
         turns = chat_turns(text) if chat else []
         cast = Cast()
         if not turns and script:
@@ -93,7 +100,7 @@ class SpeakerTagger(Tagger):
         if turns:
             for t in turns:
                 method = "chat" if t.form in ("chat", "chatml", "llama") else "script"
-                pid, written = self._resolve(cast.resolve(t.speaker), evidence, source)
+                pid, written = resolve(cast.resolve(t.speaker))
                 entry = totals.setdefault(pid, [0, 0, method, written])
                 entry[0] += 1
                 entry[1] += t.words
@@ -103,7 +110,7 @@ class SpeakerTagger(Tagger):
             for q in quotes(text):
                 if q.speaker is None:
                     continue
-                pid, written = self._resolve(q.speaker, evidence, source)
+                pid, written = resolve(q.speaker)
                 entry = totals.setdefault(pid, [0, 0, "prose", written])
                 if (pid, q.paragraph) not in paragraphs:
                     paragraphs.add((pid, q.paragraph))
