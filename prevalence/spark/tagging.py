@@ -20,9 +20,6 @@ from prevalence.spark.session import stage_progress
 from prevalence.stages import TAGGED_SCHEMA, Stage, run_stages
 from prevalence.tables.store import ShardStore, write_stored_shard
 
-_SHARD_SCHEMA = pa.schema([("path", pa.string()), ("name", pa.string()), ("format", pa.string()), ("compression", pa.string()),
-                           ("source", pa.string()), ("start", pa.int64()), ("end", pa.int64()), ("first_position", pa.int64()),
-                           ("part", pa.string()), ("bytes", pa.int64()), ("xxh3_head_tail", pa.string())])
 # Rows written for a shard; CHANGED when its fingerprint is no longer the one the driver took.
 CHANGED = -1
 _STORED_SCHEMA = pa.schema([("name", pa.string()), ("rows", pa.int64())])
@@ -63,14 +60,12 @@ def ship_model(spark, model: ArchetypeModel) -> ShippedModel:
 
 def _tag_partition(tasks: Iterator[pa.RecordBatch], described, stages: list[Stage], opts: ReadOptions, store: str,
                    names: dict[str, str]) -> Iterator[pa.RecordBatch]:
-    """Worker side: read each shard of a partition (its task numbers index the broadcast `described`), run
-    the stages batch by batch, store its rows. A shard whose fingerprint changed since the driver took it
-    is not read (rows CHANGED)."""
+    """Worker side: read each shard of a partition (its task numbers index the broadcast `described` of
+    (shard, fingerprint) pairs), run the stages batch by batch, store its rows. A shard whose fingerprint
+    changed since the driver took it is not read (rows CHANGED)."""
     for task_batch in tasks:
         for task in task_batch.column(0).to_pylist():
-            row = dict(described.value[task])
-            expected = {"bytes": row.pop("bytes"), "xxh3_head_tail": row.pop("xxh3_head_tail")}
-            shard = Shard(**row)
+            shard, expected = described.value[task]
             if shard_changed(shard, expected) is not None:
                 yield pa.RecordBatch.from_pylist([{"name": shard.name, "rows": CHANGED}], schema=_STORED_SCHEMA)
                 continue
@@ -88,11 +83,9 @@ def tag_shards(spark, shards: list[Shard], stages: list[Stage], opts: ReadOption
 
     if not shards:
         return
-    described = [dict(zip(_SHARD_SCHEMA.names, (s.path, s.name, s.format, s.compression, s.source, s.start, s.end,
-                  s.first_position, s.part, prints[s.name]["bytes"], prints[s.name]["xxh3_head_tail"]))) for s in shards]
     # One task per shard: a range of one number per partition (made in the JVM; a Python RDD would start a
-    # Python daemon of its own), each task reading its shard's row from a broadcast.
-    broadcast = spark.sparkContext.broadcast(described)
+    # Python daemon of its own), each task reading its shard and fingerprint from a broadcast.
+    broadcast = spark.sparkContext.broadcast([(s, prints[s.name]) for s in shards])
     shard_df = spark.range(0, len(shards), 1, numPartitions=len(shards))
     progress(f"reading and tagging {len(shards)} shard(s) or work unit(s), one task each")
     path = store.path

@@ -14,14 +14,8 @@ from prevalence.catalog import load_catalog
 from prevalence.config import ReadOptions, RunConfig
 from prevalence.corpus import list_shards
 from prevalence.corpus.shards import shard_fingerprint
-from prevalence.spark.tagging import _SHARD_SCHEMA, CHANGED, _tag_partition
+from prevalence.spark.tagging import CHANGED, _tag_partition
 from prevalence.stages import document_stages
-
-
-def _described(shard, prints) -> dict:
-    values = (shard.path, shard.name, shard.format, shard.compression, shard.source, shard.start, shard.end,
-              shard.first_position, shard.part, prints["bytes"], prints["xxh3_head_tail"])
-    return dict(zip(_SHARD_SCHEMA.names, values))
 
 
 def test_tasks_tag_their_shards_and_report_changed_ones(tmp_path):
@@ -30,7 +24,7 @@ def test_tasks_tag_their_shards_and_report_changed_ones(tmp_path):
     for name, texts in (("a.jsonl", ["Abraham Lincoln spoke.", "Harry Potter read."]), ("b.jsonl", ["Nothing here."])):
         (corpus / name).write_text("".join(json.dumps({"text": t}) + "\n" for t in texts))
     shards, _ = list_shards([str(corpus)])
-    described = [_described(s, shard_fingerprint(s)) for s in shards]
+    described = [(s, shard_fingerprint(s)) for s in shards]
     (corpus / "b.jsonl").write_text(json.dumps({"text": "Changed after the driver looked."}) + "\n")
     stages = document_stages(RunConfig(corpus=(str(corpus),), out=str(tmp_path / "out")), load_catalog(), None)
     store = tmp_path / "store"
