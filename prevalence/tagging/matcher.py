@@ -116,11 +116,10 @@ class HyperscanMatcher:
     def __reduce__(self):
         return (HyperscanMatcher, (self._keys,))  # the database is rebuilt where it is unpickled
 
-    def _scan(self, text: str) -> tuple[bytes, np.ndarray, np.ndarray, np.ndarray] | None:
-        """(UTF-8 bytes, start and end byte offsets, key indexes) of every occurrence; None for none."""
+    def _matches(self, data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(start and end byte offsets, key indexes) of every occurrence in `data`; None for none."""
         if self._db is None:
             return None
-        data = text.encode("utf-8", "surrogatepass")
         found: list[tuple[int, int]] = []
         append = found.append
         self._db.scan(data, match_event_handler=lambda key, _from, to, _flags, _ctx: append((to, key)), scratch=self._scratch)
@@ -128,14 +127,15 @@ class HyperscanMatcher:
             return None
         hits = np.array(found, dtype=np.int64)
         ends, ids = hits[:, 0], hits[:, 1]
-        return data, ends - self._lengths[ids], ends, ids
+        return ends - self._lengths[ids], ends, ids
 
     def occurrences(self, text: str) -> list[tuple[int, int, int]]:
         """(start, end, key index) of every occurrence, whole word or not, in character offsets."""
-        scanned = self._scan(text)
-        if scanned is None:
+        data = text.encode("utf-8", "surrogatepass")
+        matched = self._matches(data)
+        if matched is None:
             return []
-        data, starts, ends, ids = scanned
+        starts, ends, ids = matched
         if len(data) != len(text):
             char_of = _char_index(np.frombuffer(data, dtype=np.uint8))
             starts, ends = char_of[starts], char_of[ends - 1] + 1
@@ -143,29 +143,7 @@ class HyperscanMatcher:
 
     def candidates(self, low: str) -> list[tuple[int, int, int]]:
         """(start, end, key index) of every whole-word occurrence, in character offsets."""
-        scanned = self._scan(low)
-        if scanned is None:
-            return []
-        data, starts, ends, ids = scanned
-        buf = np.frombuffer(data, dtype=np.uint8)
-        n = len(buf)
-        before = np.where(starts > 0, buf[np.maximum(starts - 1, 0)], 0x20)
-        after = np.where(ends < n, buf[np.minimum(ends, n - 1)], 0x20)
-        keep = ~(_ASCII_WORD[before] | _ASCII_WORD[after])
-        ascii_text = n == len(low)
-        if ascii_text:
-            starts, ends, ids = starts[keep], ends[keep], ids[keep]
-            return list(zip(starts.tolist(), ends.tolist(), ids.tolist()))
-        char_of = _char_index(buf)
-        unsure = keep & (_HIGH[before] | _HIGH[after])
-        starts_c = char_of[starts]
-        ends_c = char_of[ends - 1] + 1
-        out = []
-        for s, e, k, check in zip(starts_c[keep].tolist(), ends_c[keep].tolist(), ids[keep].tolist(), unsure[keep].tolist()):
-            if check and ((s > 0 and is_word_char(low[s - 1])) or (e < len(low) and is_word_char(low[e]))):
-                continue
-            out.append((s, e, k))
-        return out
+        return self.candidates_many([low])[0]
 
     def _scan_many(self, texts: list[str]) -> tuple[bytes, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
         """One scan of the texts' UTF-8 bytes laid end to end: (bytes, byte bounds of the texts [n + 1],
@@ -177,14 +155,10 @@ class HyperscanMatcher:
         bounds = np.zeros(len(texts) + 1, dtype=np.int64)
         np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=bounds[1:])
         data = b"".join(encoded)
-        found: list[tuple[int, int]] = []
-        append = found.append
-        self._db.scan(data, match_event_handler=lambda key, _from, to, _flags, _ctx: append((to, key)), scratch=self._scratch)
-        if not found:
+        matched = self._matches(data)
+        if matched is None:
             return None
-        hits = np.array(found, dtype=np.int64)
-        ends, ids = hits[:, 0], hits[:, 1]
-        starts = ends - self._lengths[ids]
+        starts, ends, ids = matched
         doc = np.searchsorted(bounds, ends - 1, side="right") - 1  # the text that holds the last byte
         inside = starts >= bounds[doc]  # a key laid across the seam of two texts is in neither
         order = np.argsort(doc[inside], kind="stable")
