@@ -48,6 +48,8 @@ def _has_dash(line: str) -> bool:
         if d in line:
             return True
     return False
+
+
 _BYLINE = re.compile(
     r"^(?:by|written by|words by|story by|posted by|reported by|text by|authors?|byline)\s*(?::|-)?\s+(?P<names>\S.*?)\s*$",
     re.IGNORECASE,
@@ -221,7 +223,7 @@ class AuthorTagger(Tagger):
         for k, i in enumerate(nonblank):
             line = lines[i]
             if not _has_dash(line):
-                continue  # both forms need a dash: most lines are skipped by this one search
+                continue  # both forms need a dash: most lines are skipped by this one test
             same = _QUOTE_THEN_DASH.match(line)
             if same:
                 name = self._person(_signature_name(same.group("name")))

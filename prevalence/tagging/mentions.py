@@ -109,7 +109,7 @@ class MentionTagger(Tagger):
         evidence = []
         texts = docs.column("normalised")
         lows = [_lower_same_length(text) for text in texts]
-        found = self._matcher.candidates_many(lows) if self._matcher.size else [[] for _ in texts]  # one scan of the batch
+        found = self._matcher.candidates_many(lows)  # one scan of the batch
         for i, (text, low, candidates) in enumerate(zip(texts, lows, found)):
             located: list[tuple[int, str]] | None = [] if self.positions else None
             counts, support = self._analyse(text, low, candidates, located)
