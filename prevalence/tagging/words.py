@@ -7,9 +7,10 @@ every text, at Arrow speed (tests/unit/test_words.py walks all of Unicode).
 
 from __future__ import annotations
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from prevalence.dedup.minhash import spaced_words
 
 # Every whitespace character of str.isspace() lies below U+3001 (the test checks all of Unicode).
 WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
@@ -29,12 +30,5 @@ def normalise_whitespace(texts: pa.Array) -> tuple[pa.Array, pa.Array]:
     single = pc.utf8_trim(pc.replace_substring_regex(texts, _RUNS, " "), " ")
     if isinstance(single, pa.ChunkedArray):
         single = single.combine_chunks()
-    # Words of a single-spaced text: its spaces, plus one unless it is empty. Spaces are counted per text
-    # from their positions in the data buffer (numpy; Arrow's count_substring is 4x slower).
-    offsets = np.frombuffer(single.buffers()[1], dtype=np.int64 if pa.types.is_large_string(single.type) else np.int32)
-    offsets = offsets[single.offset : single.offset + len(single) + 1].astype(np.int64)
-    data = single.buffers()[2]
-    buf = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
-    spaces = np.flatnonzero(buf[offsets[0] : offsets[-1]] == 0x20) + offsets[0]
-    n_words = np.diff(np.searchsorted(spaces, offsets)) + (np.diff(offsets) > 0)
+    n_words = spaced_words(single)[1]  # the words MinHash reads from the same text (nulls count 0, masked below)
     return single, pa.array(n_words, pa.int64(), mask=single.is_null().to_numpy(zero_copy_only=False))
