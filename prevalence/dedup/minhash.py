@@ -3,7 +3,7 @@
 The signatures equal datasketch's `MinHash(num_perm, seed, hashfunc=shingle_hash)` (scheme `affine32`,
 the datasketch 2 default) updated with the same shingles, so they can be loaded into datasketch's
 `MinHashLSH` or `LeanMinHash` (see `to_datasketch`). Only the per-word hashing of each batch's
-distinct words runs in Python; shingle hashing, permutation and minimum are numpy array operations.
+distinct words runs in Python; shingle hashing, permutation and minimum are one compiled loop (`dedup.compiled`), or numpy array operations without numba.
 
 Shingles: the document is lowercased and split on whitespace; its shingles are the runs of
 `shingle_size` consecutive words, joined by one space. A document with fewer words than that has one
@@ -18,6 +18,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
+
+from prevalence.dedup import compiled as compiled_kernels
 
 MASK32 = np.uint64(0xFFFFFFFF)
 _SHINGLE_SEED = np.uint64(0x9E3779B97F4A7C15)
@@ -99,25 +101,29 @@ class MinHasher:
         """
         return self.signatures_and_keys(texts)[:2]
 
-    def signatures_and_keys(self, texts: pa.Array, normalised: pa.Array | None = None) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+    def signatures_and_keys(self, texts: pa.Array, normalised: pa.Array | None = None,
+                            compiled: bool = compiled_kernels.AVAILABLE) -> tuple[np.ndarray, np.ndarray, pa.Array]:
         """Signatures as above, plus each document's exact-duplicate key from the same tokenisation:
         xxh3-128 (hex) of its sequence of 64-bit word hashes, so documents equal after lowercasing and
         collapsing whitespace get equal keys (`dedup.exact.text_keys` without a second pass); null
         texts get null keys. `normalised`, when given, must be `" ".join(t.split())` of each text
         (`tagging.words.normalise_whitespace`): its words are then split off at single spaces, which
-        is twice as fast, with the same signatures and keys."""
+        is twice as fast, with the same signatures and keys. `compiled` picks the one-loop numba kernel
+        (`dedup.compiled`, where numba imports) or the numpy array passes: the same signatures."""
         n_docs = len(texts)
-        sig = np.full((n_docs, self.num_perm), np.uint32(0xFFFFFFFF), dtype=np.uint32)
-        shingle_hashes, shingle_doc, token_hashes, offsets = self._shingle_hashes(texts, normalised)
+        token_hashes, offsets = self._token_hashes(texts, normalised)
         valid = texts.is_valid().to_numpy(zero_copy_only=False)
         raw = token_hashes.tobytes()
         keys = pa.array([xxhash.xxh3_128_hexdigest(raw[8 * offsets[d]:8 * offsets[d + 1]]) if valid[d] else None for d in range(n_docs)],
                         pa.string())
-        has = np.zeros(n_docs, dtype=bool)
+        has = np.diff(offsets) > 0
+        a, b = self.permutations()
+        if compiled:
+            return compiled_kernels.sign_tokens(token_hashes, offsets, self.shingle_size, _SHINGLE_SEED, a, b), has, keys
+        sig = np.full((n_docs, self.num_perm), np.uint32(0xFFFFFFFF), dtype=np.uint32)
+        shingle_hashes, shingle_doc = _shingle_hashes(token_hashes, offsets, self.shingle_size)
         if len(shingle_hashes) == 0:
             return sig, has, keys
-        has[shingle_doc] = True
-        a, b = self.permutations()
         pre = fmix(shingle_hashes, 32)
         sig_t = sig.T.copy()  # permutation-major: each block row is one permutation
         block = np.empty((self.num_perm, CHUNK_SHINGLES), dtype=np.uint32)
@@ -135,9 +141,8 @@ class MinHasher:
         sig = np.ascontiguousarray(sig_t.T)
         return sig, has, keys
 
-    def _shingle_hashes(self, texts: pa.Array, normalised: pa.Array | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(shingle hash uint32, document index) for every shingle of every document, grouped by
-        document, and (word hash uint64 per token, token offsets per document [n_docs + 1])."""
+    def _token_hashes(self, texts: pa.Array, normalised: pa.Array | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(word hash uint64 per token, token offsets per document [n_docs + 1]) of lowercased texts."""
         if normalised is None:
             words = pc.utf8_split_whitespace(pc.utf8_lower(texts))
             counts = pc.fill_null(pc.list_value_length(words), 0).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -151,39 +156,45 @@ class MinHasher:
                 flat = flat.filter(pa.array(nonempty))
         else:  # lowercasing neither makes nor removes whitespace: the same words, already single-spaced
             flat, counts = spaced_words(pc.utf8_lower(normalised))
+        offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
         if len(flat) == 0:
-            return np.empty(0, np.uint32), np.empty(0, np.int64), np.empty(0, np.uint64), np.zeros(len(counts) + 1, np.int64)
+            return np.empty(0, np.uint64), offsets
         encoded = pc.dictionary_encode(flat).combine_chunks() if isinstance(flat, pa.ChunkedArray) else pc.dictionary_encode(flat)
         # word_hash of each distinct word: xxh3 straight from the words' UTF-8 bytes, one C call each (a
         # word of `spaced_words` may carry its following space, which is not hashed).
         distinct = pc.utf8_rtrim(encoded.dictionary, " ").cast(pa.binary()).to_pylist()
         vocabulary = np.fromiter(map(xxhash.xxh3_64_intdigest, distinct), dtype=np.uint64, count=len(distinct))
         token_hashes = vocabulary[encoded.indices.to_numpy(zero_copy_only=False)]
-        offsets = np.r_[0, np.cumsum(counts)]
-        k = self.shingle_size
-        doc_of_token = np.repeat(np.arange(len(counts)), counts)
-        # Full shingles: windows of k tokens that start and end inside one document.
-        n_tokens = len(token_hashes)
-        if n_tokens >= k:
-            windows = n_tokens - k + 1
-            # Every window as k contiguous slices (views, no gathers); keep those inside one document.
-            full = np.arange(windows) + k <= offsets[doc_of_token[:windows] + 1]
-            hashes = _combine([token_hashes[j : windows + j] for j in range(k)])[full]
-            docs = doc_of_token[:windows][full]
-        else:
-            hashes, docs = np.empty(0, np.uint32), np.empty(0, np.int64)
-        # Short documents (1..k-1 words): one shingle of all their words.
-        short = np.flatnonzero((counts > 0) & (counts < k))
-        if len(short):
-            short_hashes = np.array(
-                [_combine([token_hashes[offsets[d] + j : offsets[d] + j + 1] for j in range(counts[d])])[0] for d in short],
-                dtype=np.uint32,
-            )
-            hashes = np.concatenate([hashes, short_hashes])
-            docs = np.concatenate([docs, short])
-            order = np.argsort(docs, kind="stable")
-            hashes, docs = hashes[order], docs[order]
-        return hashes, docs, np.ascontiguousarray(token_hashes, dtype=np.uint64), offsets
+        return np.ascontiguousarray(token_hashes, dtype=np.uint64), offsets
+
+
+def _shingle_hashes(token_hashes: np.ndarray, offsets: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(shingle hash uint32, document index) for every shingle of every document, grouped by
+    document (the numpy path; `dedup.compiled` makes them inside its loop)."""
+    counts = np.diff(offsets)
+    doc_of_token = np.repeat(np.arange(len(counts)), counts)
+    # Full shingles: windows of k tokens that start and end inside one document.
+    n_tokens = len(token_hashes)
+    if n_tokens >= k:
+        windows = n_tokens - k + 1
+        # Every window as k contiguous slices (views, no gathers); keep those inside one document.
+        full = np.arange(windows) + k <= offsets[doc_of_token[:windows] + 1]
+        hashes = _combine([token_hashes[j : windows + j] for j in range(k)])[full]
+        docs = doc_of_token[:windows][full]
+    else:
+        hashes, docs = np.empty(0, np.uint32), np.empty(0, np.int64)
+    # Short documents (1..k-1 words): one shingle of all their words.
+    short = np.flatnonzero((counts > 0) & (counts < k))
+    if len(short):
+        short_hashes = np.array(
+            [_combine([token_hashes[offsets[d] + j : offsets[d] + j + 1] for j in range(counts[d])])[0] for d in short],
+            dtype=np.uint32,
+        )
+        hashes = np.concatenate([hashes, short_hashes])
+        docs = np.concatenate([docs, short])
+        order = np.argsort(docs, kind="stable")
+        hashes, docs = hashes[order], docs[order]
+    return hashes, docs
 
 
 def spaced_words(texts: pa.Array) -> tuple[pa.Array, np.ndarray]:
