@@ -4,7 +4,8 @@
 
 Documents: State of the Union messages from the bundled sample corpus. Measured one after another
 in this process on one core:
-- project: `MinHasher.signatures` over Arrow batches of 256 documents (shingling included);
+- project: `MinHasher.signatures` over Arrow batches of 256 documents (shingling included), with the
+  compiled kernel (`prevalence.dedup.compiled`) and with the numpy path it replaces;
 - datasketch `update()` per shingle with its default SHA-1 hash (the naive baseline), on a
   subset sized so it runs for a few seconds; shingle strings are built the same way for both;
 - datasketch `update_batch()` per document, SHA-1.
@@ -73,6 +74,10 @@ def main() -> None:
         for b in batches:
             hasher.signatures(b)
 
+    def project_numpy():
+        for b in batches:
+            hasher.signatures_and_keys(b, compiled=False)
+
     subset = corpus(min(args.mb, 0.3))
 
     def per_item():
@@ -86,9 +91,12 @@ def main() -> None:
             m = MinHash(num_perm=args.num_perm)
             m.update_batch([s.encode("utf-8") for s in shingles(t, 5)])
 
-    project()  # warm up (imports, allocations)
+    project()  # warm up (imports, allocations, the kernel loaded from numba's cache)
+    from prevalence.compiled import AVAILABLE
+
     rows = [
-        ("project: numpy over Arrow batches", mb_of(texts) / timed(project)),
+        ("project: " + ("one compiled loop per batch (numba)" if AVAILABLE else "numpy over Arrow batches"), mb_of(texts) / timed(project)),
+        ("project: numpy over Arrow batches (no numba)", mb_of(texts) / timed(project_numpy)),
         ("datasketch update() per shingle, SHA-1", mb_of(subset) / timed(per_item)),
         ("datasketch update_batch() per document, SHA-1", mb_of(subset) / timed(batched)),
     ]

@@ -14,6 +14,8 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
+# Compile the numba kernels once (cached beside their modules), so no Spark worker compiles them.
+.venv/bin/python -m prevalence.build_kernels >/dev/null
 # Once per Java and pyspark: archive the JVM classes a run loads, so that local Spark sessions start
 # several seconds sooner (prevalence/build_class_archive.py; about a minute, once). Runs work without it.
 if ! .venv/bin/python -m prevalence.build_class_archive --check; then

@@ -2,27 +2,15 @@
 
 `sign_tokens` does what `MinHasher`'s numpy path does in array passes: per document, each run of
 `shingle_size` word hashes is combined into a shingle hash (`minhash._combine`), put through
-MurmurHash3's 32-bit finalizer and every affine32 permutation, and the minimum kept, all without
-an intermediate array. The numpy path stays as the fallback where numba cannot be imported, and the
-tests hold the two equal. Compiled code is cached on disk (numba's `cache=True`: beside this file,
-or in the user's cache folder where that is read-only), so a process compiles only once per machine.
-Set PREVALENCE_COMPILED=off to use the numpy path.
+MurmurHash3's 32-bit finalizer and every affine32 permutation, and the minimum kept, with no
+intermediate (shingles x permutations) array. `prevalence.compiled` says when it is used.
 """
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
-try:
-    if os.environ.get("PREVALENCE_COMPILED", "on") == "off":
-        raise ImportError("PREVALENCE_COMPILED=off")
-    from numba import njit
-except ImportError:  # no numba wheel for this platform, or turned off: callers use the numpy path
-    njit = None
-
-AVAILABLE = njit is not None
+from prevalence.compiled import AVAILABLE, kernel
 
 _U32 = np.uint64(0xFFFFFFFF)
 _S64A, _S64B = np.uint64(33), np.uint64(32)
@@ -72,7 +60,7 @@ def _sign_tokens(token_hashes, offsets, shingle_size, seed, a, b, out):  # pragm
             out[d, p] = best
 
 
-_compiled = njit(cache=True, nogil=True, boundscheck=False)(_sign_tokens) if AVAILABLE else None
+_compiled = kernel(_sign_tokens)
 
 
 def sign_tokens(token_hashes: np.ndarray, offsets: np.ndarray, shingle_size: int, seed: np.uint64,
@@ -85,3 +73,9 @@ def sign_tokens(token_hashes: np.ndarray, offsets: np.ndarray, shingle_size: int
                   np.int64(shingle_size), np.uint64(seed), np.ascontiguousarray(a, dtype=np.uint32),
                   np.ascontiguousarray(b, dtype=np.uint32), out)
     return out
+
+
+def warm() -> list[str]:
+    """Compile or load the kernel (`prevalence.build_kernels`)."""
+    sign_tokens(np.arange(6, dtype=np.uint64), np.array([0, 2, 6]), 5, np.uint64(1), np.ones(4, np.uint32), np.ones(4, np.uint32))
+    return ["minhash.sign_tokens"]

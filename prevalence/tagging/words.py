@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from prevalence.dedup.minhash import spaced_words
+from prevalence.tagging.spacing import single_spaced
 
 # Every whitespace character of str.isspace() lies below U+3001 (the test checks all of Unicode).
 WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
@@ -26,7 +27,17 @@ _RUNS = f"{_re2_class(WHITESPACE)}{{2,}}|{_re2_class(WHITESPACE.replace(' ', '')
 
 
 def normalise_whitespace(texts: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """(`" ".join(t.split())`, `len(t.split())` as int64) for each text; nulls stay null."""
+    """(`" ".join(t.split())`, `len(t.split())` as int64) for each text; nulls stay null. One compiled
+    pass (`tagging.spacing`) where numba imports, else the RE2 pass below."""
+    compiled = single_spaced(texts, WHITESPACE)
+    if compiled is not None:
+        single, n_words = compiled
+        return single, pa.array(n_words, pa.int64(), mask=single.is_null().to_numpy(zero_copy_only=False))
+    return re2_normalise_whitespace(texts)
+
+
+def re2_normalise_whitespace(texts: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """`normalise_whitespace` as one RE2 replacement and the word starts of `spaced_words`."""
     single = pc.utf8_trim(pc.replace_substring_regex(texts, _RUNS, " "), " ")
     if isinstance(single, pa.ChunkedArray):
         single = single.combine_chunks()

@@ -9,14 +9,14 @@ PACKAGE = Path(__file__).resolve().parents[2] / "prevalence"
 
 # Lower layers never import higher ones. Within a layer, modules may import each other.
 LAYERS = [
-    ("errors",),
+    ("errors", "compiled"),
     ("config",),
     ("corpus", "catalog", "stats", "dedup", "classifier", "cooccurrence", "persona_totals", "corpus_totals"),
     ("tagging",),
     ("stages", "estimate"),
     ("tables", "resources", "weights", "query", "report", "audit"),
     ("spark",),
-    ("job", "build_class_archive"),
+    ("job", "build_class_archive", "build_kernels"),
     ("cli", "__main__", "__init__"),
 ]
 LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}

@@ -1,0 +1,22 @@
+"""Compile the numba kernels once, ahead of any run: `python -m prevalence.build_kernels`
+(scripts/bootstrap.sh runs it), so that no Spark worker spends its first task compiling them."""
+
+from __future__ import annotations
+
+from prevalence.compiled import AVAILABLE
+
+
+def build() -> list[str]:
+    """Compile every kernel, or load it from numba's cache; returns their names (none without numba)."""
+    if not AVAILABLE:
+        return []
+    from prevalence.classifier import layout
+    from prevalence.dedup import compiled as dedup_kernels
+    from prevalence.tagging import spacing
+
+    return [*dedup_kernels.warm(), *layout.warm(), *spacing.warm()]
+
+
+if __name__ == "__main__":
+    names = build()
+    print(f"compiled kernels: {', '.join(names)}" if names else "compiled kernels: off (numba not importable); numpy and Arrow paths in use")

@@ -1,0 +1,122 @@
+"""`" ".join(t.split())` and `len(t.split())` for a whole string array in one compiled pass over its
+UTF-8 bytes: what `words.normalise_whitespace`'s RE2 pass and word count give, byte for byte.
+
+A character is whitespace when `str.isspace()` holds for it (`words.WHITESPACE`): 1-byte ones by a
+table, the few 2- and 3-byte ones (U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F,
+U+205F, U+3000) by their encodings. Without numba (see `prevalence.compiled`) the RE2 pass runs; the
+tests hold the two equal.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from prevalence.compiled import kernel
+
+
+def _tables(whitespace: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(1-byte whitespace flags [256], 2-byte encodings as b0 << 8 | b1, 3-byte ones as b0 << 16 | b1 << 8 | b2)."""
+    one, two, three = np.zeros(256, np.bool_), [], []
+    for c in whitespace:
+        b = c.encode("utf-8")
+        if len(b) == 1:
+            one[b[0]] = True
+        elif len(b) == 2:
+            two.append(b[0] << 8 | b[1])
+        elif len(b) == 3:
+            three.append(b[0] << 16 | b[1] << 8 | b[2])
+        else:  # pragma: no cover - str.isspace() holds for no 4-byte character
+            raise ValueError(f"4-byte whitespace {c!r}")
+    return one, np.array(sorted(two), np.int64), np.array(sorted(three), np.int64)
+
+
+def _space_width(data, j, end, one, two, three):  # pragma: no cover - compiled
+    """Bytes of the whitespace character at data[j], or 0 when it is none."""
+    b = data[j]
+    if b < 0x80:
+        return 1 if one[b] else 0
+    if b == 0xC2 and j + 1 < end:
+        code = (np.int64(b) << 8) | np.int64(data[j + 1])
+        for k in range(two.shape[0]):
+            if two[k] == code:
+                return 2
+    elif 0xE1 <= b <= 0xE3 and j + 2 < end:
+        code = (np.int64(b) << 16) | (np.int64(data[j + 1]) << 8) | np.int64(data[j + 2])
+        for k in range(three.shape[0]):
+            if three[k] == code:
+                return 3
+    return 0
+
+
+_width = kernel(_space_width)
+
+
+def _single_space(data, offsets, valid, out, out_offsets, words, one, two, three):  # pragma: no cover - compiled
+    """Write each valid string with its whitespace runs as one space and its ends trimmed; count words."""
+    pos = 0
+    for i in range(offsets.shape[0] - 1):
+        out_offsets[i] = pos
+        if not valid[i]:
+            continue
+        j, end = offsets[i], offsets[i + 1]
+        n = 0
+        pending = False  # whitespace seen since the last word
+        while j < end:
+            b = data[j]
+            w = (1 if one[b] else 0) if b < 0x80 else _width(data, j, end, one, two, three)  # ASCII inline
+            if w:
+                pending = True
+                j += w
+                continue
+            if pending or n == 0:  # a word starts here
+                if n:
+                    out[pos] = 32
+                    pos += 1
+                n += 1
+                pending = False
+            out[pos] = data[j]
+            pos += 1
+            j += 1
+        words[i] = n
+    out_offsets[offsets.shape[0] - 1] = pos
+
+
+_compiled = kernel(_single_space)
+
+
+def single_spaced(texts: pa.Array, whitespace: str) -> tuple[pa.Array, np.ndarray] | None:
+    """(single-spaced texts, words per text as int64, 0 for nulls) of a string array, nulls kept; None
+    without the kernel."""
+    if _compiled is None:
+        return None
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    if pa.types.is_large_string(texts.type):
+        texts = texts.cast(pa.string())
+    n = len(texts)
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32)[texts.offset:texts.offset + n + 1].astype(np.int64)
+    data = np.frombuffer(texts.buffers()[2], dtype=np.uint8) if texts.buffers()[2] is not None else np.zeros(0, np.uint8)
+    valid = texts.is_valid().to_numpy(zero_copy_only=False)
+    out = np.empty(max(int(offsets[-1] - offsets[0]), 0), np.uint8)  # never longer than the input
+    out_offsets = np.empty(n + 1, np.int64)
+    words = np.zeros(n, np.int64)
+    _compiled(data, offsets, valid, out, out_offsets, words, *_tables_for(whitespace))
+    mask = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
+    result = pa.StringArray.from_buffers(n, pa.py_buffer(out_offsets.astype(np.int32)), pa.py_buffer(out[: out_offsets[-1]]), mask)
+    return result, words
+
+
+_cache: dict[str, tuple] = {}
+
+
+def _tables_for(whitespace: str) -> tuple:
+    if whitespace not in _cache:
+        _cache[whitespace] = _tables(whitespace)
+    return _cache[whitespace]
+
+
+def warm() -> list[str]:
+    """Compile or load the kernel (`prevalence.build_kernels`)."""
+    single_spaced(pa.array([" a\u3000b\u00a0 c ", None]), " \u3000\u00a0")
+    return ["spacing.single_spaced"]

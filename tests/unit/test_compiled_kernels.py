@@ -1,0 +1,94 @@
+"""The compiled kernels (numba) give what their numpy and Arrow paths give, on real and generated text."""
+
+import gzip
+import json
+import random
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from prevalence import compiled
+from prevalence.classifier.layout import layout_tokens
+from prevalence.classifier.text import arrow_layout_tokens, fasttext_lines
+from prevalence.config import ReadOptions
+from prevalence.corpus import list_shards, read_shard
+from prevalence.dedup.minhash import MinHasher
+from prevalence.tagging.words import WHITESPACE, normalise_whitespace
+from tests.conftest import SAMPLE
+
+pytestmark = pytest.mark.skipif(not compiled.AVAILABLE, reason="numba is not importable on this platform: the numpy paths run")
+
+PIECES = ["a", "Z", "_", "9", "word", "Über", "İ", "ß", "漢字", "😀", " ", "  ", "\t", "\r", "\f", "\v", "\n", "\n\n", "\n \n",
+          "\n\v\n", "\r\n", ",", ".", "'", "“", "—", "-", "\u2028", "\u00a0", "\x00", "\x7f", "__nl__", "HAMLET:", *WHITESPACE]
+
+
+def generated(seed: int, n: int, longest: int) -> list[str | None]:
+    rng = random.Random(seed)
+    texts: list[str | None] = ["".join(rng.choice(PIECES) for _ in range(rng.randint(0, longest))) for _ in range(n)]
+    return texts + [None, "", " ", "one", "a b c d", "a b c d e", "a b c d e f"]
+
+
+@pytest.fixture(scope="module")
+def sample_texts() -> list[str]:
+    shards, _ = list_shards([str(SAMPLE)])
+    return [t for s in shards for b in read_shard(s, ReadOptions()) for t in b.column("text").to_pylist()]
+
+
+@pytest.mark.parametrize("num_perm, shingle_size, seed", [(128, 5, 1), (64, 3, 42), (32, 1, 7), (16, 9, 3)])
+def test_compiled_signatures_equal_the_numpy_path(sample_texts, num_perm, shingle_size, seed):
+    """Every document of the sample corpus and thousands of generated ones (short documents of fewer
+    words than a shingle, empty and null ones, Unicode whitespace): same signatures, flags and keys."""
+    hasher = MinHasher(num_perm, shingle_size, seed)
+    raw = pa.array(sample_texts[::3] + generated(seed, 2000, 40), pa.string())
+    normalised = normalise_whitespace(raw)[0]
+    for texts, norm in ((raw, normalised), (raw.slice(5, 700), normalised.slice(5, 700)), (raw, None)):
+        fast = hasher.signatures_and_keys(texts, norm, compiled=True)
+        slow = hasher.signatures_and_keys(texts, norm, compiled=False)
+        assert np.array_equal(fast[0], slow[0]) and np.array_equal(fast[1], slow[1]) and fast[2].equals(slow[2])
+    assert fast[1].sum() > 1000 and not fast[1].all()
+
+
+def test_compiled_signatures_of_a_batch_without_words():
+    fast = MinHasher().signatures_and_keys(pa.array(["", None, " \n"], pa.string()), compiled=True)
+    assert not fast[1].any() and (fast[0] == np.uint32(0xFFFFFFFF)).all() and fast[0].shape == (3, 128)
+
+
+def test_layout_pass_equals_the_three_arrow_passes(sample_texts):
+    """Byte for byte, on the sample corpus (lowercased, as fasttext_lines hands it over) and on generated
+    text full of line breaks, blank lines with \\v in them, control characters and non-ASCII."""
+    real = pc.utf8_lower(pa.array(sample_texts, pa.string()))
+    made = pa.array([t or "" for t in generated(11, 20000, 50)], pa.string())
+    for texts in (real, made, made.slice(13, 999), pa.array([], pa.string()), pa.array([""], pa.string())):
+        assert layout_tokens(texts).equals(arrow_layout_tokens(texts))
+
+
+def test_fasttext_lines_are_the_same_without_the_kernel(monkeypatch, sample_texts):
+    from prevalence.classifier import text
+
+    texts = pa.array(sample_texts[:200] + generated(2, 300, 30), pa.string())
+    lines = fasttext_lines(texts), fasttext_lines(texts, collapse_whitespace=False)
+    monkeypatch.setattr(text, "layout_tokens", lambda _t: None)
+    assert (fasttext_lines(texts), fasttext_lines(texts, collapse_whitespace=False)) == lines
+
+
+def test_build_kernels_names_every_kernel():
+    from prevalence.build_kernels import build
+
+    assert build() == ["minhash.sign_tokens", "layout.layout_tokens", "spacing.single_spaced"]
+
+
+def test_single_spacing_equals_the_re2_pass(sample_texts):
+    """`normalise_whitespace` (compiled) and its RE2 pass: same texts, nulls and word counts, on the sample
+    corpus and on generated text made of every whitespace character of str.isspace() and its neighbours
+    in the UTF-8 tables (U+0085, U+00A0, U+1680, U+2000-U+202F, U+205F, U+3000 against U+00A1, U+180E,
+    U+200B, U+2030, U+3001)."""
+    from prevalence.tagging.words import normalise_whitespace, re2_normalise_whitespace
+
+    neighbours = ["\u00a1", "\u0084", "\u180e", "\u200b", "\u2027", "\u2030", "\u205e", "\u3001", "\u1681"]
+    rng = random.Random(4)
+    made = ["".join(rng.choice(PIECES + neighbours) for _ in range(rng.randint(0, 60))) for _ in range(20000)] + [None, "", None]
+    for texts in (pa.array(sample_texts, pa.string()), pa.array(made, pa.string()), pa.array(made, pa.string()).slice(9, 3000)):
+        fast, slow = normalise_whitespace(texts), re2_normalise_whitespace(texts)
+        assert fast[0].equals(slow[0]) and fast[1].equals(slow[1])
