@@ -3,7 +3,8 @@
 The signatures equal datasketch's `MinHash(num_perm, seed, hashfunc=shingle_hash)` (scheme `affine32`,
 the datasketch 2 default) updated with the same shingles, so they can be loaded into datasketch's
 `MinHashLSH` or `LeanMinHash` (see `to_datasketch`). Only the per-word hashing of each batch's
-distinct words runs in Python; shingle hashing, permutation and minimum are one compiled loop (`dedup.compiled`), or numpy array operations without numba.
+distinct words runs in Python; shingle hashing, permutation and minimum are one compiled loop
+(`dedup.compiled`), or numpy array operations where numba is not available.
 
 Shingles: the document is lowercased and split on whitespace; its shingles are the runs of
 `shingle_size` consecutive words, joined by one space. A document with fewer words than that has one
