@@ -92,10 +92,10 @@ def main() -> None:
             m.update_batch([s.encode("utf-8") for s in shingles(t, 5)])
 
     project()  # warm up (imports, allocations, the kernel loaded from numba's cache)
-    from prevalence.compiled import AVAILABLE
+    from prevalence.compiled import available
 
     rows = [
-        ("project: " + ("one compiled loop per batch (numba)" if AVAILABLE else "numpy over Arrow batches"), mb_of(texts) / timed(project)),
+        ("project: " + ("one compiled loop per batch (numba)" if available() else "numpy over Arrow batches"), mb_of(texts) / timed(project)),
         ("project: numpy over Arrow batches (no numba)", mb_of(texts) / timed(project_numpy)),
         ("datasketch update() per shingle, SHA-1", mb_of(subset) / timed(per_item)),
         ("datasketch update_batch() per document, SHA-1", mb_of(subset) / timed(batched)),

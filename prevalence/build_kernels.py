@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from prevalence.compiled import AVAILABLE
+from prevalence.compiled import available
 
 
 def build() -> list[str]:
     """Compile every kernel, or load it from numba's cache; returns their names (none without numba)."""
-    if not AVAILABLE:
+    if not available():
         return []
     from prevalence.classifier import layout
     from prevalence.dedup import compiled as dedup_kernels

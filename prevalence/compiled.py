@@ -1,31 +1,55 @@
-"""The one switch for the project's compiled kernels: numba's `njit`, or None where numba cannot be
-imported (no wheel for the platform) or PREVALENCE_COMPILED=off. Every kernel has a numpy or Arrow
-path beside it that gives the same output, and the tests hold the two equal.
+"""The one switch for the project's compiled kernels (numba, from its wheel: no toolchain). Every kernel
+has a numpy or Arrow path beside it that gives the same output, and the tests hold the two equal; the
+compiled one runs unless numba cannot be imported (no wheel for the platform) or PREVALENCE_COMPILED=off.
 
-Kernels are compiled on first use and cached on disk (numba's `cache=True`: beside the module, or in
-the user's cache folder where that is read-only), so a machine compiles each once;
-`python -m prevalence.build_kernels` does it ahead of time (scripts/bootstrap.sh runs it).
+numba is imported, and a kernel compiled, only when a kernel is first called, so a process that never
+signs or tags a batch (the driver, `prevalence rank`) never pays for it. Compiled code is cached on
+disk (numba's `cache=True`: beside the module, or in the user's cache folder where that is
+read-only), so a machine compiles each kernel once; `python -m prevalence.build_kernels` does it
+ahead of time (scripts/bootstrap.sh runs it).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any
 
-try:
-    if os.environ.get("PREVALENCE_COMPILED", "on") == "off":
-        raise ImportError("PREVALENCE_COMPILED=off")
-    from numba import njit as _njit
-except ImportError:
-    _njit = None
-
-AVAILABLE = _njit is not None
+_numba: Any = None  # the module once imported, False once it cannot be
 
 
-def kernel(fn):
-    """`fn` compiled (cached, no bounds checks, GIL released), or None without numba."""
-    if not AVAILABLE:
-        return None
-    try:
-        return _njit(cache=True, nogil=True, boundscheck=False)(fn)
-    except RuntimeError:  # numba finds no folder to cache in: compile in every process instead
-        return _njit(nogil=True, boundscheck=False)(fn)
+def available() -> bool:
+    """Whether the kernels run compiled here (imports numba the first time it is asked)."""
+    global _numba
+    if _numba is None:
+        try:
+            if os.environ.get("PREVALENCE_COMPILED", "on") == "off":
+                raise ImportError("PREVALENCE_COMPILED=off")
+            import numba
+        except ImportError:
+            _numba = False
+        else:
+            _numba = numba
+    return _numba is not False
+
+
+class Kernel:
+    """A function compiled with numba on its first call (cached, no bounds checks, GIL released).
+    `compiled()` is the callable, or None where numba is not available."""
+
+    def __init__(self, fn: Callable):
+        self.fn = fn
+        self._compiled: Callable | None = None
+
+    def compiled(self) -> Callable | None:
+        if self._compiled is None and available():
+            try:
+                self._compiled = _numba.njit(cache=True, nogil=True, boundscheck=False)(self.fn)
+            except RuntimeError:  # numba finds no folder to cache in: compile in every process instead
+                self._compiled = _numba.njit(nogil=True, boundscheck=False)(self.fn)
+        return self._compiled
+
+
+def kernel(fn: Callable) -> Kernel:
+    """`fn` as a Kernel, compiled when first needed."""
+    return Kernel(fn)

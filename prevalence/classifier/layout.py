@@ -84,7 +84,8 @@ _compiled = kernel(_layout)
 def layout_tokens(texts: pa.Array) -> pa.Array | None:
     """The three passes above over a string array without nulls, or None when the kernel is not
     available or the output would pass the 2 GiB a string array can address."""
-    if _compiled is None:
+    run = _compiled.compiled()
+    if run is None:
         return None
     if isinstance(texts, pa.ChunkedArray):
         texts = texts.combine_chunks()
@@ -95,12 +96,12 @@ def layout_tokens(texts: pa.Array) -> pa.Array | None:
     data = np.frombuffer(texts.buffers()[2], dtype=np.uint8) if texts.buffers()[2] is not None else np.zeros(0, np.uint8)
     sizes = np.zeros(n + 1, np.int64)
     args = (_CLASS, _BLANK_BEFORE_BREAK, _SPACE_AFTER_BREAK, _PARAGRAPH, _LINE)
-    _compiled(data, offsets, np.zeros(0, np.uint8), sizes, False, *args)
+    run(data, offsets, np.zeros(0, np.uint8), sizes, False, *args)
     out_offsets = np.cumsum(sizes)
     if out_offsets[-1] >= 2**31:
         return None
     out = np.empty(out_offsets[-1], np.uint8)
-    _compiled(data, offsets, out, out_offsets, True, *args)
+    run(data, offsets, out, out_offsets, True, *args)
     return pa.StringArray.from_buffers(n, pa.py_buffer(out_offsets.astype(np.int32)), pa.py_buffer(out))
 
 

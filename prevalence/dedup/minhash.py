@@ -103,14 +103,15 @@ class MinHasher:
         return self.signatures_and_keys(texts)[:2]
 
     def signatures_and_keys(self, texts: pa.Array, normalised: pa.Array | None = None,
-                            compiled: bool = compiled_kernels.AVAILABLE) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+                            compiled: bool | None = None) -> tuple[np.ndarray, np.ndarray, pa.Array]:
         """Signatures as above, plus each document's exact-duplicate key from the same tokenisation:
         xxh3-128 (hex) of its sequence of 64-bit word hashes, so documents equal after lowercasing and
         collapsing whitespace get equal keys (`dedup.exact.text_keys` without a second pass); null
         texts get null keys. `normalised`, when given, must be `" ".join(t.split())` of each text
         (`tagging.words.normalise_whitespace`): its words are then split off at single spaces, which
         is twice as fast, with the same signatures and keys. `compiled` picks the one-loop numba kernel
-        (`dedup.compiled`, where numba imports) or the numpy array passes: the same signatures."""
+        (`dedup.compiled`) or the numpy array passes, which give the same signatures; None: the kernel
+        where numba is available (`prevalence.compiled.available`)."""
         n_docs = len(texts)
         token_hashes, offsets = self._token_hashes(texts, normalised)
         valid = texts.is_valid().to_numpy(zero_copy_only=False)
@@ -119,7 +120,7 @@ class MinHasher:
                         pa.string())
         has = np.diff(offsets) > 0
         a, b = self.permutations()
-        if compiled:
+        if compiled or (compiled is None and compiled_kernels.available()):
             return compiled_kernels.sign_tokens(token_hashes, offsets, self.shingle_size, _SHINGLE_SEED, a, b), has, keys
         sig = np.full((n_docs, self.num_perm), np.uint32(0xFFFFFFFF), dtype=np.uint32)
         shingle_hashes, shingle_doc = _shingle_hashes(token_hashes, offsets, self.shingle_size)

@@ -31,27 +31,6 @@ def _tables(whitespace: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return one, np.array(sorted(two), np.int64), np.array(sorted(three), np.int64)
 
 
-def _space_width(data, j, end, one, two, three):  # pragma: no cover - compiled
-    """Bytes of the whitespace character at data[j], or 0 when it is none."""
-    b = data[j]
-    if b < 0x80:
-        return 1 if one[b] else 0
-    if b == 0xC2 and j + 1 < end:
-        code = (np.int64(b) << 8) | np.int64(data[j + 1])
-        for k in range(two.shape[0]):
-            if two[k] == code:
-                return 2
-    elif 0xE1 <= b <= 0xE3 and j + 2 < end:
-        code = (np.int64(b) << 16) | (np.int64(data[j + 1]) << 8) | np.int64(data[j + 2])
-        for k in range(three.shape[0]):
-            if three[k] == code:
-                return 3
-    return 0
-
-
-_width = kernel(_space_width)
-
-
 def _single_space(data, offsets, valid, out, out_offsets, words, one, two, three):  # pragma: no cover - compiled
     """Write each valid string with its whitespace runs as one space and its ends trimmed; count words."""
     pos = 0
@@ -64,7 +43,19 @@ def _single_space(data, offsets, valid, out, out_offsets, words, one, two, three
         pending = False  # whitespace seen since the last word
         while j < end:
             b = data[j]
-            w = (1 if one[b] else 0) if b < 0x80 else _width(data, j, end, one, two, three)  # ASCII inline
+            w = 0  # bytes of the whitespace character at j, 0 when it is none
+            if b < 0x80:
+                w = 1 if one[b] else 0
+            elif b == 0xC2 and j + 1 < end:
+                code = (np.int64(b) << 8) | np.int64(data[j + 1])
+                for k in range(two.shape[0]):
+                    if two[k] == code:
+                        w = 2
+            elif 0xE1 <= b <= 0xE3 and j + 2 < end:
+                code = (np.int64(b) << 16) | (np.int64(data[j + 1]) << 8) | np.int64(data[j + 2])
+                for k in range(three.shape[0]):
+                    if three[k] == code:
+                        w = 3
             if w:
                 pending = True
                 j += w
@@ -88,7 +79,8 @@ _compiled = kernel(_single_space)
 def single_spaced(texts: pa.Array, whitespace: str) -> tuple[pa.Array, np.ndarray] | None:
     """(single-spaced texts, words per text as int64, 0 for nulls) of a string array, nulls kept; None
     without the kernel."""
-    if _compiled is None:
+    run = _compiled.compiled()
+    if run is None:
         return None
     if isinstance(texts, pa.ChunkedArray):
         texts = texts.combine_chunks()
@@ -101,7 +93,7 @@ def single_spaced(texts: pa.Array, whitespace: str) -> tuple[pa.Array, np.ndarra
     out = np.empty(max(int(offsets[-1] - offsets[0]), 0), np.uint8)  # never longer than the input
     out_offsets = np.empty(n + 1, np.int64)
     words = np.zeros(n, np.int64)
-    _compiled(data, offsets, valid, out, out_offsets, words, *_tables_for(whitespace))
+    run(data, offsets, valid, out, out_offsets, words, *_tables_for(whitespace))
     mask = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
     result = pa.StringArray.from_buffers(n, pa.py_buffer(out_offsets.astype(np.int32)), pa.py_buffer(out[: out_offsets[-1]]), mask)
     return result, words
