@@ -15,6 +15,9 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+
 _numba: Any = None  # the module once imported, False once it cannot be
 
 
@@ -53,3 +56,15 @@ class Kernel:
 def kernel(fn: Callable) -> Kernel:
     """`fn` as a Kernel, compiled when first needed."""
     return Kernel(fn)
+
+
+def utf8_buffers(texts: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """What a kernel reads of a string array: (the array as one `string` chunk, its offsets as int64
+    [n + 1] into the data, the data bytes as uint8), without copying the text."""
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    if pa.types.is_large_string(texts.type):
+        texts = texts.cast(pa.string())
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32)[texts.offset:texts.offset + len(texts) + 1].astype(np.int64)
+    data = np.frombuffer(texts.buffers()[2], dtype=np.uint8) if texts.buffers()[2] is not None else np.zeros(0, np.uint8)
+    return texts, offsets, data

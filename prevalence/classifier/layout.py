@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from prevalence.compiled import kernel
+from prevalence.compiled import kernel, utf8_buffers
 
 _PARAGRAPH = np.frombuffer(b" __p__ ", dtype=np.uint8)
 _LINE = np.frombuffer(b" __nl__ ", dtype=np.uint8)
@@ -87,13 +87,8 @@ def layout_tokens(texts: pa.Array) -> pa.Array | None:
     run = _compiled.compiled()
     if run is None:
         return None
-    if isinstance(texts, pa.ChunkedArray):
-        texts = texts.combine_chunks()
-    if pa.types.is_large_string(texts.type):
-        texts = texts.cast(pa.string())
+    texts, offsets, data = utf8_buffers(texts)
     n = len(texts)
-    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32)[texts.offset:texts.offset + n + 1].astype(np.int64)
-    data = np.frombuffer(texts.buffers()[2], dtype=np.uint8) if texts.buffers()[2] is not None else np.zeros(0, np.uint8)
     sizes = np.zeros(n + 1, np.int64)
     args = (_CLASS, _BLANK_BEFORE_BREAK, _SPACE_AFTER_BREAK, _PARAGRAPH, _LINE)
     run(data, offsets, np.zeros(0, np.uint8), sizes, False, *args)

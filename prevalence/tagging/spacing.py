@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from prevalence.compiled import kernel
+from prevalence.compiled import kernel, utf8_buffers
 
 
 def _tables(whitespace: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -82,13 +82,8 @@ def single_spaced(texts: pa.Array, whitespace: str) -> tuple[pa.Array, np.ndarra
     run = _compiled.compiled()
     if run is None:
         return None
-    if isinstance(texts, pa.ChunkedArray):
-        texts = texts.combine_chunks()
-    if pa.types.is_large_string(texts.type):
-        texts = texts.cast(pa.string())
+    texts, offsets, data = utf8_buffers(texts)
     n = len(texts)
-    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32)[texts.offset:texts.offset + n + 1].astype(np.int64)
-    data = np.frombuffer(texts.buffers()[2], dtype=np.uint8) if texts.buffers()[2] is not None else np.zeros(0, np.uint8)
     valid = texts.is_valid().to_numpy(zero_copy_only=False)
     out = np.empty(max(int(offsets[-1] - offsets[0]), 0), np.uint8)  # never longer than the input
     out_offsets = np.empty(n + 1, np.int64)
