@@ -3,14 +3,14 @@
 `sign_tokens` does what `MinHasher`'s numpy path does in array passes: per document, each run of
 `shingle_size` word hashes is combined into a shingle hash (`minhash._combine`), put through
 MurmurHash3's 32-bit finalizer and every affine32 permutation, and the minimum kept, with no
-intermediate (shingles x permutations) array. `prevalence.compiled` says when it is used (`available`).
+intermediate (shingles x permutations) array. `prevalence.compiled` says when it is used.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from prevalence.compiled import available, kernel
+from prevalence.compiled import kernel
 
 _U32 = np.uint64(0xFFFFFFFF)
 _S64A, _S64B = np.uint64(33), np.uint64(32)
@@ -64,14 +64,17 @@ _compiled = kernel(_sign_tokens)
 
 
 def sign_tokens(token_hashes: np.ndarray, offsets: np.ndarray, shingle_size: int, seed: np.uint64,
-                a: np.ndarray, b: np.ndarray) -> np.ndarray:
+                a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
     """Signatures uint32 [n_docs, num_perm] of documents given as word hashes (uint64) and token
-    offsets per document (int64, n_docs + 1); a document without words keeps 2**32-1 everywhere."""
+    offsets per document (int64, n_docs + 1), a document without words keeping 2**32-1 everywhere;
+    None without the kernel."""
+    run = _compiled.compiled()
+    if run is None:
+        return None
     out = np.full((len(offsets) - 1, len(a)), np.uint32(0xFFFFFFFF), dtype=np.uint32)
     if len(token_hashes):
-        _compiled.compiled()(np.ascontiguousarray(token_hashes, dtype=np.uint64), np.ascontiguousarray(offsets, dtype=np.int64),
-                  np.int64(shingle_size), np.uint64(seed), np.ascontiguousarray(a, dtype=np.uint32),
-                  np.ascontiguousarray(b, dtype=np.uint32), out)
+        run(np.ascontiguousarray(token_hashes, dtype=np.uint64), np.ascontiguousarray(offsets, dtype=np.int64), np.int64(shingle_size),
+            np.uint64(seed), np.ascontiguousarray(a, dtype=np.uint32), np.ascontiguousarray(b, dtype=np.uint32), out)
     return out
 
 

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
+from prevalence.compiled import utf8_buffers
 from prevalence.dedup import compiled as compiled_kernels
 
 MASK32 = np.uint64(0xFFFFFFFF)
@@ -103,15 +104,15 @@ class MinHasher:
         return self.signatures_and_keys(texts)[:2]
 
     def signatures_and_keys(self, texts: pa.Array, normalised: pa.Array | None = None,
-                            compiled: bool | None = None) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+                            compiled: bool = True) -> tuple[np.ndarray, np.ndarray, pa.Array]:
         """Signatures as above, plus each document's exact-duplicate key from the same tokenisation:
         xxh3-128 (hex) of its sequence of 64-bit word hashes, so documents equal after lowercasing and
         collapsing whitespace get equal keys (`dedup.exact.text_keys` without a second pass); null
         texts get null keys. `normalised`, when given, must be `" ".join(t.split())` of each text
         (`tagging.words.normalise_whitespace`): its words are then split off at single spaces, which
-        is twice as fast, with the same signatures and keys. `compiled` picks the one-loop numba kernel
-        (`dedup.compiled`) or the numpy array passes, which give the same signatures; None: the kernel
-        where numba is available (`prevalence.compiled.available`)."""
+        is twice as fast, with the same signatures and keys. `compiled`: the one-loop numba kernel
+        (`dedup.compiled`) where numba is available, else (or when False) the numpy array passes, which
+        give the same signatures."""
         n_docs = len(texts)
         token_hashes, offsets = self._token_hashes(texts, normalised)
         valid = texts.is_valid().to_numpy(zero_copy_only=False)
@@ -120,8 +121,9 @@ class MinHasher:
                         pa.string())
         has = np.diff(offsets) > 0
         a, b = self.permutations()
-        if compiled or (compiled is None and compiled_kernels.available()):
-            return compiled_kernels.sign_tokens(token_hashes, offsets, self.shingle_size, _SHINGLE_SEED, a, b), has, keys
+        signed = compiled_kernels.sign_tokens(token_hashes, offsets, self.shingle_size, _SHINGLE_SEED, a, b) if compiled else None
+        if signed is not None:
+            return signed, has, keys
         sig = np.full((n_docs, self.num_perm), np.uint32(0xFFFFFFFF), dtype=np.uint32)
         shingle_hashes, shingle_doc = _shingle_hashes(token_hashes, offsets, self.shingle_size)
         if len(shingle_hashes) == 0:
@@ -204,15 +206,11 @@ def spaced_words(texts: pa.Array) -> tuple[pa.Array, np.ndarray]:
     the texts' own bytes, without a copy: each word with the space that follows it, none after a text's
     last word. And the number of words per text (int64). Words equal as `str.split()` reads them are
     equal here once a trailing space is stripped."""
-    texts = pc.fill_null(texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts, "")
-    if pa.types.is_large_string(texts.type):
-        texts = texts.cast(pa.string())
-    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32)[texts.offset : texts.offset + len(texts) + 1].astype(np.int64)
-    data = texts.buffers()[2]
+    texts, offsets, data = utf8_buffers(pc.fill_null(texts, ""))
     low, high = int(offsets[0]), int(offsets[-1])
     if high == low:
         return pa.array([], pa.string()), np.zeros(len(texts), np.int64)
-    text_bytes = np.frombuffer(data, dtype=np.uint8)[low:high]
+    text_bytes = data[low:high]
     # A word starts where a non-empty text starts and after every space (no text starts or ends with one).
     starts = np.zeros(high - low, dtype=bool)
     starts[1:] = text_bytes[:-1] == 32
@@ -220,7 +218,7 @@ def spaced_words(texts: pa.Array) -> tuple[pa.Array, np.ndarray]:
     starts[offsets[:-1][lengths > 0] - low] = True
     first = np.flatnonzero(starts) + low
     counts = np.diff(np.searchsorted(first, offsets)).astype(np.int64)
-    words = pa.StringArray.from_buffers(len(first), pa.py_buffer(np.append(first, high).astype(np.int32)), data)
+    words = pa.StringArray.from_buffers(len(first), pa.py_buffer(np.append(first, high).astype(np.int32)), pa.py_buffer(data))
     return words, counts
 
 

@@ -9,12 +9,15 @@ tests hold the two equal.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pyarrow as pa
 
 from prevalence.compiled import kernel, utf8_buffers
 
 
+@functools.cache
 def _tables(whitespace: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(1-byte whitespace flags [256], 2-byte encodings as b0 << 8 | b1, 3-byte ones as b0 << 16 | b1 << 8 | b2)."""
     one, two, three = np.zeros(256, np.bool_), [], []
@@ -88,19 +91,10 @@ def single_spaced(texts: pa.Array, whitespace: str) -> tuple[pa.Array, np.ndarra
     out = np.empty(max(int(offsets[-1] - offsets[0]), 0), np.uint8)  # never longer than the input
     out_offsets = np.empty(n + 1, np.int64)
     words = np.zeros(n, np.int64)
-    run(data, offsets, valid, out, out_offsets, words, *_tables_for(whitespace))
+    run(data, offsets, valid, out, out_offsets, words, *_tables(whitespace))
     mask = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
     result = pa.StringArray.from_buffers(n, pa.py_buffer(out_offsets.astype(np.int32)), pa.py_buffer(out[: out_offsets[-1]]), mask)
     return result, words
-
-
-_cache: dict[str, tuple] = {}
-
-
-def _tables_for(whitespace: str) -> tuple:
-    if whitespace not in _cache:
-        _cache[whitespace] = _tables(whitespace)
-    return _cache[whitespace]
 
 
 def warm() -> list[str]:

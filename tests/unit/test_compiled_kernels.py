@@ -1,7 +1,5 @@
 """The compiled kernels (numba) give what their numpy and Arrow paths give, on real and generated text."""
 
-import gzip
-import json
 import random
 
 import numpy as np
