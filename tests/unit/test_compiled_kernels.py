@@ -16,7 +16,7 @@ from prevalence.dedup.minhash import MinHasher
 from prevalence.tagging.words import WHITESPACE, normalise_whitespace
 from tests.conftest import SAMPLE
 
-pytestmark = pytest.mark.skipif(not compiled.available(), reason="numba is not importable on this platform: the numpy paths run")
+pytestmark = pytest.mark.skipif(not compiled.available(), reason="numba is not importable here (or PREVALENCE_COMPILED=off): the numpy and Arrow paths run")
 
 PIECES = ["a", "Z", "_", "9", "word", "Über", "İ", "ß", "漢字", "😀", " ", "  ", "\t", "\r", "\f", "\v", "\n", "\n\n", "\n \n",
           "\n\v\n", "\r\n", ",", ".", "'", "“", "—", "-", "\u2028", "\u00a0", "\x00", "\x7f", "__nl__", "HAMLET:", *WHITESPACE]
