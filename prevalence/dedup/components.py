@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 
 def components_of(src: pa.Array, dst: pa.Array) -> pa.Table:
     """(node, cluster) for every node of the edges src[i]-dst[i]; cluster = smallest id in its component."""
+    from scipy.sparse import coo_matrix  # here, not at import: `prevalence run` imports scipy while its JVM starts
+    from scipy.sparse.csgraph import connected_components
+
     ends = np.concatenate([np.asarray(src.to_pylist(), dtype=object), np.asarray(dst.to_pylist(), dtype=object)])
     if len(ends) == 0:
         return pa.table({"node": pa.array([], pa.string()), "cluster": pa.array([], pa.string())})

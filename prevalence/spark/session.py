@@ -7,6 +7,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 from importlib import resources
 from pathlib import Path
 
@@ -51,26 +52,44 @@ def with_local_retries(master: str, attempts: int = TASK_ATTEMPTS) -> str:
     return f"local[{m.group(1)},{attempts}]" if m else master
 
 
-def build_session(master: str | None = "local[*]", extra: tuple[tuple[str, str], ...] = ()):
-    """A SparkSession whose Python workers run this interpreter; master None keeps spark-submit's."""
-    from pyspark.sql import SparkSession
+APP_NAME = "persona-prevalence"
 
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    builder = SparkSession.builder.appName("persona-prevalence")
+
+def session_settings(master: str | None, extra: tuple[tuple[str, str], ...] = ()) -> dict[str, str]:
+    """The Spark settings of a session: logging, the class archive and the worker daemon for a local
+    master, then spark-defaults.conf, then `extra`."""
     log_conf = resources.files("prevalence") / "log4j2.properties"
     # With a master, this process starts the JVM: the class archive, if one was made, shortens its start.
     archive = class_archive.java_options() if master else ""
     conf = {"spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile=file:{log_conf} {archive}".strip()}
+    if master and master.strip().startswith("local"):
+        # Workers run this interpreter and its installed packages: the daemon that starts them faster.
+        conf["spark.python.daemon.module"] = "prevalence.spark.daemon"
     conf.update(read_spark_defaults(find_spark_defaults()))
     conf.update(dict(extra))
+    return conf
+
+
+def build_session(master: str | None = "local[*]", extra: tuple[tuple[str, str], ...] = ()):
+    """A SparkSession whose Python workers run this interpreter; master None keeps spark-submit's.
+    A JVM this process starts writes its console output (Spark's banners, worker noise) to a log file
+    for its whole life (`spark_log_path`; PREVALENCE_SPARK_LOG=console keeps it on the console)."""
+    from pyspark import SparkConf, SparkContext
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    conf = session_settings(master, extra)
     if master:
-        builder = builder.master(with_local_retries(master, int(conf.get("spark.task.maxFailures", TASK_ATTEMPTS))))
+        conf["spark.master"] = with_local_retries(master, int(conf.get("spark.task.maxFailures", TASK_ATTEMPTS)))
+    builder = SparkSession.builder.appName(APP_NAME)
     for key, value in conf.items():
         builder = builder.config(key, value)
     try:
-        with _jvm_stderr_to_log():
-            spark = builder.getOrCreate()
+        if SparkContext._active_spark_context is None and _may_launch_jvm():
+            spark_conf = SparkConf().setAppName(APP_NAME).setAll(list(conf.items()))
+            SparkContext(conf=spark_conf, gateway=_launch_jvm(spark_conf))
+        spark = builder.getOrCreate()
     except Exception as error:
         if "JAVA_GATEWAY_EXITED" not in str(error):
             raise
@@ -83,26 +102,55 @@ def build_session(master: str | None = "local[*]", extra: tuple[tuple[str, str],
 spark_log_path: str | None = None
 
 
-@contextlib.contextmanager
-def _jvm_stderr_to_log():
-    """Start the JVM with stderr pointed at a log file: Spark's banners and worker noise stay off the
-    console for the JVM's whole life, while Python's own stderr is restored at once.
-    PREVALENCE_SPARK_LOG=console keeps everything on the console."""
+def _may_launch_jvm() -> bool:
+    """True when building a context starts a JVM: none is running in this process, and spark-submit
+    did not start this process beside one."""
+    from pyspark import SparkContext
+
+    return SparkContext._gateway is None and "PYSPARK_GATEWAY_PORT" not in os.environ
+
+
+def _launch_jvm(spark_conf):
+    """Start the JVM (py4j gateway) with its stderr in a log file, unless PREVALENCE_SPARK_LOG=console.
+    Only the child's stderr is redirected, so this may run in a thread while this process prints."""
+    from pyspark.java_gateway import launch_gateway
+
     global spark_log_path
     if os.environ.get("PREVALENCE_SPARK_LOG") == "console":
-        yield
-        return
+        return launch_gateway(spark_conf)
     fd, spark_log_path = tempfile.mkstemp(prefix="prevalence-spark-", suffix=".log")
-    saved = os.dup(2)
-    sys.stderr.flush()
-    os.dup2(fd, 2)
-    try:
-        yield
-    finally:
-        sys.stderr.flush()
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(fd)
+    with os.fdopen(fd, "wb") as log:
+        return launch_gateway(spark_conf, popen_kwargs={"stderr": log})
+
+
+class PendingSession:
+    """A SparkSession being built in a thread of its own (a JVM takes seconds to start), so that the
+    caller can prepare meanwhile; `result()` waits for it."""
+
+    def __init__(self, master: str | None, extra: tuple[tuple[str, str], ...] = ()):
+        self._spark = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._build, args=(master, extra), name="spark-session", daemon=True)
+        self._thread.start()
+
+    def _build(self, master, extra) -> None:
+        try:
+            self._spark = build_session(master, extra)
+        except BaseException as error:  # re-raised by result(), in the caller's thread
+            self._error = error
+
+    def result(self):
+        """The session, once built; the error that building it raised, if any."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._spark
+
+    def stop(self) -> None:
+        """Stop the session once it is built (nothing to do if building it failed)."""
+        self._thread.join()
+        if self._spark is not None:
+            self._spark.stop()
 
 
 @contextlib.contextmanager
@@ -139,15 +187,26 @@ def stage_progress(spark, say, label: str, every: float = 2.0):
 
 @contextlib.contextmanager
 def session_for(config, spark=None):
-    """The given session, or one built from the run's master and settings and stopped afterwards."""
-    own = spark is None
-    if own:
-        spark = build_session(config.master, config.spark_conf)
+    """A PendingSession: the given session, or one built in a thread from the run's master and settings
+    while the block prepares, and stopped afterwards."""
+    if spark is not None:
+        yield _Ready(spark)
+        return
+    pending = PendingSession(config.master, config.spark_conf)
     try:
-        yield spark
+        yield pending
     finally:
-        if own:
-            spark.stop()
+        pending.stop()
+
+
+class _Ready:
+    """A session that is already built, shaped as a PendingSession."""
+
+    def __init__(self, spark):
+        self._spark = spark
+
+    def result(self):
+        return self._spark
 
 
 def last_job_id(spark) -> int:

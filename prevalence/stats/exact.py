@@ -14,11 +14,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.stats import beta
 
 
 def clopper_pearson(k, n, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Exact (Clopper-Pearson) interval for k successes in n trials (arrays or scalars); NaN where n is 0."""
+    from scipy.stats import beta  # here, not at import: `prevalence run` imports scipy while its JVM starts
+
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)
     a = (1 - level) / 2

@@ -293,3 +293,24 @@ def test_windowed_cooccurrence_margins_count_mention_documents_only(spark, tmp_p
         assert (r["docs_a"], r["docs_b"]) == (mentioned[r["persona_a"]], mentioned[r["persona_b"]])
     # The check can fail: some personas of these pairs are in more documents than they are mentioned in.
     assert any(len(anywhere[p]) > mentioned[p] for r in rows for p in (r["persona_a"], r["persona_b"]))
+
+
+def test_the_workers_of_a_local_session_import_the_installed_pyspark(spark):
+    """Not the bundled pyspark.zip, whose modules every worker would compile from source (prevalence.spark.daemon)."""
+    import pyarrow as pa
+    import pyspark
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    schema = pa.schema([("pyspark", pa.string()), ("zips", pa.int64())])
+
+    def where(batches):
+        import sys
+
+        import pyspark as worker_pyspark
+
+        for _ in batches:
+            zips = sum(1 for p in sys.path if p.endswith(os.path.join("pyspark", "python", "lib", "pyspark.zip")))
+            yield pa.RecordBatch.from_pylist([{"pyspark": worker_pyspark.__file__, "zips": zips}], schema=schema)
+
+    rows = spark.range(0, 2, 1, numPartitions=2).mapInArrow(where, from_arrow_schema(schema)).collect()
+    assert {(r["pyspark"], r["zips"]) for r in rows} == {(pyspark.__file__, 0)}

@@ -1,0 +1,48 @@
+"""The Python worker daemon of a local session (`spark.python.daemon.module`): PySpark's own daemon,
+started so that each worker it forks begins about a second sooner.
+
+PySpark puts its bundled `pyspark.zip` and `py4j-*.zip` first on a worker's path. Python cannot
+cache compiled bytecode for modules imported from a zip, so every forked worker compiles the pyspark
+modules it imports from source, and `importlib.invalidate_caches()` (run by each worker when it sets
+up its files) rereads the zips' directories: about a second per worker on these machines, in the first
+task of a run. Where the same pyspark is installed as a package beside them (a pip install: the zips
+are inside that package), this daemon drops the zips from the path, so the installed modules and their
+bytecode are used, and imports the worker module before forking, as it starts no thread.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+_BUNDLED = os.path.join("pyspark", "python", "lib")
+
+
+def installed_twin(entry: str, path: list[str]) -> bool:
+    """Whether a path entry is a zip bundled inside an installed pyspark whose site folder is also on
+    `path` and holds the zip's package (`pyspark.zip` -> pyspark, `py4j-*.zip` -> py4j)."""
+    folder, name = os.path.split(os.path.normpath(entry))
+    if not (name.endswith(".zip") and folder.endswith(os.sep + _BUNDLED)):
+        return False
+    site = folder[: -len(os.sep + _BUNDLED)]
+    package = "pyspark" if name == "pyspark.zip" else "py4j" if name.startswith("py4j-") else None
+    on_path = {os.path.normpath(p) for p in path if p}
+    return package is not None and site in on_path and os.path.isfile(os.path.join(site, package, "__init__.py"))
+
+
+def use_installed_pyspark() -> list[str]:
+    """Drop the bundled zips that have an installed twin from sys.path (and their cached importers);
+    returns the entries dropped."""
+    dropped = [entry for entry in sys.path if installed_twin(entry, sys.path)]
+    sys.path[:] = [entry for entry in sys.path if entry not in dropped]
+    for entry in dropped:
+        sys.path_importer_cache.pop(entry, None)
+    return dropped
+
+
+if __name__ == "__main__":
+    use_installed_pyspark()
+    import pyspark.daemon
+    import pyspark.worker  # noqa: F401  (imports no pyarrow or pandas: nothing that starts a thread)
+
+    pyspark.daemon.manager()
