@@ -88,15 +88,26 @@ def peak_rss_of(cmd: list[str], env: dict) -> tuple[subprocess.CompletedProcess,
     parent = psutil.Process(proc.pid)
     while proc.poll() is None:
         try:
-            rss = sum(p.memory_info().rss for p in [parent, *parent.children(recursive=True)])
-            peak = max(peak, rss / 1e6)
+            tree = [parent, *parent.children(recursive=True)]
         except psutil.Error:
-            pass
+            tree = []
+        peak = max(peak, sum(_rss(p) for p in tree) / 1e6)
         time.sleep(0.2)
     for t in threads:
         t.join()
     seconds = time.perf_counter() - start
     return subprocess.CompletedProcess(cmd, proc.returncode, outputs.get("out", ""), outputs.get("err", "")), seconds, peak
+
+
+def _rss(process) -> int:
+    """Resident bytes of one process; 0 for one that is gone or a zombie (spark-class can leave its
+    launcher subshell as a zombie child of the JVM, which would otherwise fail every sample)."""
+    import psutil
+
+    try:
+        return process.memory_info().rss
+    except psutil.Error:
+        return 0
 
 
 def run_job(paths: list[str], out: str, extra: list[str] = ()) -> dict:
