@@ -18,6 +18,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from prevalence.tagging.words import WHITESPACE, re2_class
+
 VERBS = (
     "said|says|say|asked|asks|replied|replies|answered|cried|shouted|whispered|muttered|exclaimed|remarked|"
     "observed|continued|added|began|called|yelled|murmured|responded|retorted|declared|insisted|explained|"
@@ -51,11 +53,11 @@ ATTRIBUTION_WINDOW = 100
 
 # Every attribution is a speech verb and a name right after a closing quotation mark (AFTER: `'...,'
 # said Alice`, `"..." the Hatter said`) or right before an opening one (BEFORE: `Alice said, '...'`). In
-# RE2, as a superset of both: Python's `\s` is every Unicode space, and a word of a name (`[\w'’.-]`) is
-# a capital and a run of characters that are no space, double quote, `‘` or punctuation mark; the distance
-# from the quote is not bounded.
-_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f\x85\p{Z}]"
-_WORD_CHAR = r"[^\t\n\x0b\x0c\r\x1c-\x1f\x85\p{Z}\"“”‘,;:!?()]"
+# RE2, as a superset of both: Python's `\s` is str.isspace() (`words.WHITESPACE`), and a word of a name
+# (`[\w'’.-]`) is a capital and a run of characters that are no space, double quote, `‘` or punctuation
+# mark; the distance from the quote is not bounded.
+_SPACE = re2_class(WHITESPACE)
+_WORD_CHAR = re2_class(WHITESPACE + "\"“”‘,;:!?()", negated=True)
 _VERB = "(?:" + "|".join(verb.replace(" ", "[ \n]") for verb in VERBS.split("|")) + ")"  # `went\non` is `went on` in flat text
 _MAY_FOLLOW = (rf"[”\"’'](?:{_SPACE}|[,;—–-])*(?:{_VERB}{_SPACE}+(?:the|[A-Z])"
                rf"|(?:the{_SPACE}+)?[A-Z]{_WORD_CHAR}*(?:{_SPACE}+{_WORD_CHAR}+){{0,3}}{_SPACE}+{_VERB})")

@@ -17,13 +17,14 @@ from prevalence.tagging.spacing import single_spaced
 WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
 
 
-def _re2_class(chars: str) -> str:
-    return "[" + "".join(f"\\x{{{ord(c):x}}}" for c in chars) + "]"
+def re2_class(chars: str, negated: bool = False) -> str:
+    """An RE2 character class of exactly `chars` (or, negated, of every other character)."""
+    return ("[^" if negated else "[") + "".join(f"\\x{{{ord(c):x}}}" for c in chars) + "]"
 
 
 # Runs of whitespace that are not a lone space: replacing these by one space, then trimming the ends,
 # equals `" ".join(text.split())`; lone spaces, most of a text's whitespace, are left in place.
-_RUNS = f"{_re2_class(WHITESPACE)}{{2,}}|{_re2_class(WHITESPACE.replace(' ', ''))}"
+_RUNS = f"{re2_class(WHITESPACE)}{{2,}}|{re2_class(WHITESPACE.replace(' ', ''))}"
 
 
 def normalise_whitespace(texts: pa.Array) -> tuple[pa.Array, pa.Array]:
