@@ -62,7 +62,7 @@ def _run(config: RunConfig, spark, progress: Callable[[str], None]) -> dict:
     with writer, session_for(config, spark) as session:
         prints = {s.name: shard_fingerprint(s) for s in shards}
         _import_driver_libraries()
-        spark = session.result()
+        spark = session()
         progress(f"corpus: {len(shards)} shard(s); catalog: {len(res.catalog.personas)} personas")
         timings["session_s"] = time.time() - step.started
         first_job = last_job_id(spark)

@@ -187,26 +187,16 @@ def stage_progress(spark, say, label: str, every: float = 2.0):
 
 @contextlib.contextmanager
 def session_for(config, spark=None):
-    """A PendingSession: the given session, or one built in a thread from the run's master and settings
-    while the block prepares, and stopped afterwards."""
+    """A function that returns the session: the given one, or one built in a thread from the run's
+    master and settings while the block prepares (the function waits for it), stopped afterwards."""
     if spark is not None:
-        yield _Ready(spark)
+        yield lambda: spark
         return
     pending = PendingSession(config.master, config.spark_conf)
     try:
-        yield pending
+        yield pending.result
     finally:
         pending.stop()
-
-
-class _Ready:
-    """A session that is already built, shaped as a PendingSession."""
-
-    def __init__(self, spark):
-        self._spark = spark
-
-    def result(self):
-        return self._spark
 
 
 def last_job_id(spark) -> int:
