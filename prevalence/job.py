@@ -15,6 +15,7 @@ from prevalence.catalog import with_ad_hoc_personas
 from prevalence.config import RunConfig
 from prevalence.corpus import list_shards
 from prevalence.corpus.shards import check_unchanged, shard_fingerprint, work_units
+from prevalence.dedup.lsh import lsh_params
 from prevalence.errors import PrevalenceError
 from prevalence.estimate import prevalence_table
 from prevalence.resources import load_resources
@@ -61,7 +62,7 @@ def _run(config: RunConfig, spark, progress: Callable[[str], None]) -> dict:
     # Input errors are reported above, at once; the JVM starts in a thread while the driver goes on.
     with writer, session_for(config, spark) as session:
         prints = {s.name: shard_fingerprint(s) for s in shards}
-        _import_driver_libraries()
+        _import_driver_libraries(config)
         spark = session()
         progress(f"corpus: {len(shards)} shard(s); catalog: {len(res.catalog.personas)} personas")
         timings["session_s"] = time.time() - step.started
@@ -109,11 +110,15 @@ def _run(config: RunConfig, spark, progress: Callable[[str], None]) -> dict:
     return manifest
 
 
-def _import_driver_libraries() -> None:
-    """Import the libraries the driver needs after tagging (scipy's components and exact intervals, about
-    0.7 s), while the JVM starts; the modules that use them import them only when called."""
+def _import_driver_libraries(config: RunConfig) -> None:
+    """Import the libraries the driver needs later (scipy's components and exact intervals, about 0.7 s;
+    datasketch, which picks the LSH banding, 0.6 s more), while the JVM starts; the modules that use
+    them import them only when called, and the banding is cached for the stages built later."""
     import scipy.sparse.csgraph  # noqa: F401
     import scipy.stats  # noqa: F401
+
+    if config.dedup.enabled:
+        lsh_params(config.dedup.threshold, config.dedup.num_perm)
 
 
 def _stopwatch(timings: dict[str, float]):

@@ -314,3 +314,11 @@ def test_the_workers_of_a_local_session_import_the_installed_pyspark(spark):
 
     rows = spark.range(0, 2, 1, numPartitions=2).mapInArrow(where, from_arrow_schema(schema)).collect()
     assert {(r["pyspark"], r["zips"]) for r in rows} == {(pyspark.__file__, 0)}
+
+
+def test_the_jvm_of_a_local_session_runs_with_the_quick_jit(spark):
+    """The option reaches the running JVM (prevalence.spark.session.LOCAL_JIT_OPTIONS)."""
+    from prevalence.spark.session import LOCAL_JIT_OPTIONS
+
+    arguments = spark.sparkContext._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
+    assert LOCAL_JIT_OPTIONS in [str(a) for a in arguments]
