@@ -12,9 +12,10 @@ def build() -> list[str]:
         return []
     from prevalence.classifier import layout
     from prevalence.dedup import compiled as dedup_kernels
+    from prevalence.dedup import xxh3
     from prevalence.tagging import spacing
 
-    return [*dedup_kernels.warm(), *layout.warm(), *spacing.warm()]
+    return [*dedup_kernels.warm(), *xxh3.warm(), *layout.warm(), *spacing.warm()]
 
 
 if __name__ == "__main__":

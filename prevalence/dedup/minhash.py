@@ -2,9 +2,10 @@
 
 The signatures equal datasketch's `MinHash(num_perm, seed, hashfunc=shingle_hash)` (scheme `affine32`,
 the datasketch 2 default) updated with the same shingles, so they can be loaded into datasketch's
-`MinHashLSH` or `LeanMinHash` (see `to_datasketch`). Only the per-word hashing of each batch's
-distinct words runs in Python; shingle hashing, permutation and minimum are one compiled loop
-(`dedup.compiled`), or numpy array operations where numba is not available.
+`MinHashLSH` or `LeanMinHash` (see `to_datasketch`). Word hashing is one compiled loop over the
+batch's bytes (`dedup.xxh3`), and shingle hashing, permutation and minimum another (`dedup.compiled`);
+where numba is not available, the xxhash wheel hashes each distinct word and numpy array operations
+do the rest.
 
 Shingles: the document is lowercased and split on whitespace; its shingles are the runs of
 `shingle_size` consecutive words, joined by one space. A document with fewer words than that has one
@@ -22,6 +23,7 @@ import xxhash
 
 from prevalence.compiled import utf8_buffers
 from prevalence.dedup import compiled as compiled_kernels
+from prevalence.dedup.xxh3 import xxh3_64_ranges
 
 MASK32 = np.uint64(0xFFFFFFFF)
 _SHINGLE_SEED = np.uint64(0x9E3779B97F4A7C15)
@@ -114,7 +116,7 @@ class MinHasher:
         (`dedup.compiled`) where numba is available, else (or when False) the numpy array passes, which
         give the same signatures."""
         n_docs = len(texts)
-        token_hashes, offsets = self._token_hashes(texts, normalised)
+        token_hashes, offsets = self._token_hashes(texts, normalised, compiled)
         valid = texts.is_valid().to_numpy(zero_copy_only=False)
         raw = token_hashes.tobytes()
         keys = pa.array([xxhash.xxh3_128_hexdigest(raw[8 * offsets[d]:8 * offsets[d + 1]]) if valid[d] else None for d in range(n_docs)],
@@ -145,8 +147,11 @@ class MinHasher:
         sig = np.ascontiguousarray(sig_t.T)
         return sig, has, keys
 
-    def _token_hashes(self, texts: pa.Array, normalised: pa.Array | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(word hash uint64 per token, token offsets per document [n_docs + 1]) of lowercased texts."""
+    def _token_hashes(self, texts: pa.Array, normalised: pa.Array | None = None,
+                      compiled: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """(word hash uint64 per token, token offsets per document [n_docs + 1]) of lowercased texts:
+        every word hashed in one compiled loop (`dedup.xxh3`), or each distinct word by the xxhash wheel
+        when `compiled` is False or numba is not available."""
         if normalised is None:
             words = pc.utf8_split_whitespace(pc.utf8_lower(texts))
             counts = pc.fill_null(pc.list_value_length(words), 0).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -163,6 +168,10 @@ class MinHasher:
         offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
         if len(flat) == 0:
             return np.empty(0, np.uint64), offsets
+        if compiled:
+            hashed = _hash_words_compiled(flat)
+            if hashed is not None:
+                return hashed, offsets
         encoded = pc.dictionary_encode(flat).combine_chunks() if isinstance(flat, pa.ChunkedArray) else pc.dictionary_encode(flat)
         # word_hash of each distinct word: xxh3 straight from the words' UTF-8 bytes, one C call each (a
         # word of `spaced_words` may carry its following space, which is not hashed).
@@ -170,6 +179,13 @@ class MinHasher:
         vocabulary = np.fromiter(map(xxhash.xxh3_64_intdigest, distinct), dtype=np.uint64, count=len(distinct))
         token_hashes = vocabulary[encoded.indices.to_numpy(zero_copy_only=False)]
         return np.ascontiguousarray(token_hashes, dtype=np.uint64), offsets
+
+
+def _hash_words_compiled(words: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
+    """`word_hash` of every word of a string array, in one compiled loop over its bytes (a word of
+    `spaced_words` carries its following space, which is not hashed); None without the kernel."""
+    _, offsets, data = utf8_buffers(words)
+    return xxh3_64_ranges(data, offsets, strip_space=True)
 
 
 def _shingle_hashes(token_hashes: np.ndarray, offsets: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -53,6 +53,29 @@ def test_compiled_signatures_of_a_batch_without_words():
     assert not fast[1].any() and (fast[0] == np.uint32(0xFFFFFFFF)).all() and fast[0].shape == (3, 128)
 
 
+def test_compiled_xxh3_equals_the_xxhash_wheel(sample_texts):
+    """Every length from 0 to 400 bytes (each branch of the algorithm, and the long ranges handed to the
+    wheel), random bytes, and the words of the sample corpus with and without their trailing space."""
+    import xxhash
+
+    from prevalence.dedup.xxh3 import xxh3_64_ranges
+
+    rng = random.Random(8)
+    offsets = np.r_[0, np.cumsum(np.repeat(np.arange(401), 4))]
+    raw = bytes(rng.randrange(256) for _ in range(int(offsets[-1])))
+    got = xxh3_64_ranges(np.frombuffer(raw, np.uint8), offsets)
+    assert got.tolist() == [xxhash.xxh3_64_intdigest(raw[a:b]) for a, b in zip(offsets[:-1], offsets[1:])]
+    spaced = " ".join(" ".join(t.lower().split()) for t in sample_texts[:300]).encode()
+    starts = [0] + [i + 1 for i, byte in enumerate(spaced) if byte == 32]
+    offsets = np.array(starts + [len(spaced)])
+    data = np.frombuffer(spaced, np.uint8)
+    for strip in (True, False):
+        words = [spaced[a:b] for a, b in zip(offsets[:-1], offsets[1:])]
+        want = [xxhash.xxh3_64_intdigest(w[:-1] if strip and w.endswith(b" ") else w) for w in words]
+        assert xxh3_64_ranges(data, offsets, strip).tolist() == want
+    assert len(xxh3_64_ranges(np.zeros(0, np.uint8), np.array([0]))) == 0
+
+
 def test_layout_pass_equals_the_three_arrow_passes(sample_texts):
     """Byte for byte, on the sample corpus (lowercased, as fasttext_lines hands it over) and on generated
     text full of line breaks, blank lines with \\v in them, control characters and non-ASCII."""
@@ -74,7 +97,7 @@ def test_fasttext_lines_are_the_same_without_the_kernel(monkeypatch, sample_text
 def test_build_kernels_names_every_kernel():
     from prevalence.build_kernels import build
 
-    assert build() == ["minhash.sign_tokens", "layout.layout_tokens", "spacing.single_spaced"]
+    assert build() == ["minhash.sign_tokens", "xxh3.xxh3_64_ranges", "layout.layout_tokens", "spacing.single_spaced"]
 
 
 def test_single_spacing_equals_the_re2_pass(sample_texts):
