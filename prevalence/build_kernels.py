@@ -13,9 +13,9 @@ def build() -> list[str]:
     from prevalence.classifier import layout
     from prevalence.dedup import compiled as dedup_kernels
     from prevalence.dedup import xxh3
-    from prevalence.tagging import spacing
+    from prevalence.tagging import line_breaks, spacing
 
-    return [*dedup_kernels.warm(), *xxh3.warm(), *layout.warm(), *spacing.warm()]
+    return [*dedup_kernels.warm(), *xxh3.warm(), *layout.warm(), *spacing.warm(), *line_breaks.warm()]
 
 
 if __name__ == "__main__":

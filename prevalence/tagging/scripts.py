@@ -23,6 +23,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from prevalence.tagging.line_breaks import other_line_breaks
+
 _NAME = r"[A-Z][\w'’.-]*(?:[ \t]+(?:[A-Z0-9][\w'’.-]*|of|the|de|la|le|du|van|von|and|&)){0,5}"
 # A name alone on a line before a colon is a strong cue: lowercase words and `, &C` are allowed.
 HEADING = re.compile(r"^[ \t]*([A-Z][\w'’.,&-]*(?:[ \t]+[\w'’.,&-]+){0,5})[ \t]*:[ \t]*$")
@@ -216,13 +218,28 @@ _MAY_OPEN_TURN = (
 )
 
 
-def may_have_script(texts: pa.Array) -> np.ndarray:
+def may_have_script(texts: pa.Array, literal_split: bool = True) -> np.ndarray:
     """Per document, False when script_turns must return []: fewer than MIN_TURNS of its lines can open a
-    turn (`may_open_turn`, read as a superset in Arrow compute over the lines of the whole batch)."""
-    lines = pc.split_pattern_regex(pc.fill_null(texts, ""), LINE_BREAKS)
-    may_open = pc.match_substring_regex(pc.list_flatten(lines), _MAY_OPEN_TURN).to_numpy(zero_copy_only=False)
-    per_doc = np.bincount(pc.list_parent_indices(lines).to_numpy(), weights=may_open, minlength=len(texts))
+    turn (`may_open_turn`, read as a superset in Arrow compute over the lines of the whole batch).
+    Documents whose only line break is `\n` are split at it with Arrow's literal split (`literal_split`,
+    where the kernel of `tagging.line_breaks` runs), the others with the RE2 pattern of every break."""
+    texts = pc.fill_null(texts, "")
+    other = other_line_breaks(texts) if literal_split else None
+    if other is None or other.all():
+        return _lines_that_may_open(pc.split_pattern_regex(texts, LINE_BREAKS), len(texts)) >= MIN_TURNS
+    if not other.any():
+        return _lines_that_may_open(pc.split_pattern(texts, "\n"), len(texts)) >= MIN_TURNS
+    per_doc = np.zeros(len(texts))
+    for subset, split in ((~other, lambda t: pc.split_pattern(t, "\n")), (other, lambda t: pc.split_pattern_regex(t, LINE_BREAKS))):
+        rows = np.flatnonzero(subset)
+        per_doc[rows] = _lines_that_may_open(split(texts.take(pa.array(rows))), len(rows))
     return per_doc >= MIN_TURNS
+
+
+def _lines_that_may_open(lines: pa.Array, n_docs: int) -> np.ndarray:
+    """Per document, how many of its lines (a list array) the RE2 superset of `may_open_turn` lets through."""
+    may_open = pc.match_substring_regex(pc.list_flatten(lines), _MAY_OPEN_TURN).to_numpy(zero_copy_only=False)
+    return np.bincount(pc.list_parent_indices(lines).to_numpy(), weights=may_open, minlength=n_docs)
 
 
 def _turn_start(line: str, next_line: str, previous_blank: bool) -> tuple[str, str, str] | None:

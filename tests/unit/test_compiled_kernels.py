@@ -97,7 +97,7 @@ def test_fasttext_lines_are_the_same_without_the_kernel(monkeypatch, sample_text
 def test_build_kernels_names_every_kernel():
     from prevalence.build_kernels import build
 
-    assert build() == ["minhash.sign_tokens", "xxh3.xxh3_64_ranges", "layout.layout_tokens", "spacing.single_spaced"]
+    assert build() == ["minhash.sign_tokens", "xxh3.xxh3_64_ranges", "layout.layout_tokens", "spacing.single_spaced", "line_breaks.other_line_breaks"]
 
 
 def test_single_spacing_equals_the_re2_pass(sample_texts):

@@ -187,3 +187,22 @@ def test_quote_gate_character_classes_cover_python_spaces_and_name_characters():
     assert all(space[i] for i, ch in enumerate(chars) if python_space.fullmatch(ch))
     assert all(word[i] for i, ch in enumerate(chars) if python_word.fullmatch(ch))
     assert not word[chars.index('"')] and not space[chars.index("a")]
+
+
+def test_script_gate_splits_at_newline_only_where_no_other_break_is(real_texts):
+    """The literal `\\n` split (documents with no other break) and the RE2 split of every break give the same
+    gate, on real texts, on documents with every break of str.splitlines, and on batches of both kinds."""
+    from prevalence import compiled
+    from prevalence.tagging.line_breaks import other_line_breaks
+
+    rng = random.Random(6)
+    mixed = _as_documents(_lines_to_check(), rng, 3000) + [None, "", "\u2028", "a\u2029b", "\xc2", "\u0080\u00a8", "\u2027\u202a"]
+    for texts in (real_texts, mixed, real_texts[:50] + mixed[:50], [t for t in mixed if t is None or "\r" not in t]):
+        batch = pa.array(texts, pa.string())
+        assert scripts.may_have_script(batch).tolist() == scripts.may_have_script(batch, literal_split=False).tolist()
+    if compiled.available():
+        others = [b for b in LINE_BREAKS if b != "\n"]
+        assert all(len(("a" + b + "a").splitlines()) == 2 for b in others) and "\x1f".join("ab").splitlines() == ["a\x1fb"]
+        want = [t is not None and any(b in t for b in others) for t in mixed]
+        assert other_line_breaks(pa.array(mixed, pa.string())).tolist() == want
+        assert 0 < sum(want) < len(want)
