@@ -120,13 +120,13 @@ class HyperscanMatcher:
         """(start and end byte offsets, key indexes) of every occurrence in `data`; None for none."""
         if self._db is None:
             return None
-        found: list[tuple[int, int]] = []
+        found: list[int] = []
         append = found.append
-        self._db.scan(data, match_event_handler=lambda key, _from, to, _flags, _ctx: append((to, key)), scratch=self._scratch)
+        size = self.size  # each match as one int, end * size + key: no tuple per match
+        self._db.scan(data, match_event_handler=lambda key, _from, to, _flags, _ctx: append(to * size + key), scratch=self._scratch)
         if not found:
             return None
-        hits = np.array(found, dtype=np.int64)
-        ends, ids = hits[:, 0], hits[:, 1]
+        ends, ids = np.divmod(np.array(found, dtype=np.int64), size)
         return ends - self._lengths[ids], ends, ids
 
     def occurrences(self, text: str) -> list[tuple[int, int, int]]:
