@@ -19,22 +19,27 @@ from prevalence.compiled import kernel, utf8_buffers
 
 @functools.cache
 def _tables(whitespace: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(1-byte whitespace flags [256], 2-byte encodings as b0 << 8 | b1, 3-byte ones as b0 << 16 | b1 << 8 | b2)."""
-    one, two, three = np.zeros(256, np.bool_), [], []
+    """(per byte: 1 for 1-byte whitespace, 2 for a byte that leads a 2- or 3-byte one, else 0; 2-byte
+    encodings as b0 << 8 | b1; 3-byte ones as b0 << 16 | b1 << 8 | b2)."""
+    kinds, two, three = np.zeros(256, np.uint8), [], []
     for c in whitespace:
         b = c.encode("utf-8")
         if len(b) == 1:
-            one[b[0]] = True
+            kinds[b[0]] = 1
         elif len(b) == 2:
             two.append(b[0] << 8 | b[1])
+            kinds[b[0]] = 2
         elif len(b) == 3:
             three.append(b[0] << 16 | b[1] << 8 | b[2])
+            kinds[b[0]] = 2
         else:  # pragma: no cover - str.isspace() holds for no 4-byte character
             raise ValueError(f"4-byte whitespace {c!r}")
-    return one, np.array(sorted(two), np.int64), np.array(sorted(three), np.int64)
+    if any(code >> 8 != 0xC2 for code in two):  # pragma: no cover - true of Unicode today
+        raise ValueError("2-byte whitespace outside U+0080-U+00BF")
+    return kinds, np.array(sorted(two), np.int64), np.array(sorted(three), np.int64)
 
 
-def _single_space(data, offsets, valid, out, out_offsets, words, one, two, three):  # pragma: no cover - compiled
+def _single_space(data, offsets, valid, out, out_offsets, words, kinds, two, three):  # pragma: no cover - compiled
     """Write each valid string with its whitespace runs as one space and its ends trimmed; count words."""
     pos = 0
     for i in range(offsets.shape[0] - 1):
@@ -43,35 +48,40 @@ def _single_space(data, offsets, valid, out, out_offsets, words, one, two, three
             continue
         j, end = offsets[i], offsets[i + 1]
         n = 0
-        pending = False  # whitespace seen since the last word
+        in_word = False
         while j < end:
             b = data[j]
+            kind = kinds[b]
             w = 0  # bytes of the whitespace character at j, 0 when it is none
-            if b < 0x80:
-                w = 1 if one[b] else 0
-            elif b == 0xC2 and j + 1 < end:
+            if kind == 1:
+                w = 1
+            elif kind == 2 and b == 0xC2 and j + 1 < end:
                 code = (np.int64(b) << 8) | np.int64(data[j + 1])
                 for k in range(two.shape[0]):
                     if two[k] == code:
                         w = 2
-            elif 0xE1 <= b <= 0xE3 and j + 2 < end:
+            elif kind == 2 and j + 2 < end:
                 code = (np.int64(b) << 16) | (np.int64(data[j + 1]) << 8) | np.int64(data[j + 2])
                 for k in range(three.shape[0]):
                     if three[k] == code:
                         w = 3
             if w:
-                pending = True
+                in_word = False
                 j += w
                 continue
-            if pending or n == 0:  # a word starts here
+            if not in_word:  # a word starts here
                 if n:
                     out[pos] = 32
                     pos += 1
                 n += 1
-                pending = False
-            out[pos] = data[j]
+                in_word = True
+            out[pos] = b
             pos += 1
             j += 1
+            while j < end and kinds[data[j]] == 0:  # the rest of a run of bytes that start no whitespace
+                out[pos] = data[j]
+                pos += 1
+                j += 1
         words[i] = n
     out_offsets[offsets.shape[0] - 1] = pos
 
