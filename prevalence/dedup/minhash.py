@@ -118,8 +118,9 @@ class MinHasher:
         n_docs = len(texts)
         token_hashes, offsets = self._token_hashes(texts, normalised, compiled)
         valid = texts.is_valid().to_numpy(zero_copy_only=False)
-        raw = token_hashes.tobytes()
-        keys = pa.array([xxhash.xxh3_128_hexdigest(raw[8 * offsets[d]:8 * offsets[d + 1]]) if valid[d] else None for d in range(n_docs)],
+        raw = memoryview(np.ascontiguousarray(token_hashes)).cast("B")  # sliced without a copy
+        bounds = (8 * offsets).tolist()
+        keys = pa.array([xxhash.xxh3_128_hexdigest(raw[bounds[d]:bounds[d + 1]]) if valid[d] else None for d in range(n_docs)],
                         pa.string())
         has = np.diff(offsets) > 0
         a, b = self.permutations()
