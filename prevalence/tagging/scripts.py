@@ -16,6 +16,7 @@ directions inside a turn (`Enter Ghost.`, `[Aside]`, `(beat)`) are not words spo
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -92,6 +93,7 @@ def is_group(name: str) -> bool:
     return words[-1] in GROUP_NOUNS
 
 
+@functools.lru_cache(maxsize=8192)  # a play names its speakers hundreds of times
 def _is_name(name: str) -> bool:
     """A speaker name, not a label (`Note`), a stage direction (`Enter Ghost`, `Aside`) or a sentence
     (`He wrote this down`): at most one lowercase word besides connectors (`Second murderer`)."""
@@ -133,7 +135,9 @@ def script_turns(text: str, skip: tuple[int, int] = (0, 0)) -> list[Turn]:
             close()
             previous_blank = True
             continue
-        start = _turn_start(line, lines[i + 1].rstrip("\r\n") if i + 1 < len(lines) else "", previous_blank)
+        start = None
+        if may_open_turn(line, previous_blank):  # most lines cannot open a turn: no next line to read for them
+            start = _match_turn(line, lines[i + 1].rstrip("\r\n") if i + 1 < len(lines) else "", previous_blank)
         if start is not None and current is not None and not previous_blank:
             # Inside a speech (`Come:`, `Here: what's the matter?`), only a clear cue opens a new turn.
             name, form = start[0], start[1]
@@ -242,15 +246,8 @@ def _lines_that_may_open(lines: pa.Array, n_docs: int) -> np.ndarray:
     return np.bincount(pc.list_parent_indices(lines).to_numpy(), weights=may_open, minlength=n_docs)
 
 
-def _turn_start(line: str, next_line: str, previous_blank: bool) -> tuple[str, str, str] | None:
-    """(speaker, form, speech on this line) when the line opens a turn."""
-    if not may_open_turn(line, previous_blank):
-        return None
-    return _match_turn(line, next_line, previous_blank)
-
-
 def _match_turn(line: str, next_line: str, previous_blank: bool) -> tuple[str, str, str] | None:
-    """_turn_start's regular expressions, for a line that may_open_turn lets through."""
+    """(speaker, form, speech on this line) when a line that may_open_turn lets through opens a turn."""
     m = HEADING.match(line)
     if m and _is_name(m.group(1)) and next_line.strip():
         return m.group(1).strip(), "heading", ""
