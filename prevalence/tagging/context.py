@@ -212,10 +212,9 @@ def rejection(text: str, start: int, end: int, own_words: frozenset[str], fictio
     # person's first name (`Republican Abraham Lincoln`, `Young Abraham Lincoln`): full names are
     # checked only on their right (`Abraham Lincoln Brigade`, `George Washington Carver`).
     if before is not None and " " not in text[start:end]:
-        opener = _opens_sentence(text, at) and (bare in SENTENCE_OPENERS or _common_word(text, word))
-        after_preposition = _AFTER_PREPOSITION.search(text[max(0, at - 12) : at].lower())
         if (_is_name_word(word) and not word.endswith(".") and bare not in TITLES and bare not in own_words
-                and not opener and not after_preposition):
+                and not (_opens_sentence(text, at) and (bare in SENTENCE_OPENERS or _common_word(text, word)))
+                and not _AFTER_PREPOSITION.search(text[max(0, at - 12) : at].lower())):
             return NAME_BOUNDARY
     searched = window_may_match(window)  # most windows end in no rule's last word: four searches saved
     if searched and EPONYM_BEFORE.search(window):
