@@ -159,8 +159,9 @@ class MentionTagger(Tagger):
         # Weak aliases are checked against their context only once the whole document's support is known:
         # one of an unsupported persona never counts (a tenth of the context checks on real text).
         weak_spans: list[tuple[int, int, list[_Entry]]] = []
+        anti_cues = self._anti_cues
         for start, end, entries in spans:
-            unvetoed = [e for e in entries if not self._next_to_anti_cue(e.persona, low, start, end)]
+            unvetoed = [e for e in entries if e.persona not in anti_cues or not self._next_to_anti_cue(e.persona, low, start, end)]
             live_strong = [e for e in unvetoed if e.strength == STRONG and self._in_context(e, text, start, end)]
             for e in unvetoed:
                 if e.strength == STRONG and e not in live_strong:
