@@ -63,8 +63,12 @@ def _xxh3_ranges(data, offsets, strip_space, secret, out, long_at):  # pragma: n
             n_long += 1
             continue
         ln = np.uint64(n)
-        if n == 0:
-            h = secret[56] ^ secret[64]
+        if n <= 3:  # avalanche_XXH64 of the empty input's or the 1-3 bytes' value
+            if n == 0:
+                h = secret[56] ^ secret[64]
+            else:
+                h = ((secret[0] & _M32) ^ (secret[4] & _M32)) ^ (
+                    np.uint64(data[p + n - 1]) | (ln << _S8) | (np.uint64(data[p]) << _S16) | (np.uint64(data[p + (n >> 1)]) << _S24))
             h ^= h >> _S33
             h *= _P64_2
             h ^= h >> _S29
@@ -72,24 +76,15 @@ def _xxh3_ranges(data, offsets, strip_space, secret, out, long_at):  # pragma: n
             h ^= h >> _S32
             out[i] = h
             continue
-        if n <= 3:
-            combined = (np.uint64(data[p + n - 1]) | (ln << _S8) | (np.uint64(data[p]) << _S16)
-                        | (np.uint64(data[p + (n >> 1)]) << _S24))
-            h = ((secret[0] & _M32) ^ (secret[4] & _M32)) ^ combined
-            h ^= h >> _S33
-            h *= _P64_2
-            h ^= h >> _S29
-            h *= _P64_3
-            h ^= h >> _S32
-            out[i] = h
-            continue
+        lo = np.uint64(0)  # 4-16 bytes: the first and last 4 (up to 8) or 8 (9-16) bytes, little-endian
+        hi = np.uint64(0)
+        if n <= 16:
+            width = 4 if n <= 8 else 8
+            for k in range(width):
+                lo |= np.uint64(data[p + k]) << np.uint64(8 * k)
+                hi |= np.uint64(data[p + n - width + k]) << np.uint64(8 * k)
         if n <= 8:
-            first = np.uint64(0)
-            last = np.uint64(0)
-            for k in range(4):
-                first |= np.uint64(data[p + k]) << np.uint64(8 * k)
-                last |= np.uint64(data[p + n - 4 + k]) << np.uint64(8 * k)
-            h = (secret[8] ^ secret[16]) ^ (last | (first << _S32))
+            h = (secret[8] ^ secret[16]) ^ (hi | (lo << _S32))
             h ^= ((h << _S49) | (h >> _S15)) ^ ((h << _S24) | (h >> _S40))
             h *= _MX2
             h ^= (h >> _S35) + ln
@@ -97,60 +92,48 @@ def _xxh3_ranges(data, offsets, strip_space, secret, out, long_at):  # pragma: n
             h ^= h >> _S28
             out[i] = h
             continue
+        # 9 to 240 bytes: an accumulator plus folded 128-bit products (the low half xor the high half) of
+        # two data words xor secret words; 9-16 bytes fold one product of the first and last words.
         if n <= 16:
-            first = np.uint64(0)
-            last = np.uint64(0)
+            lo ^= secret[24] ^ secret[32]
+            hi ^= secret[40] ^ secret[48]
+            acc = ln + hi
             for k in range(8):
-                first |= np.uint64(data[p + k]) << np.uint64(8 * k)
-                last |= np.uint64(data[p + n - 8 + k]) << np.uint64(8 * k)
-            lo = (secret[24] ^ secret[32]) ^ first
-            hi = (secret[40] ^ secret[48]) ^ last
-            # (lo * hi) as 128 bits, folded: its low half xor its high half.
-            a0, a1, b0, b1 = lo & _M32, lo >> _S32, hi & _M32, hi >> _S32
-            ll, hl, lh, hh = a0 * b0, a1 * b0, a0 * b1, a1 * b1
-            cross = (ll >> _S32) + (hl & _M32) + lh
-            fold = ((cross << _S32) | (ll & _M32)) ^ ((hl >> _S32) + (cross >> _S32) + hh)
-            swapped = np.uint64(0)
-            for k in range(8):
-                swapped |= ((lo >> np.uint64(8 * k)) & _FF) << np.uint64(56 - 8 * k)  # bswap64
-            h = ln + swapped + hi + fold
-            h ^= h >> _S37
-            h *= _MX1
-            h ^= h >> _S32
-            out[i] = h
-            continue
-        # 17 to 240 bytes: sums of mix steps, each a folded product of two data words xor secret words.
-        acc = ln * _P64_1
-        if n <= 128:
-            rounds = ((n - 1) >> 5) + 1
-            steps = 2 * rounds
+                acc += ((lo >> np.uint64(8 * k)) & _FF) << np.uint64(56 - 8 * k)  # bswap64(lo)
+            steps = 1
+        elif n <= 128:
+            acc = ln * _P64_1
+            steps = 2 * (((n - 1) >> 5) + 1)
         else:
-            steps = n >> 4  # 8 steps over the first 128 bytes, then the remaining full chunks
-            steps += 1  # and the last 16 bytes
+            acc = ln * _P64_1
+            steps = (n >> 4) + 1  # 8 steps over the first 128 bytes, the remaining full chunks, the last 16 bytes
         for s in range(steps):
-            if n <= 128:
-                r = s >> 1
-                if s & 1 == 0:
-                    at, so = p + 16 * r, 32 * r
-                else:
-                    at, so = p + n - 16 * r - 16, 32 * r + 16
-            elif s < 8:
-                at, so = p + 16 * s, 16 * s
-            elif s < steps - 1:
-                at, so = p + 16 * s, 16 * (s - 8) + 3
+            if n <= 16:
+                x, y = lo, hi
             else:
-                at, so = p + n - 16, 119
-            if n > 128 and s == 8:
-                acc ^= acc >> _S37
-                acc *= _MX1
-                acc ^= acc >> _S32
-            w0 = np.uint64(0)
-            w1 = np.uint64(0)
-            for k in range(8):
-                w0 |= np.uint64(data[at + k]) << np.uint64(8 * k)
-                w1 |= np.uint64(data[at + 8 + k]) << np.uint64(8 * k)
-            x = w0 ^ secret[so]
-            y = w1 ^ secret[so + 8]
+                if n <= 128:
+                    r = s >> 1
+                    if s & 1 == 0:
+                        at, so = p + 16 * r, 32 * r
+                    else:
+                        at, so = p + n - 16 * r - 16, 32 * r + 16
+                elif s < 8:
+                    at, so = p + 16 * s, 16 * s
+                elif s < steps - 1:
+                    at, so = p + 16 * s, 16 * (s - 8) + 3
+                else:
+                    at, so = p + n - 16, 119
+                if n > 128 and s == 8:
+                    acc ^= acc >> _S37
+                    acc *= _MX1
+                    acc ^= acc >> _S32
+                x = np.uint64(0)
+                y = np.uint64(0)
+                for k in range(8):
+                    x |= np.uint64(data[at + k]) << np.uint64(8 * k)
+                    y |= np.uint64(data[at + 8 + k]) << np.uint64(8 * k)
+                x ^= secret[so]
+                y ^= secret[so + 8]
             a0, a1, b0, b1 = x & _M32, x >> _S32, y & _M32, y >> _S32
             ll, hl, lh, hh = a0 * b0, a1 * b0, a0 * b1, a1 * b1
             cross = (ll >> _S32) + (hl & _M32) + lh
