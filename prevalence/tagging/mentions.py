@@ -161,7 +161,7 @@ class MentionTagger(Tagger):
         weak_spans: list[tuple[int, int, list[_Entry]]] = []
         anti_cues = self._anti_cues
         for start, end, entries in spans:
-            unvetoed = [e for e in entries if e.persona not in anti_cues or not self._next_to_anti_cue(e.persona, low, start, end)]
+            unvetoed = [e for e in entries if e.persona not in anti_cues or not _next_to_anti_cue(anti_cues[e.persona], low, start, end)]
             live_strong = [e for e in unvetoed if e.strength == STRONG and self._in_context(e, text, start, end)]
             for e in unvetoed:
                 if e.strength == STRONG and e not in live_strong:
@@ -189,18 +189,17 @@ class MentionTagger(Tagger):
         """No context rule rejects text[start:end] as this entry's persona (`tagging.context`)."""
         return rejection(text, start, end, self._own_words[entry.persona], entry.persona in self._fictional) is None
 
-    def _next_to_anti_cue(self, persona: int, low: str, start: int, end: int) -> bool:
-        anti = self._anti_cues.get(persona)
-        if not anti:
-            return False
-        after = low[end : end + ANTI_CUE_WINDOW].lstrip(" ,")
-        before = low[max(0, start - ANTI_CUE_WINDOW) : start].rstrip(" ,")
-        for cue in anti:
-            if after.startswith(cue) and _ends_word(after, len(cue)):
-                return True
-            if before.endswith(cue) and (len(before) == len(cue) or not _is_word_char(before[-len(cue) - 1])):
-                return True
-        return False
+
+def _next_to_anti_cue(anti_cues: tuple[str, ...], low: str, start: int, end: int) -> bool:
+    """One of a persona's (lowercase) anti-cues right before or after low[start:end], across spaces and commas."""
+    after = low[end : end + ANTI_CUE_WINDOW].lstrip(" ,")
+    before = low[max(0, start - ANTI_CUE_WINDOW) : start].rstrip(" ,")
+    for cue in anti_cues:
+        if after.startswith(cue) and _ends_word(after, len(cue)):
+            return True
+        if before.endswith(cue) and (len(before) == len(cue) or not _is_word_char(before[-len(cue) - 1])):
+            return True
+    return False
 
 
 def word_positions(text: str, located: list[tuple[int, str]]) -> list[tuple[int, str]]:
