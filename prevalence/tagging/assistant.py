@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from prevalence.tagging.base import Documents, HitRows, Tagger, TaggerContext
+from prevalence.tagging.lowercase import lower_array
 from prevalence.tagging.matcher import build_matcher
 from prevalence.tagging.scripts import Turn
 
@@ -142,6 +143,14 @@ def chat_turns(text: str) -> list[Turn]:
     return turns if {"User", "Assistant"} <= sides else []
 
 
+def _apostrophe_variants(phrase: str) -> list[str]:
+    """`phrase` with each of its apostrophes written straight or curly, in every combination."""
+    variants = [""]
+    for ch in phrase:
+        variants = [v + c for v in variants for c in (("'", "’") if ch == "'" else (ch,))]
+    return variants
+
+
 class AssistantStyle(Tagger):
     """Scores assistant-style phrases in a document with one multi-pattern scan (`tagging.matcher`); as a tagger, a
     document that scores THRESHOLD or more is authored by the persona `assistant`."""
@@ -162,21 +171,39 @@ class AssistantStyle(Tagger):
                 weights[phrase] = weight  # a phrase listed twice keeps its last weight
         self._phrases = list(weights)
         self._weights = [weights[p] for p in self._phrases]
-        self._matcher = build_matcher(self._phrases)
+        # Each phrase with every mix of straight and curly apostrophes, so no text needs rewriting.
+        self._keys, self._phrase_of = [], []
+        for i, phrase in enumerate(self._phrases):
+            for variant in _apostrophe_variants(phrase):
+                self._keys.append(variant)
+                self._phrase_of.append(i)
+        self._matcher = build_matcher(self._keys)
 
     def score(self, text: str) -> int:
         """Sum of phrase weights, each distinct phrase counted once; curly apostrophes count as straight."""
-        low = text.lower().replace("’", "'")
-        seen = {index for start, _end, index in self._matcher.occurrences(low) if not (start > 0 and low[start - 1].isalnum())}
+        low = text.lower()
+        return self._score(low, self._matcher.occurrences(low))
+
+    def _score(self, low: str, occurrences: list[tuple[int, int, int]]) -> int:
+        """`score` given the text's lowercase form and the phrase occurrences in it."""
+        seen = {self._phrase_of[key] for start, _end, key in occurrences if not (start > 0 and low[start - 1].isalnum())}
         return sum(self._weights[i] for i in seen)
+
+    def scores(self, texts: pa.Array) -> list[int]:
+        """`score` of each text of a string array: lowered and scanned in Arrow, Python only for the
+        texts where a phrase occurs."""
+        lows = lower_array(texts)
+        found = self._matcher.occurrences_arrow(lows)
+        return [self._score(lows[i].as_py(), occurrences) if occurrences else 0 for i, occurrences in enumerate(found)]
 
     def is_assistant(self, text: str) -> bool:
         return self.score(text) >= THRESHOLD
 
     def tag(self, docs: Documents) -> pa.Table:
         rows = HitRows()
-        for i, (text, n_tokens) in enumerate(zip(docs.column("text"), docs.column("n_tokens"))):
-            if self.is_assistant(text):
-                rows.add(i, PERSONA, self.role, 1, n_tokens, method=METHOD)
+        n_tokens = docs.column("n_tokens")
+        for i, score in enumerate(self.scores(docs.batch.column("text"))):
+            if score >= THRESHOLD:
+                rows.add(i, PERSONA, self.role, 1, n_tokens[i], method=METHOD)
         return rows.table()
 

@@ -4,8 +4,9 @@
 Two engines give the same candidates (tests/unit/test_matcher.py compares them):
 - `HyperscanMatcher`: Intel Hyperscan (the `hyperscan` wheel, x86-64 Linux, macOS and Windows)
   scans the UTF-8 bytes for every key at once; the whole-word test is then one numpy pass over the
-  match offsets. Python runs only for matches next to a non-ASCII character. `candidates_many` scans
-  a whole batch of texts in one call and splits the matches per text.
+  match offsets. Python runs only for matches next to a non-ASCII character. `candidates_arrow` and
+  `occurrences_arrow` scan the texts of an Arrow string array straight from its buffer, with no
+  Python string made.
 - `AhoCorasickMatcher`: a pyahocorasick automaton with the whole-word test per match in Python; the
   fallback where no hyperscan wheel exists (Linux on ARM).
 A key matches as a whole word when the characters around it are not letters, digits or `_`
@@ -14,7 +15,11 @@ A key matches as a whole word when the characters around it are not letters, dig
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 ENGINES = ("hyperscan", "aho-corasick")
 
@@ -44,14 +49,15 @@ def hyperscan_available() -> bool:
     return True
 
 
-def build_matcher(keys: list[str], engine: str | None = None):
-    """A matcher over `keys` (lowercase); engine None picks hyperscan when it is installed."""
+def build_matcher(keys: list[str], engine: str | None = None, whole_words: bool = False):
+    """A matcher over `keys` (lowercase); engine None picks hyperscan when it is installed. A
+    `whole_words` matcher serves only `candidates*`, faster."""
     if engine is None:
         engine = "hyperscan" if hyperscan_available() else "aho-corasick"
     if engine == "hyperscan":
-        return HyperscanMatcher(keys)
+        return HyperscanMatcher(keys, whole_words)
     if engine == "aho-corasick":
-        return AhoCorasickMatcher(keys)
+        return AhoCorasickMatcher(keys, whole_words)
     raise ValueError(f"unknown matcher engine {engine!r}; expected one of {', '.join(ENGINES)}")
 
 
@@ -60,7 +66,7 @@ class AhoCorasickMatcher:
 
     engine = "aho-corasick"
 
-    def __init__(self, keys: list[str]):
+    def __init__(self, keys: list[str], whole_words: bool = False):
         import ahocorasick
 
         self.size = len(keys)
@@ -93,118 +99,227 @@ class AhoCorasickMatcher:
         """`candidates` of each text."""
         return [self.candidates(low) for low in lows]
 
+    def candidates_arrow(self, lows: pa.Array) -> list[list[tuple[int, int, int]]]:
+        """`candidates` of each text of a string array (null: none)."""
+        return [self.candidates(low or "") for low in lows.to_pylist()]
+
+    def occurrences_arrow(self, texts: pa.Array) -> list[list[tuple[int, int, int]]]:
+        """`occurrences` of each text of a string array (null: none)."""
+        return [self.occurrences(text or "") for text in texts.to_pylist()]
+
 
 class HyperscanMatcher:
-    """Whole-word key occurrences with one Hyperscan literal database (compiled in milliseconds; the
-    word test is done on the match offsets, since `\\b` patterns take seconds to compile)."""
+    """Key occurrences with one Hyperscan database, compiled where it is built or unpickled (in tens
+    of milliseconds).
+
+    Every key is a literal. With `whole_words`, the short keys (`SHORT_KEY` bytes or fewer, starting and
+    ending with an ASCII word character) are compiled as `\\bkey\\b`: they occur inside many words
+    (`eve` in `every`), and Hyperscan drops those matches without calling Python. Its `\\b` reads only
+    ASCII letters, digits and `_` as word characters, which is where the word test below starts, so
+    the candidates are unchanged. `occurrences` (whole word or not) needs `whole_words` off."""
 
     engine = "hyperscan"
 
-    def __init__(self, keys: list[str]):
+    def __init__(self, keys: list[str], whole_words: bool = False):
         import hyperscan
 
         self.size = len(keys)
         self._keys = list(keys)
+        self.whole_words = whole_words
         encoded = [k.encode("utf-8", "surrogatepass") for k in keys]
         self._lengths = np.array([len(k) for k in encoded], dtype=np.int64)
         self._db = None
         if keys:
             self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-            self._db.compile(expressions=encoded, ids=list(range(len(keys))), elements=len(keys), flags=0, literal=True)
+            ids = list(range(len(keys)))
+            if whole_words:
+                patterns = [_bounded(k) if _is_short(k) else _escaped(k) for k in encoded]
+                self._db.compile(expressions=patterns, ids=ids, elements=len(keys), flags=0)
+            else:
+                self._db.compile(expressions=encoded, ids=ids, elements=len(keys), flags=0, literal=True)
             self._scratch = hyperscan.Scratch(self._db)
 
     def __reduce__(self):
-        return (HyperscanMatcher, (self._keys,))  # the database is rebuilt where it is unpickled
+        return (HyperscanMatcher, (self._keys, self.whole_words))  # the database is rebuilt where it is unpickled
 
-    def _matches(self, data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """(start and end byte offsets, key indexes) of every occurrence in `data`; None for none."""
-        if self._db is None:
+    def _scan(self, lows: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """One scan of each text, straight from the Arrow buffer: (the buffer's bytes, each text's first byte
+        and end [n], and per occurrence: start and end byte offsets in the buffer, key index, text index),
+        grouped by text; None when there are none."""
+        if isinstance(lows, pa.ChunkedArray):
+            lows = lows.combine_chunks()
+        n = len(lows)
+        if self._db is None or n == 0:
             return None
+        offsets = _offsets(lows)
+        data_buffer = lows.buffers()[2]
+        data = memoryview(data_buffer) if data_buffer is not None else memoryview(b"")
         found: list[int] = []
         append = found.append
-        size = self.size  # each match as one int, end * size + key: no tuple per match
-        self._db.scan(data, match_event_handler=lambda key, _from, to, _flags, _ctx: append(to * size + key), scratch=self._scratch)
+        cuts = [0] * (n + 1)
+        size = self.size
+        span = int(offsets[-1]) + 1  # each match as one int, (first byte of its text + end) * size + key: no tuple per match
+        if span * size >= 2**62:
+            raise ValueError("a batch of texts too large to scan at once")
+        db, scratch = self._db, self._scratch
+        bounds = offsets.tolist()
+        for i in range(n):
+            first, end = bounds[i], bounds[i + 1]
+            if end > first:
+                db.scan(data[first:end], match_event_handler=lambda key, _from, to, _flags, first: append((first + to) * size + key),
+                        context=first, scratch=scratch)
+            cuts[i + 1] = len(found)
         if not found:
             return None
         ends, ids = np.divmod(np.array(found, dtype=np.int64), size)
-        return ends - self._lengths[ids], ends, ids
-
-    def occurrences(self, text: str) -> list[tuple[int, int, int]]:
-        """(start, end, key index) of every occurrence, whole word or not, in character offsets."""
-        data = text.encode("utf-8", "surrogatepass")
-        matched = self._matches(data)
-        if matched is None:
-            return []
-        starts, ends, ids = matched
-        if len(data) != len(text):
-            char_of = _char_index(np.frombuffer(data, dtype=np.uint8))
-            starts, ends = char_of[starts], char_of[ends - 1] + 1
-        return list(zip(starts.tolist(), ends.tolist(), ids.tolist()))
-
-    def candidates(self, low: str) -> list[tuple[int, int, int]]:
-        """(start, end, key index) of every whole-word occurrence, in character offsets."""
-        return self.candidates_many([low])[0]
-
-    def _scan_many(self, texts: list[str]) -> tuple[bytes, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-        """One scan of the texts' UTF-8 bytes laid end to end: (bytes, byte bounds of the texts [n + 1],
-        and per occurrence inside one text: start and end byte offsets, key index, text index), the
-        occurrences grouped by text in the order Hyperscan reports them; None for none."""
-        if self._db is None or not texts:
-            return None
-        encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
-        bounds = np.zeros(len(texts) + 1, dtype=np.int64)
-        np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=bounds[1:])
-        data = b"".join(encoded)
-        matched = self._matches(data)
-        if matched is None:
-            return None
-        starts, ends, ids = matched
-        doc = np.searchsorted(bounds, ends - 1, side="right") - 1  # the text that holds the last byte
-        inside = starts >= bounds[doc]  # a key laid across the seam of two texts is in neither
-        order = np.argsort(doc[inside], kind="stable")
-        return data, bounds, starts[inside][order], ends[inside][order], ids[inside][order], doc[inside][order]
+        doc = np.repeat(np.arange(n), np.diff(np.array(cuts, dtype=np.int64)))
+        buf = np.frombuffer(data, dtype=np.uint8)
+        return buf, offsets, ends - self._lengths[ids], ends, ids, doc
 
     @staticmethod
-    def _per_text(n: int, doc: np.ndarray, rows: list[tuple[int, int, int]]) -> list[list[tuple[int, int, int]]]:
-        """Rows (grouped by text, `doc` their text index) as one list per text."""
-        cuts = np.searchsorted(doc, np.arange(n + 1)).tolist()
-        return [rows[cuts[i] : cuts[i + 1]] for i in range(n)]
-
-    @staticmethod
-    def _char_offsets(data: bytes, bounds: np.ndarray, texts: list[str], doc: np.ndarray, starts: np.ndarray,
+    def _char_offsets(buf: np.ndarray, offsets: np.ndarray, doc: np.ndarray, starts: np.ndarray,
                       ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Byte offsets of occurrences (each inside text `doc`) as character offsets within their text."""
-        first = bounds[doc]
-        if int(bounds[-1]) == sum(map(len, texts)):  # ASCII only: a byte is a character
+        first = offsets[doc]
+        region = buf[int(offsets[0]) : int(offsets[-1])].view(np.int8)
+        continuation = np.flatnonzero(region < -64) + int(offsets[0])  # bytes 0x80-0xBF
+        if not len(continuation):  # ASCII only: a byte is a character
             return starts - first, ends - first
-        # Continuation bytes before an offset, found by bisecting their (few) positions.
-        continuation = np.flatnonzero(np.frombuffer(data, dtype=np.int8) < -64)  # bytes 0x80-0xBF
         before_first = np.searchsorted(continuation, first)
         return ((starts - first) - (np.searchsorted(continuation, starts) - before_first),
                 (ends - first) - (np.searchsorted(continuation, ends) - before_first))
 
-    def candidates_many(self, lows: list[str]) -> list[list[tuple[int, int, int]]]:
-        """`candidates` of each text, from one scan of the whole batch."""
-        scanned = self._scan_many(lows)
+    def occurrences_arrow(self, texts: pa.Array) -> list[list[tuple[int, int, int]]]:
+        """`occurrences` of each text of a string array, one scan per text from the Arrow buffer."""
+        if self.whole_words:
+            raise ValueError("a whole-word matcher drops occurrences inside words; build it with whole_words=False")
+        scanned = self._scan(texts)
         if scanned is None:
-            return [[] for _ in lows]
-        data, bounds, starts, ends, ids, doc = scanned
-        buf = np.frombuffer(data, dtype=np.uint8)
-        first, last = bounds[doc], bounds[doc + 1]
+            return [[] for _ in range(len(texts))]
+        buf, offsets, starts, ends, ids, doc = scanned
+        starts_c, ends_c = self._char_offsets(buf, offsets, doc, starts, ends)
+        return _per_text(len(texts), doc, list(zip(starts_c.tolist(), ends_c.tolist(), ids.tolist())))
+
+    def occurrences(self, text: str) -> list[tuple[int, int, int]]:
+        """(start, end, key index) of every occurrence, whole word or not, in character offsets."""
+        return self.occurrences_arrow(as_arrow([text]))[0]
+
+    def candidates(self, low: str) -> list[tuple[int, int, int]]:
+        """(start, end, key index) of every whole-word occurrence, in character offsets."""
+        return self.candidates_arrow(as_arrow([low]))[0]
+
+    def candidates_many(self, lows: list[str]) -> list[list[tuple[int, int, int]]]:
+        """`candidates` of each text."""
+        return self.candidates_arrow(as_arrow(lows))
+
+    def candidates_arrow(self, lows: pa.Array) -> list[list[tuple[int, int, int]]]:
+        """`candidates` of each text of a string array, one scan per text from the Arrow buffer; only
+        matches next to a non-ASCII character are checked in Python."""
+        scanned = self._scan(lows)
+        if scanned is None:
+            return [[] for _ in range(len(lows))]
+        buf, offsets, starts, ends, ids, doc = scanned
+        first, last = offsets[doc], offsets[doc + 1]
         before = np.where(starts > first, buf[np.maximum(starts - 1, 0)], 0x20)
         after = np.where(ends < last, buf[np.minimum(ends, len(buf) - 1)], 0x20)
         keep = ~(_ASCII_WORD[before] | _ASCII_WORD[after])
         unsure = (_HIGH[before] | _HIGH[after])[keep]
         starts, ends, ids, doc = starts[keep], ends[keep], ids[keep], doc[keep]
-        starts_c, ends_c = self._char_offsets(data, bounds, lows, doc, starts, ends)
-        rows = list(zip(starts_c.tolist(), ends_c.tolist(), ids.tolist()))
         if unsure.any():  # a non-ASCII neighbour: is it a word character? (str.isalnum, in Python)
-            kept = np.ones(len(rows), dtype=bool)
+            kept = np.ones(len(starts), dtype=bool)
             for j in np.flatnonzero(unsure).tolist():
-                s, e, _k = rows[j]
-                low = lows[int(doc[j])]
-                kept[j] = not ((s > 0 and is_word_char(low[s - 1])) or (e < len(low) and is_word_char(low[e])))
-            if not kept.all():
-                rows = [r for r, k in zip(rows, kept.tolist()) if k]
-                doc = doc[kept]
-        return self._per_text(len(lows), doc, rows)
+                s, e, d = int(starts[j]), int(ends[j]), int(doc[j])
+                kept[j] = not ((s > offsets[d] and is_word_char(_char_ending_at(buf, s)))
+                               or (e < offsets[d + 1] and is_word_char(_char_starting_at(buf, e))))
+            starts, ends, ids, doc = starts[kept], ends[kept], ids[kept], doc[kept]
+        starts_c, ends_c = self._char_offsets(buf, offsets, doc, starts, ends)
+        return _per_text(len(lows), doc, list(zip(starts_c.tolist(), ends_c.tolist(), ids.tolist())))
+
+
+SHORT_KEY = 4
+
+
+def _is_short(key: bytes) -> bool:
+    """A key that `\\b` can bound: at most SHORT_KEY bytes, ASCII word characters at both ends."""
+    return len(key) <= SHORT_KEY and bool(_ASCII_WORD[key[0]]) and bool(_ASCII_WORD[key[-1]])
+
+
+def _escaped(key: bytes) -> bytes:
+    """A regular expression matching exactly the bytes of `key`."""
+    return b"".join(b"\\x%02x" % b for b in key)
+
+
+def _bounded(key: bytes) -> bytes:
+    return b"\\b" + _escaped(key) + b"\\b"
+
+
+def _char_ending_at(buf: np.ndarray, end: int) -> str:
+    """The UTF-8 character whose last byte is buf[end - 1]."""
+    start = end - 1
+    while start > 0 and end - start < 4 and 0x80 <= buf[start] < 0xC0:
+        start -= 1
+    return bytes(buf[start:end]).decode("utf-8", "surrogatepass")
+
+
+def _char_starting_at(buf: np.ndarray, start: int) -> str:
+    """The UTF-8 character whose first byte is buf[start]."""
+    lead = int(buf[start])
+    width = 1 if lead < 0xC0 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
+    return bytes(buf[start : start + width]).decode("utf-8", "surrogatepass")
+
+
+def as_arrow(texts: list[str]) -> pa.Array:
+    """Python strings as a large string array of their UTF-8 bytes (lone surrogates kept, as `surrogatepass`
+    writes them), for the `*_arrow` methods."""
+    encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=offsets[1:])
+    return pa.Array.from_buffers(pa.large_string(), len(encoded), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))])
+
+
+@functools.cache
+def _character_database(chars: str):
+    import hyperscan
+
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    encoded = [c.encode("utf-8") for c in chars]
+    db.compile(expressions=encoded, ids=list(range(len(encoded))), elements=len(encoded), flags=0, literal=True)
+    return db, hyperscan.Scratch(db)
+
+
+def rows_containing(texts: pa.Array, chars: str) -> np.ndarray:
+    """Per text of a string array, True when it holds one of `chars` (null: False): one Hyperscan scan of
+    the whole buffer (a character cannot straddle two valid UTF-8 texts), or one RE2 pass without it."""
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    n = len(texts)
+    if n == 0 or not chars:
+        return np.zeros(n, dtype=bool)
+    if not hyperscan_available():
+        from prevalence.tagging.words import re2_class
+
+        return pc.fill_null(pc.match_substring_regex(texts, re2_class(chars)), False).to_numpy(zero_copy_only=False)
+    offsets = _offsets(texts)
+    ends: list[int] = []
+    db, scratch = _character_database(chars)
+    data = texts.buffers()[2]
+    if data is not None and offsets[-1] > offsets[0]:
+        db.scan(memoryview(data)[int(offsets[0]) : int(offsets[-1])], match_event_handler=lambda _k, _f, to, _fl, _c: ends.append(to),
+                scratch=scratch)
+    out = np.zeros(n, dtype=bool)
+    if ends:
+        out[np.searchsorted(offsets, np.array(ends, dtype=np.int64) + offsets[0] - 1, side="right") - 1] = True
+    return out
+
+
+def _offsets(texts: pa.Array) -> np.ndarray:
+    """The byte offsets [n + 1] of a (large) string array's texts in its data buffer."""
+    width = np.int64 if pa.types.is_large_string(texts.type) else np.int32
+    return np.frombuffer(texts.buffers()[1], dtype=width, count=len(texts) + 1,
+                         offset=texts.offset * np.dtype(width).itemsize).astype(np.int64)
+
+
+def _per_text(n: int, doc: np.ndarray, rows: list[tuple[int, int, int]]) -> list[list[tuple[int, int, int]]]:
+    """Rows (grouped by text, `doc` their text index) as one list per text."""
+    cuts = np.searchsorted(doc, np.arange(n + 1)).tolist()
+    return [rows[cuts[i] : cuts[i + 1]] for i in range(n)]

@@ -25,6 +25,7 @@ import pyarrow as pa
 from prevalence.catalog import UNNAMED_KINDS, Catalog, alias_owners
 from prevalence.tagging.base import Documents, HitRows, Tagger, TaggerContext
 from prevalence.tagging.context import rejection
+from prevalence.tagging.lowercase import lower_array_same_length, lower_same_length
 from prevalence.tagging.matcher import build_matcher
 from prevalence.tagging.matcher import is_word_char as _is_word_char
 
@@ -42,14 +43,6 @@ def case_rule(alias: str) -> int:
     if alias[:1].isupper():
         return CAPITAL
     return ANY_CASE
-
-
-def _lower_same_length(text: str) -> str:
-    """text.lower(), keeping one character per character so offsets stay aligned."""
-    low = text.lower()
-    if len(low) == len(text):
-        return low
-    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
 @dataclass(frozen=True)
@@ -98,7 +91,7 @@ class MentionTagger(Tagger):
         self._entries = [tuple(v) for v in entries.values()]
         # Candidate finding: hyperscan where its wheel exists, else Aho-Corasick (`tagging.matcher`).
         self.keys = list(entries)  # lowercase aliases and cues, in the matcher's key order
-        self._matcher = build_matcher(self.keys, engine)
+        self._matcher = build_matcher(self.keys, engine, whole_words=True)
 
     def tag(self, docs: Documents) -> pa.Table:
         return self.scan(docs)[0]
@@ -108,8 +101,9 @@ class MentionTagger(Tagger):
         rows = HitRows()
         evidence = []
         texts = docs.column("normalised")
-        lows = [_lower_same_length(text) for text in texts]
-        found = self._matcher.candidates_many(lows)  # one scan of the batch
+        low_array = lower_array_same_length(docs.batch.column("normalised"))
+        lows = low_array.to_pylist()
+        found = self._matcher.candidates_arrow(low_array)  # from the Arrow buffer
         for i, (text, low, candidates) in enumerate(zip(texts, lows, found)):
             located: list[tuple[int, str]] | None = [] if self.positions else None
             counts, support = self._analyse(text, low, candidates, located)
@@ -128,7 +122,7 @@ class MentionTagger(Tagger):
         With a `located` list, (character offset, persona_id) of every counted mention is appended."""
         if not self._matcher.size:
             return {}, {}
-        low = _lower_same_length(text)
+        low = lower_same_length(text)
         return self._analyse(text, low, self._matcher.candidates(low), located)
 
     def _analyse(self, text: str, low: str, candidates: list[tuple[int, int, int]],

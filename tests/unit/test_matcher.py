@@ -3,13 +3,17 @@
 import os
 import random
 
+import pickle
+
+import pyarrow as pa
 import pytest
 
 from prevalence.catalog import load_catalog
 from prevalence.config import ReadOptions
 from prevalence.corpus import list_shards, read_shard
-from prevalence.tagging.matcher import AhoCorasickMatcher, build_matcher, hyperscan_available
-from prevalence.tagging.mentions import MentionTagger, _lower_same_length
+from prevalence.tagging.matcher import AhoCorasickMatcher, build_matcher, hyperscan_available, rows_containing
+from prevalence.tagging.lowercase import lower_same_length as _lower_same_length
+from prevalence.tagging.mentions import MentionTagger
 
 pytestmark = pytest.mark.skipif(not hyperscan_available(), reason="no hyperscan wheel on this platform: nothing to compare")
 
@@ -17,8 +21,8 @@ SAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "data", "sample")
 KEYS = ["pelé", "lincoln", "abraham lincoln", "jr.", "hal 9000", "żółw", "李白", "o'brien", "st. paul", "_x", "a", "ab", "b"]
 
 
-def both(keys):
-    return build_matcher(keys, "hyperscan"), AhoCorasickMatcher(keys)
+def both(keys, whole_words=False):
+    return build_matcher(keys, "hyperscan", whole_words), AhoCorasickMatcher(keys)
 
 
 @pytest.fixture(scope="module")
@@ -37,14 +41,17 @@ def sample_texts():
     "ǅlincoln lincolnǅ ﬁlincoln lincoln\U0001f600 \U0001f600lincoln\ud800 lincoln",
     "",
 ])
-def test_engines_agree_on_unicode_edges(text):
-    hs, ac = both(KEYS)
+@pytest.mark.parametrize("whole_words", [False, True])
+def test_engines_agree_on_unicode_edges(text, whole_words):
+    hs, ac = both(KEYS, whole_words)
     assert sorted(hs.candidates(text)) == sorted(ac.candidates(text))
 
 
-def test_engines_agree_on_fuzzed_text():
-    """Random texts built from key pieces and awkward neighbours, ASCII and not."""
-    hs, ac = both(KEYS)
+@pytest.mark.parametrize("whole_words", [False, True])
+def test_engines_agree_on_fuzzed_text(whole_words):
+    """Random texts built from key pieces and awkward neighbours, ASCII and not; with whole_words, the
+    short keys (`a`, `ab`, `b`, `_x`) are bounded by Hyperscan's `\\b` before the word test."""
+    hs, ac = both(KEYS, whole_words)
     alphabet = ["pelé", "lincoln", "abraham", " ", " ", "é", "ß", "_", "9", "²", ".", "'", "李", "白", "a", "b", "hal", "000", "\u0301", "ǅ"]
     rng = random.Random(7)
     for _ in range(2000):
@@ -67,8 +74,6 @@ def test_engines_agree_on_the_sample_corpus(sample_texts):
 
 
 def test_matchers_survive_pickling():
-    import pickle
-
     hs = pickle.loads(pickle.dumps(build_matcher(KEYS, "hyperscan")))
     assert hs.candidates("pelé and lincoln") == [(0, 4, 0), (9, 16, 1)]
 
@@ -91,25 +96,65 @@ def test_assistant_scores_agree_on_both_engines(sample_texts):
 
     scorer = assistant.AssistantStyle()
     fallback = assistant.AssistantStyle()
-    fallback._matcher = AhoCorasickMatcher(fallback._phrases)
+    fallback._matcher = AhoCorasickMatcher(fallback._keys)
     texts = [*sample_texts, "As an AI language model, I hope this helps! Feel free to ask. — Pelé’s bot: as an ai, sure! here"]
     scores = [scorer.score(t) for t in texts]
     assert scores == [fallback.score(t) for t in texts]
     assert scores[-1] >= 2
 
 
-@pytest.mark.parametrize("engine", ["hyperscan", "aho-corasick"])
-def test_batch_scans_equal_text_by_text(engine):
+@pytest.mark.parametrize("engine,whole_words", [("hyperscan", False), ("hyperscan", True), ("aho-corasick", False)])
+def test_batch_scans_equal_text_by_text(engine, whole_words):
     """One scan of a batch gives each text what a scan of that text alone gives: keys laid across the seam
     of two texts match in neither, offsets are characters of their own text, ASCII and not."""
-    matcher = build_matcher(KEYS, engine)
+    matcher = build_matcher(KEYS, engine, whole_words)
     rng = random.Random(11)
     alphabet = ["pelé", "lincoln", "abraham", " ", " ", "é", "ß", "_", "9", "²", ".", "李", "白", "a", "b", "hal", "000", "\u0301"]
     texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(3000)]
     texts += ["abra", "ham lincoln", "linc", "oln", "", "a", "b", "pel", "é", "lincoln"]  # seams that spell keys
     ascii_only = [t.encode("ascii", "ignore").decode() for t in texts]
     for batch in (texts, ascii_only, texts[:1], []):
-        assert [sorted(c) for c in matcher.candidates_many(batch)] == [sorted(matcher.candidates(t)) for t in batch]
+        expected = [sorted(matcher.candidates(t)) for t in batch]
+        assert [sorted(c) for c in matcher.candidates_many(batch)] == expected
+        for array in (pa.array(batch, pa.string()), pa.array(batch, pa.large_string())):
+            assert [sorted(c) for c in matcher.candidates_arrow(array)] == expected
+    # A slice of an array (its offsets start past zero), a chunked array, and a null text.
+    array = pa.array(texts[:50] + [None], pa.string())
+    expected = [sorted(matcher.candidates(t or "")) for t in texts[20:50] + [None]]
+    assert [sorted(c) for c in matcher.candidates_arrow(array.slice(20))] == expected
+    assert [sorted(c) for c in matcher.candidates_arrow(pa.chunked_array([array.slice(20, 10), array.slice(30)]))] == expected
+
+
+@pytest.mark.parametrize("engine", ["hyperscan", "aho-corasick"])
+def test_batch_occurrences_equal_text_by_text(engine):
+    matcher = build_matcher(KEYS, engine)
+    texts = ["pelé lincolnpelé xpelé 李白李白", "", "abab", "lincoln", "ab" * 50, "é" * 5 + "ab"]
+    array = pa.array(["x"] + texts, pa.string()).slice(1)
+    assert [sorted(o) for o in matcher.occurrences_arrow(array)] == [sorted(matcher.occurrences(t)) for t in texts]
+
+
+def test_a_whole_word_matcher_refuses_occurrences_inside_words():
+    with pytest.raises(ValueError, match="whole_words=False"):
+        build_matcher(KEYS, "hyperscan", whole_words=True).occurrences("ab")
+
+
+def test_short_keys_inside_words_are_dropped_by_the_scan():
+    """`eve` inside `every` never reaches Python: Hyperscan's `\\b` drops it; next to a non-ASCII letter
+    it does reach the word test, which drops it there."""
+    matcher = build_matcher(["eve", "evening"], "hyperscan", whole_words=True)
+    assert matcher.candidates("every eve, evening; éeve eveé eve") == [(6, 9, 0), (11, 18, 1), (30, 33, 0)]
+    assert pickle.loads(pickle.dumps(matcher)).whole_words
+
+
+@pytest.mark.parametrize("hyperscan", [True, False])
+def test_rows_containing_finds_each_character(hyperscan, monkeypatch):
+    if not hyperscan:
+        monkeypatch.setattr("prevalence.tagging.matcher.hyperscan_available", lambda: False)
+    texts = ["plain", "ΣΑΣ", None, "", "İ", "a\U00016ea0b", "σ", "x" * 10 + "Σ"]
+    array = pa.array(["Σ"] + texts).slice(1)
+    assert rows_containing(array, "Σİ\U00016ea0").tolist() == [False, True, False, False, True, True, False, True]
+    assert rows_containing(array, "").tolist() == [False] * len(texts)
+    assert rows_containing(pa.array([], pa.string()), "Σ").tolist() == []
 
 
 def test_batch_scan_without_keys():
