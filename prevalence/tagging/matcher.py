@@ -30,11 +30,6 @@ for _c in range(128):
 _HIGH = np.arange(256) >= 0x80
 
 
-def _char_index(utf8: np.ndarray) -> np.ndarray:
-    """The character index of every byte of UTF-8 text: count the bytes that start a character."""
-    return np.cumsum((utf8 & 0xC0) != 0x80) - 1
-
-
 def is_word_char(ch: str) -> bool:
     """A letter, digit or `_`: what a whole-word match may not touch."""
     return ch.isalnum() or ch == "_"
@@ -94,10 +89,6 @@ class AhoCorasickMatcher:
                 continue
             out.append((start, last + 1, index))
         return out
-
-    def candidates_many(self, lows: list[str]) -> list[list[tuple[int, int, int]]]:
-        """`candidates` of each text."""
-        return [self.candidates(low) for low in lows]
 
     def candidates_arrow(self, lows: pa.Array) -> list[list[tuple[int, int, int]]]:
         """`candidates` of each text of a string array (null: none)."""
@@ -207,10 +198,6 @@ class HyperscanMatcher:
     def candidates(self, low: str) -> list[tuple[int, int, int]]:
         """(start, end, key index) of every whole-word occurrence, in character offsets."""
         return self.candidates_arrow(as_arrow([low]))[0]
-
-    def candidates_many(self, lows: list[str]) -> list[list[tuple[int, int, int]]]:
-        """`candidates` of each text."""
-        return self.candidates_arrow(as_arrow(lows))
 
     def candidates_arrow(self, lows: pa.Array) -> list[list[tuple[int, int, int]]]:
         """`candidates` of each text of a string array, one scan per text from the Arrow buffer; only

@@ -11,8 +11,8 @@ import pytest
 from prevalence.catalog import load_catalog
 from prevalence.config import ReadOptions
 from prevalence.corpus import list_shards, read_shard
-from prevalence.tagging.matcher import AhoCorasickMatcher, build_matcher, hyperscan_available, rows_containing
-from prevalence.tagging.lowercase import lower_same_length as _lower_same_length
+from prevalence.tagging.matcher import AhoCorasickMatcher, as_arrow, build_matcher, hyperscan_available, rows_containing
+from prevalence.tagging.lowercase import lower_same_length
 from prevalence.tagging.mentions import MentionTagger
 
 pytestmark = pytest.mark.skipif(not hyperscan_available(), reason="no hyperscan wheel on this platform: nothing to compare")
@@ -65,7 +65,7 @@ def test_engines_agree_on_the_sample_corpus(sample_texts):
     tagger_ac = MentionTagger(catalog, engine="aho-corasick")
     found = 0
     for text in sample_texts:
-        low = _lower_same_length(text)
+        low = lower_same_length(text)
         hs = sorted(tagger_hs._matcher.candidates(low))
         assert hs == sorted(tagger_ac._matcher.candidates(low))
         found += len(hs)
@@ -115,7 +115,7 @@ def test_batch_scans_equal_text_by_text(engine, whole_words):
     ascii_only = [t.encode("ascii", "ignore").decode() for t in texts]
     for batch in (texts, ascii_only, texts[:1], []):
         expected = [sorted(matcher.candidates(t)) for t in batch]
-        assert [sorted(c) for c in matcher.candidates_many(batch)] == expected
+        assert [sorted(c) for c in matcher.candidates_arrow(as_arrow(batch))] == expected
         for array in (pa.array(batch, pa.string()), pa.array(batch, pa.large_string())):
             assert [sorted(c) for c in matcher.candidates_arrow(array)] == expected
     # A slice of an array (its offsets start past zero), a chunked array, and a null text.
@@ -159,4 +159,4 @@ def test_rows_containing_finds_each_character(hyperscan, monkeypatch):
 
 def test_batch_scan_without_keys():
     matcher = build_matcher([], "hyperscan")
-    assert matcher.candidates_many(["lincoln", ""]) == [[], []]
+    assert matcher.candidates_arrow(as_arrow(["lincoln", ""])) == [[], []]
