@@ -243,7 +243,11 @@ class Sign:
 
             o = self.options
             _signers[o] = Signer(MinHasher(o.num_perm, o.shingle_size, o.seed), *self.banding)
-        work.signature = _signers[self.options].sign(work.texts, work.normalised)
+        # Where every row is a document (Tokenise took no subset), the mention tagger has lowered these
+        # very texts already.
+        every = work.docs is not None and work.live is not None and len(work.live) == work.raw.num_rows
+        lowered = work.docs.lowered("normalised") if every else None
+        work.signature = _signers[self.options].sign(work.texts, work.normalised, lowered)
 
 
 def document_stages(config: RunConfig, catalog: Catalog, model: ModelSource | None = None) -> list[Stage]:

@@ -79,9 +79,10 @@ class ArchetypeModel:
             self._model = fasttext.load_model(self._model_path or os.path.join(self.path, MODEL_FILE))
         return self._model
 
-    def predict(self, texts: pa.Array) -> list[list[tuple[str, float]]]:
-        """[(label, probability)] per text, best first: at most top_k, each at least the threshold."""
-        lines = fasttext_lines(texts, self.max_chars, collapse_whitespace=False)  # the same words for fastText
+    def predict(self, texts: pa.Array, lowered: pa.Array | None = None) -> list[list[tuple[str, float]]]:
+        """[(label, probability)] per text, best first: at most top_k, each at least the threshold.
+        `lowered`: `pc.utf8_lower(texts)`, when the caller has made it already."""
+        lines = fasttext_lines(texts, self.max_chars, collapse_whitespace=False, lowered=lowered)  # the same words for fastText
         rows = [i for i, line in enumerate(lines) if line]
         out: list[list[tuple[str, float]]] = [[] for _ in lines]
         if not rows:

@@ -14,15 +14,21 @@ MAX_CHARS = 8000
 WHITESPACE_TO_SPACE = r"\s{2,}|[^\S ]"
 
 
-def fasttext_lines(texts: pa.Array, max_chars: int = MAX_CHARS, collapse_whitespace: bool = True) -> list[str]:
+def fasttext_lines(texts: pa.Array, max_chars: int = MAX_CHARS, collapse_whitespace: bool = True,
+                   lowered: pa.Array | None = None) -> list[str]:
     """One fastText input line per text: lowercased, punctuation as tokens, line breaks as `__nl__` and
     paragraph breaks as `__p__` (layout tells scripts, verse and code apart); null texts give ``.
 
     `collapse_whitespace=False` leaves runs of ASCII whitespace inside a line as they are: fastText splits
     words at any run of space, tab, CR, VT and FF, so it reads the same words from either line (the
-    model's predictions are the same); prediction skips that pass, training files keep single spaces."""
-    t = pc.utf8_slice_codeunits(pc.fill_null(texts.cast(pa.string()), ""), 0, max_chars)
-    t = pc.utf8_lower(t)
+    model's predictions are the same); prediction skips that pass, training files keep single spaces.
+
+    `lowered`: `pc.utf8_lower(texts)`, when the caller has it (Arrow lowers each code point to one code
+    point, so lowering then cutting equals cutting then lowering)."""
+    if lowered is None:
+        t = pc.utf8_lower(pc.utf8_slice_codeunits(pc.fill_null(texts.cast(pa.string()), ""), 0, max_chars))
+    else:
+        t = pc.utf8_slice_codeunits(pc.fill_null(lowered.cast(pa.string()), ""), 0, max_chars)
     laid = layout_tokens(t)  # one compiled pass, or (None) the three Arrow passes
     t = laid if laid is not None else arrow_layout_tokens(t)
     # Runs of whitespace as one space (`\s+` -> ` `), leaving lone spaces alone: five times faster.

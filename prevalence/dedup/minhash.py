@@ -106,7 +106,7 @@ class MinHasher:
         return self.signatures_and_keys(texts)[:2]
 
     def signatures_and_keys(self, texts: pa.Array, normalised: pa.Array | None = None,
-                            compiled: bool = True) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+                            compiled: bool = True, lowered: pa.Array | None = None) -> tuple[np.ndarray, np.ndarray, pa.Array]:
         """Signatures as above, plus each document's exact-duplicate key from the same tokenisation:
         xxh3-128 (hex) of its sequence of 64-bit word hashes, so documents equal after lowercasing and
         collapsing whitespace get equal keys (`dedup.exact.text_keys` without a second pass); null
@@ -114,9 +114,10 @@ class MinHasher:
         (`tagging.words.normalise_whitespace`): its words are then split off at single spaces, which
         is twice as fast, with the same signatures and keys. `compiled`: the one-loop numba kernel
         (`dedup.compiled`) where numba is available, else (or when False) the numpy array passes, which
-        give the same signatures."""
+        give the same signatures. `lowered`, when given with `normalised`, must be `pc.utf8_lower(normalised)`
+        (the caller has it already)."""
         n_docs = len(texts)
-        token_hashes, offsets = self._token_hashes(texts, normalised, compiled)
+        token_hashes, offsets = self._token_hashes(texts, normalised, compiled, lowered)
         valid = texts.is_valid().to_numpy(zero_copy_only=False)
         raw = memoryview(np.ascontiguousarray(token_hashes)).cast("B")  # sliced without a copy
         bounds = (8 * offsets).tolist()
@@ -149,7 +150,7 @@ class MinHasher:
         return sig, has, keys
 
     def _token_hashes(self, texts: pa.Array, normalised: pa.Array | None = None,
-                      compiled: bool = True) -> tuple[np.ndarray, np.ndarray]:
+                      compiled: bool = True, lowered: pa.Array | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(word hash uint64 per token, token offsets per document [n_docs + 1]) of lowercased texts:
         every word hashed in one compiled loop (`dedup.xxh3`), or each distinct word by the xxhash wheel
         when `compiled` is False or numba is not available."""
@@ -165,7 +166,7 @@ class MinHasher:
                 counts = np.bincount(doc_of_token[nonempty], minlength=len(counts)).astype(np.int64)
                 flat = flat.filter(pa.array(nonempty))
         else:  # lowercasing neither makes nor removes whitespace: the same words, already single-spaced
-            flat, counts = spaced_words(pc.utf8_lower(normalised))
+            flat, counts = spaced_words(pc.utf8_lower(normalised) if lowered is None else lowered)
         offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
         if len(flat) == 0:
             return np.empty(0, np.uint64), offsets

@@ -15,10 +15,12 @@ class Signer:
     def __init__(self, hasher: MinHasher, bands: int, rows: int):
         self.hasher, self.bands, self.rows = hasher, bands, rows
 
-    def sign(self, texts: pa.Array, normalised: pa.Array | None = None) -> tuple[pa.Array, pa.Array, pa.Array]:
+    def sign(self, texts: pa.Array, normalised: pa.Array | None = None,
+             lowered: pa.Array | None = None) -> tuple[pa.Array, pa.Array, pa.Array]:
         """(text_key, bands, signature) arrays aligned with `texts`; `normalised`, when given, is
-        `" ".join(t.split())` of each text (`MinHasher.signatures_and_keys`)."""
-        sig, has, text_key = self.hasher.signatures_and_keys(texts, normalised)
+        `" ".join(t.split())` of each text, and `lowered` Arrow's `utf8_lower` of it
+        (`MinHasher.signatures_and_keys`)."""
+        sig, has, text_key = self.hasher.signatures_and_keys(texts, normalised, lowered=lowered)
         keys = band_keys(sig, self.bands, self.rows)
         n = len(texts)
         offsets = pa.array(np.arange(n + 1, dtype=np.int32) * self.bands)

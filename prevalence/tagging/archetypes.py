@@ -33,7 +33,7 @@ class ArchetypeTagger(Tagger):
     def tag(self, docs: Documents) -> pa.Table:
         """Per document and label: count 1, the document's words, the probability as score."""
         rows = HitRows()
-        predictions = self.model.predict(docs.batch.column("text"))
+        predictions = self.model.predict(docs.batch.column("text"), docs.lowered("text"))
         for i, (labels, tokens) in enumerate(zip(predictions, docs.column("n_tokens"))):
             given = [(label, p) for label, p in labels if label != UNCLASSIFIED]
             for label, p in given:

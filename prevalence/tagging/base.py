@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, ClassVar
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from prevalence.errors import PrevalenceError
 
@@ -75,6 +76,14 @@ class Documents:
         cache = self.__dict__.setdefault("_columns", {})  # the dataclass is frozen; its cache is not a field
         if name not in cache:
             cache[name] = self.batch.column(name).to_pylist()
+        return cache[name]
+
+    def lowered(self, name: str) -> pa.Array:
+        """One string column through Arrow's `utf8_lower`, computed once per Documents and shared by the
+        taggers and stages that lower it (`tagging.lowercase` makes it equal `str.lower()`)."""
+        cache = self.__dict__.setdefault("_lowered", {})
+        if name not in cache:
+            cache[name] = pc.utf8_lower(self.batch.column(name))
         return cache[name]
 
     def with_evidence(self, evidence: list[dict[int, int]]) -> "Documents":

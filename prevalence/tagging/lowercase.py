@@ -52,8 +52,8 @@ def arrow_differs() -> str:
     return _CONTEXTUAL + points[differ].tobytes().decode("utf-32-le")
 
 
-def _lower(texts: pa.Array, python_lower: Callable[[str], str]) -> pa.Array:
-    low = pc.utf8_lower(texts)
+def _lower(texts: pa.Array, python_lower: Callable[[str], str], arrow_lowered: pa.Array | None) -> pa.Array:
+    low = pc.utf8_lower(texts) if arrow_lowered is None else arrow_lowered
     odd = rows_containing(texts, arrow_differs())
     if not odd.any():
         return low
@@ -62,11 +62,13 @@ def _lower(texts: pa.Array, python_lower: Callable[[str], str]) -> pa.Array:
     return pc.replace_with_mask(low, pa.array(odd), fixed)
 
 
-def lower_array(texts: pa.Array) -> pa.Array:
-    """`str.lower()` of every text of a string array, as a string array of the same type."""
-    return _lower(texts, str.lower)
+def lower_array(texts: pa.Array, arrow_lowered: pa.Array | None = None) -> pa.Array:
+    """`str.lower()` of every text of a string array, as a string array of the same type.
+    `arrow_lowered`: `pc.utf8_lower(texts)` when the caller has it already."""
+    return _lower(texts, str.lower, arrow_lowered)
 
 
-def lower_array_same_length(texts: pa.Array) -> pa.Array:
-    """`lower_same_length` of every text of a string array: one code point for each code point."""
-    return _lower(texts, lower_same_length)
+def lower_array_same_length(texts: pa.Array, arrow_lowered: pa.Array | None = None) -> pa.Array:
+    """`lower_same_length` of every text of a string array: one code point for each code point.
+    `arrow_lowered`: `pc.utf8_lower(texts)` when the caller has it already."""
+    return _lower(texts, lower_same_length, arrow_lowered)

@@ -101,7 +101,7 @@ class MentionTagger(Tagger):
         rows = HitRows()
         evidence = []
         texts = docs.column("normalised")
-        low_array = lower_array_same_length(docs.batch.column("normalised"))
+        low_array = lower_array_same_length(docs.batch.column("normalised"), docs.lowered("normalised"))
         lows = low_array.to_pylist()
         found = self._matcher.candidates_arrow(low_array)  # from the Arrow buffer
         for i, (text, low, candidates) in enumerate(zip(texts, lows, found)):

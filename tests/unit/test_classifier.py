@@ -168,3 +168,24 @@ def test_prediction_lines_without_the_whitespace_pass_give_fasttext_the_same_wor
     labels, probabilities = model.model.predict([collapsed[i] for i in ones], k=3, threshold=0.0)
     labels2, probabilities2 = model.model.predict([kept[i] for i in ones], k=3, threshold=0.0)
     assert labels == labels2 and all((p == q).all() for p, q in zip(probabilities, probabilities2))
+
+
+def test_lines_from_a_batch_lowered_once_equal_the_lines_lowered_after_the_cut():
+    """The archetype tagger hands fasttext_lines the batch Arrow has lowered already (`Documents.lowered`):
+    cutting the lowered texts gives the lines that lowering the cut texts gives, past MAX_CHARS too."""
+    import random
+
+    import pyarrow.compute as pc
+
+    from prevalence.classifier.text import MAX_CHARS
+
+    rng = random.Random(8)
+    pieces = ["Word", "É", "Σ", "İ", " ", "\n", "\n\n", ".", "“", "HAMLET:", "ΑΣ ", "ẞ"]
+    texts = [r["text"] for r in shipped({"playwright", "encyclopedist", "legal_drafter"}, 4)]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 4000))) for _ in range(200)] + [None, ""]
+    array = pa.array(texts, pa.string())
+    assert max(len(t or "") for t in texts) > MAX_CHARS
+    for keep in (True, False):
+        assert fasttext_lines(array, collapse_whitespace=keep, lowered=pc.utf8_lower(array)) == fasttext_lines(array, collapse_whitespace=keep)
+    model = default_model()
+    assert model.predict(array, pc.utf8_lower(array)) == model.predict(array)

@@ -61,3 +61,26 @@ def test_random_texts_of_awkward_characters_lower_as_in_python():
         assert lower_array(array).to_pylist() == expected
         same = [t if t is None else lower_same_length(t) for t in array.to_pylist()]
         assert lower_array_same_length(array).to_pylist() == same
+
+
+def test_arrow_lowering_keeps_one_code_point_per_code_point(every_character):
+    """What lets a batch lowered once be cut afterwards (`classifier.text.fasttext_lines`) and its offsets
+    be read as the original's: Arrow lowers every code point, `Σ` and `İ` included, to one code point."""
+    import pyarrow.compute as pc
+
+    assert pc.utf8_length(pc.utf8_lower(every_character)).to_pylist() == [1] * len(EVERY_CHARACTER)
+
+
+def test_a_batch_lowered_once_gives_what_lowering_each_time_gives():
+    """`Documents.lowered` handed to the lowering helpers equals their own Arrow pass, nulls, Σ and İ included."""
+    from prevalence.tagging.base import Documents
+
+    rng = random.Random(9)
+    pieces = ["Σ", "İ", "A", "b", " ", "ΑΣ ", "\n", "Ω", "ẞ", "é"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(2000)]
+    docs = Documents.of(texts)
+    assert docs.lowered("text") is docs.lowered("text")
+    for name in ("text", "normalised"):
+        column = docs.batch.column(name)
+        assert lower_array(column, docs.lowered(name)).equals(lower_array(column))
+        assert lower_array_same_length(column, docs.lowered(name)).equals(lower_array_same_length(column))

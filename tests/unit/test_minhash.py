@@ -124,9 +124,15 @@ def test_signatures_from_normalised_text_equal_those_from_raw_text(articles):
     raw = pa.array(texts, pa.string())
     hasher = MinHasher()
     sig, has, keys = hasher.signatures_and_keys(raw)
-    sig2, has2, keys2 = hasher.signatures_and_keys(raw, normalise_whitespace(raw)[0])
+    normalised = normalise_whitespace(raw)[0]
+    sig2, has2, keys2 = hasher.signatures_and_keys(raw, normalised)
     assert np.array_equal(sig, sig2) and np.array_equal(has, has2) and keys.equals(keys2)
     assert has.sum() > 400 and not has.all()
+    # ... and the same once more when the tagger's lowered copy of that text is handed over
+    import pyarrow.compute as pc
+
+    sig3, has3, keys3 = hasher.signatures_and_keys(raw, normalised, lowered=pc.utf8_lower(normalised))
+    assert np.array_equal(sig, sig3) and np.array_equal(has, has3) and keys.equals(keys3)
 
 
 @pytest.mark.parametrize("cut", [(0, None), (3, 9), (7, 8), (5, 5)])
