@@ -228,15 +228,14 @@ def spaced_words(texts: pa.Array) -> tuple[pa.Array, np.ndarray]:
     low, high = int(offsets[0]), int(offsets[-1])
     if high == low:
         return pa.array([], pa.string()), np.zeros(len(texts), np.int64)
-    text_bytes = data[low:high]
-    # A word starts where a non-empty text starts and after every space (no text starts or ends with one).
-    starts = np.zeros(high - low, dtype=bool)
-    starts[1:] = text_bytes[:-1] == 32
-    lengths = np.diff(offsets)
-    starts[offsets[:-1][lengths > 0] - low] = True
-    first = np.flatnonzero(starts) + low
+    # A word starts after every space and where a non-empty text starts (no text starts or ends with a
+    # space, so the two sets never meet: the text starts are inserted in order among the others).
+    after_space = np.flatnonzero(data[low : high - 1] == 32).astype(np.int32)
+    after_space += low + 1
+    text_starts = offsets[:-1][np.diff(offsets) > 0].astype(np.int32)
+    first = np.insert(after_space, np.searchsorted(after_space, text_starts), text_starts)
     counts = np.diff(np.searchsorted(first, offsets)).astype(np.int64)
-    words = pa.StringArray.from_buffers(len(first), pa.py_buffer(np.append(first, high).astype(np.int32)), pa.py_buffer(data))
+    words = pa.StringArray.from_buffers(len(first), pa.py_buffer(np.append(first, np.int32(high))), pa.py_buffer(data))
     return words, counts
 
 
