@@ -49,7 +49,7 @@ from corpus import build, corpus_dir  # noqa: E402
 TEXT_DEDUP_WHEEL = "text_dedup==0.3.1"
 _shipped_peer: list[bool] = []
 SLICE_MB = 20
-STAGE_PASSES = 3
+STAGE_PASSES = 5
 
 
 def timed(fn) -> float:
