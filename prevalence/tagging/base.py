@@ -87,7 +87,11 @@ class Documents:
         return cache[name]
 
     def with_evidence(self, evidence: list[dict[int, int]]) -> "Documents":
-        return replace(self, evidence=tuple(evidence))
+        """The same documents with their mention support; the converted and lowered columns go along."""
+        documents = replace(self, evidence=tuple(evidence))
+        for cache in ("_columns", "_lowered"):  # made from the same batch: shared, not made again
+            documents.__dict__[cache] = self.__dict__.setdefault(cache, {})
+        return documents
 
 
 @dataclass(frozen=True)

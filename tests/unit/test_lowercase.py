@@ -80,6 +80,11 @@ def test_a_batch_lowered_once_gives_what_lowering_each_time_gives():
     texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(2000)]
     docs = Documents.of(texts)
     assert docs.lowered("text") is docs.lowered("text")
+    # The taggers after the mention tagger read the documents with its evidence: the same lowered columns.
+    with_evidence = docs.with_evidence([{} for _ in texts])
+    assert with_evidence.lowered("text") is docs.lowered("text")
+    assert with_evidence.lowered("normalised") is docs.lowered("normalised")
+    assert with_evidence.column("source") is docs.column("source")
     for name in ("text", "normalised"):
         column = docs.batch.column(name)
         assert lower_array(column, docs.lowered(name)).equals(lower_array(column))
