@@ -141,6 +141,12 @@ def end_to_end(jobs: dict[str, tuple[list[str], str]]) -> dict[str, dict]:
     return best
 
 
+def every_run(fig: dict) -> str:
+    """The seconds of every end-to-end run of one tree's figures (older figures hold one run each)."""
+    sizes = (("full", "full"), ("part", "quarter"), ("small", "sixteenth"))
+    return "; ".join(f"{name} " + ", ".join(f"{s:.1f}" for s in fig[key].get("runs_s", [fig[key]["seconds"]])) for key, name in sizes)
+
+
 def floors(paths: list[str], mb: float, texts: list[str], slice_mb: float, spark) -> dict:
     read_s = timed(lambda: [pq.read_table(p, columns=["text"]) for p in paths])
     split_s = timed(lambda: [t.split() for t in texts])
@@ -466,10 +472,7 @@ def write_results(args, fig: dict, before: dict | None) -> None:
         f"fixed cost about {fixed:.1f} s."
         + (" Before: {:.2f} MB/s per core at the margin, fixed cost about {:.1f} s.".format(*margins(before)) if before else "")
         + " Timings of the full run (s): " + ", ".join(f"{k} {v:.1f}" for k, v in t.items()) + "."
-        + " Every run (s): " + "; ".join(f"{name} " + ", ".join(f"{x:.1f}" for x in f.get("runs_s", [f["seconds"]]))
-                                        for f, name in ((full, "full"), (part, "quarter"), (small, "sixteenth")))
-        + (" (before: " + "; ".join(f"{name} " + ", ".join(f"{x:.1f}" for x in before[key].get("runs_s", [before[key]["seconds"]]))
-                                    for key, name in (("full", "full"), ("part", "quarter"), ("small", "sixteenth"))) + ")" if before else "") + "."
+        + f" Every run (s): {every_run(fig)}" + (f" (before: {every_run(before)})" if before else "") + "."
         + f" JVM class archive (`spark.class_archive`): {'used' if full['manifest']['spark'].get('class_archive') else 'not used'}"
         + (f" now, {'used' if before['full']['manifest']['spark'].get('class_archive') else 'not used'} before." if before else "."),
         "",

@@ -78,6 +78,12 @@ class Work:
     pairs: list[list[tuple[str, str]]] | None = None  # per live row
     signature: tuple[pa.Array, pa.Array, pa.Array] | None = None  # text_key, bands, signature
 
+    @property
+    def every_row_live(self) -> bool:
+        """Every raw row is a document (nothing rejected or sampled out): `docs` then holds the raw
+        rows themselves, in order, and their columns are `texts` and `normalised` as they are."""
+        return self.live is not None and len(self.live) == self.raw.num_rows
+
 
 class Stage(Protocol):
     name: str
@@ -109,8 +115,7 @@ class Tokenise:
     def __call__(self, work: Work) -> None:
         if work.live is None:
             Sample()(work)
-        every = len(work.live) == work.raw.num_rows  # most batches: nothing rejected, nothing sampled out
-        if every:
+        if work.every_row_live:  # most batches: nothing rejected, nothing sampled out
             work.texts = work.raw.column("text")
             take = lambda column: column  # noqa: E731
         else:
@@ -243,10 +248,8 @@ class Sign:
 
             o = self.options
             _signers[o] = Signer(MinHasher(o.num_perm, o.shingle_size, o.seed), *self.banding)
-        # Where every row is a document (Tokenise took no subset), the mention tagger has lowered these
-        # very texts already.
-        every = work.docs is not None and work.live is not None and len(work.live) == work.raw.num_rows
-        lowered = work.docs.lowered("normalised") if every else None
+        # Where every row is a document, the mention tagger has lowered these very texts already.
+        lowered = work.docs.lowered("normalised") if work.docs is not None and work.every_row_live else None
         work.signature = _signers[self.options].sign(work.texts, work.normalised, lowered)
 
 
