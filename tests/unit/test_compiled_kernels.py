@@ -113,3 +113,28 @@ def test_single_spacing_equals_the_re2_pass(sample_texts):
     for texts in (pa.array(sample_texts, pa.string()), pa.array(made, pa.string()), pa.array(made, pa.string()).slice(9, 3000)):
         fast, slow = normalise_whitespace(texts), re2_normalise_whitespace(texts)
         assert fast[0].equals(slow[0]) and fast[1].equals(slow[1])
+
+
+def test_branch_free_kernels_stay_inside_their_buffers():
+    """The layout and single-spacing kernels write ahead of what they keep (a byte they may drop, the
+    spaces around one they may set apart). Run as plain Python over numpy arrays, where a write past
+    the end raises, with the smallest buffers their callers allocate: same output as compiled."""
+    from prevalence.classifier import layout
+    from prevalence.compiled import utf8_buffers
+    from prevalence.tagging import spacing
+
+    rng = random.Random(21)
+    made = ["".join(rng.choice(PIECES) for _ in range(rng.randint(0, 12))) for _ in range(300)] + [",", "a", "\n", "é", " "]
+    texts, offsets, data = utf8_buffers(pa.array(made, pa.string()))
+    n = int(offsets[-1] - offsets[0])
+    tables = (layout._CLASS, layout._BLANK_BEFORE_BREAK, layout._SPACE_AFTER_BREAK, layout._PARAGRAPH, layout._LINE)
+    out, out_offsets = np.zeros(layout.MAX_GROWTH * n + 2, np.uint8), np.zeros(len(made) + 1, np.int64)
+    size = layout._layout(data, offsets, out, out_offsets, *tables)
+    want = layout_tokens(texts)
+    assert bytes(out[:size]) == want.buffers()[2].to_pybytes()[: size] and out_offsets.tolist() == np.frombuffer(want.buffers()[1], np.int32).tolist()
+    valid = np.ones(len(made), np.bool_)
+    out, out_offsets, words = np.zeros(n, np.uint8), np.zeros(len(made) + 1, np.int64), np.zeros(len(made), np.int64)
+    spacing._single_space(data, offsets, valid, out, out_offsets, words, *spacing._tables(WHITESPACE))
+    single, counts = spacing.single_spaced(texts, WHITESPACE)
+    assert bytes(out[: out_offsets[-1]]) == single.buffers()[2].to_pybytes()[: out_offsets[-1]] and words.tolist() == counts.tolist()
+    assert words.sum() > 300 and size > n
