@@ -23,6 +23,7 @@ import xxhash
 
 from prevalence.compiled import utf8_buffers
 from prevalence.dedup import compiled as compiled_kernels
+from prevalence.dedup.word_starts import word_starts
 from prevalence.dedup.xxh3 import xxh3_64_ranges
 
 MASK32 = np.uint64(0xFFFFFFFF)
@@ -219,15 +220,20 @@ def _shingle_hashes(token_hashes: np.ndarray, offsets: np.ndarray, k: int) -> tu
     return hashes, docs
 
 
-def spaced_words(texts: pa.Array) -> tuple[pa.Array, np.ndarray]:
+def spaced_words(texts: pa.Array, compiled: bool = True) -> tuple[pa.Array, np.ndarray]:
     """The words of single-spaced texts (`" ".join(t.split())`, nulls as empty) as one string array over
     the texts' own bytes, without a copy: each word with the space that follows it, none after a text's
     last word. And the number of words per text (int64). Words equal as `str.split()` reads them are
-    equal here once a trailing space is stripped."""
+    equal here once a trailing space is stripped. One compiled pass (`dedup.word_starts`) unless
+    `compiled` is False or numba is not available."""
     texts, offsets, data = utf8_buffers(pc.fill_null(texts, ""))
     low, high = int(offsets[0]), int(offsets[-1])
     if high == low:
         return pa.array([], pa.string()), np.zeros(len(texts), np.int64)
+    found = word_starts(data, offsets) if compiled else None
+    if found is not None:
+        first, counts = found
+        return pa.StringArray.from_buffers(len(first) - 1, pa.py_buffer(first), pa.py_buffer(data)), counts
     # A word starts after every space and where a non-empty text starts (no text starts or ends with a
     # space, so the two sets never meet: the text starts are inserted in order among the others).
     after_space = np.flatnonzero(data[low : high - 1] == 32).astype(np.int32)

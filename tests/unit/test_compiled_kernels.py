@@ -97,7 +97,7 @@ def test_fasttext_lines_are_the_same_without_the_kernel(monkeypatch, sample_text
 def test_build_kernels_names_every_kernel():
     from prevalence.build_kernels import build
 
-    assert build() == ["minhash.sign_tokens", "xxh3.xxh3_64_ranges", "layout.layout_tokens", "spacing.single_spaced", "line_breaks.other_line_breaks"]
+    assert build() == ["minhash.sign_tokens", "xxh3.xxh3_64_ranges", "word_starts.word_starts", "layout.layout_tokens", "spacing.single_spaced", "line_breaks.other_line_breaks"]
 
 
 def test_single_spacing_equals_the_re2_pass(sample_texts):
@@ -138,3 +138,15 @@ def test_branch_free_kernels_stay_inside_their_buffers():
     single, counts = spacing.single_spaced(texts, WHITESPACE)
     assert bytes(out[: out_offsets[-1]]) == single.buffers()[2].to_pybytes()[: out_offsets[-1]] and words.tolist() == counts.tolist()
     assert words.sum() > 300 and size > n
+
+
+def test_compiled_word_starts_equal_the_numpy_path(sample_texts):
+    """`spaced_words` from the compiled pass and from the numpy mask: the same words, over the same bytes,
+    and the same counts, on the sample corpus and generated text, whole and sliced."""
+    from prevalence.dedup.minhash import spaced_words
+
+    single = normalise_whitespace(pa.array(sample_texts + generated(5, 3000, 40), pa.string()))[0]
+    for texts in (single, single.slice(17, 2000), single.slice(0, 0), pa.array(["", None], pa.string())):
+        fast, slow = spaced_words(texts, compiled=True), spaced_words(texts, compiled=False)
+        assert fast[0].equals(slow[0]) and fast[1].tolist() == slow[1].tolist()
+    assert spaced_words(single)[1].sum() > 100000

@@ -135,8 +135,9 @@ def test_signatures_from_normalised_text_equal_those_from_raw_text(articles):
     assert np.array_equal(sig, sig3) and np.array_equal(has, has3) and keys.equals(keys3)
 
 
+@pytest.mark.parametrize("compiled", [True, False])
 @pytest.mark.parametrize("cut", [(0, None), (3, 9), (7, 8), (5, 5)])
-def test_spaced_words_are_the_words_of_each_single_spaced_text(cut):
+def test_spaced_words_are_the_words_of_each_single_spaced_text(cut, compiled):
     """Words over the texts' own bytes (a sliced array included), each text's words in order once a
     trailing space is stripped; nulls and empty texts have none."""
     import pyarrow.compute as pc
@@ -147,7 +148,7 @@ def test_spaced_words_are_the_words_of_each_single_spaced_text(cut):
     texts = ["one", None, "", "  two  words ", "İstanbul ÜBER\u3000漢字", "a\u2028b c", "", "x y z w v u", None, "last one here"]
     array = normalise_whitespace(pa.array(texts, pa.string()))[0].slice(cut[0], None if cut[1] is None else cut[1] - cut[0])
     expected = [(t or "").split() for t in texts[cut[0]:cut[1]]]
-    words, counts = spaced_words(array)
+    words, counts = spaced_words(array, compiled=compiled)
     assert counts.tolist() == [len(w) for w in expected]
     stripped = pc.utf8_rtrim(words, " ").to_pylist()
     assert stripped == [w for ws in expected for w in ws]
