@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from prevalence.stats.replicate_sums import replicate_sums
 from prevalence.stats.sampling import UNIFORM_BITS, uniform_bits
 
 _POISSON1_CDF = np.cumsum([exp(-1) / factorial(k) for k in range(20)])
@@ -69,8 +70,6 @@ def partial_replicate_sums(batches: Iterator[pa.RecordBatch], replicates: int) -
     (`sum_replicate_vectors`); the partition's batches are summed together, up to MAX_HELD_KEYS keys at
     a time.
     """
-    from scipy.sparse import csr_matrix  # here, not at import: a tagging worker never needs scipy (0.25 s)
-
     held: dict[tuple[str, str], np.ndarray] = {}  # (persona, role) -> float64 [3 (docs, count, tokens), replicates]
     for batch in batches:
         if batch.num_rows == 0:
@@ -80,14 +79,12 @@ def partial_replicate_sums(batches: Iterator[pa.RecordBatch], replicates: int) -
         present, key_of_row = np.unique(encoded.indices.to_numpy(zero_copy_only=False), return_inverse=True)
         # Weights are drawn once per distinct document (or cluster) hash: a document has several hit rows.
         distinct, doc_of_row = np.unique(batch.column("doc_hash").to_numpy(zero_copy_only=False).view(np.uint64), return_inverse=True)
-        weights = replicate_weights(distinct, replicates).astype(np.float64)  # [documents, replicates]
-        # Sums per key: a sparse (key x document) matrix of the rows' values times the weights.
-        sums = []
-        for values in (np.ones(batch.num_rows), *(pc.fill_null(batch.column(c).cast(pa.float64()), 0.0).to_numpy(zero_copy_only=False)
-                                                  for c in ("count", "tokens"))):
-            by_key = csr_matrix((values, (key_of_row, doc_of_row)), shape=(len(present), len(distinct)))
-            sums.append(by_key @ weights)
-        stacked = np.stack(sums, axis=1)  # [keys, 3, replicates]
+        values = np.stack([np.ones(batch.num_rows), *(pc.fill_null(batch.column(c).cast(pa.float64()), 0.0).to_numpy(zero_copy_only=False)
+                                                      for c in ("count", "tokens"))])
+        stacked = replicate_sums(distinct, doc_of_row, key_of_row, values, len(present), replicates, _POISSON1_STEPS, _REPLICATE_STEP,
+                                 UNIFORM_BITS)
+        if stacked is None:
+            stacked = _sparse_sums(distinct, doc_of_row, key_of_row, values, len(present), replicates)  # [keys, 3, replicates]
         names = encoded.dictionary.to_pylist()
         for k, code in enumerate(present.tolist()):
             persona, role = names[code].split("\x1f")
@@ -97,6 +94,17 @@ def partial_replicate_sums(batches: Iterator[pa.RecordBatch], replicates: int) -
             held = {}
     if held:
         yield _vector_batch(held)
+
+
+def _sparse_sums(distinct: np.ndarray, doc_of_row: np.ndarray, key_of_row: np.ndarray, values: np.ndarray, n_keys: int,
+                 replicates: int) -> np.ndarray:
+    """`stats.replicate_sums` in numpy: a [documents, replicates] weight matrix, and per value a sparse
+    (key x document) matrix of the rows' values times it."""
+    from scipy.sparse import csr_matrix  # here, not at import: a tagging worker never needs scipy (0.25 s)
+
+    weights = replicate_weights(distinct, replicates).astype(np.float64)
+    sums = [csr_matrix((v, (key_of_row, doc_of_row)), shape=(n_keys, len(distinct))) @ weights for v in values]
+    return np.stack(sums, axis=1)
 
 
 def _add_vector(held: dict[tuple[str, str], np.ndarray], key: tuple[str, str], sums: np.ndarray) -> None:

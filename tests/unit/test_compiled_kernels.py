@@ -97,7 +97,8 @@ def test_fasttext_lines_are_the_same_without_the_kernel(monkeypatch, sample_text
 def test_build_kernels_names_every_kernel():
     from prevalence.build_kernels import build
 
-    assert build() == ["minhash.sign_tokens", "xxh3.xxh3_64_ranges", "word_starts.word_starts", "layout.layout_tokens", "spacing.single_spaced", "line_breaks.other_line_breaks"]
+    assert build() == ["minhash.sign_tokens", "xxh3.xxh3_64_ranges", "word_starts.word_starts", "layout.layout_tokens", "spacing.single_spaced", "line_breaks.other_line_breaks",
+                       "replicate_sums.replicate_sums"]
 
 
 def test_single_spacing_equals_the_re2_pass(sample_texts):
@@ -150,3 +151,25 @@ def test_compiled_word_starts_equal_the_numpy_path(sample_texts):
         fast, slow = spaced_words(texts, compiled=True), spaced_words(texts, compiled=False)
         assert fast[0].equals(slow[0]) and fast[1].tolist() == slow[1].tolist()
     assert spaced_words(single)[1].sum() > 100000
+
+
+@pytest.mark.parametrize("replicates", [1, 7, 1000])
+def test_compiled_replicate_sums_equal_the_sparse_product(replicates):
+    """The bootstrap's sums per key from the compiled loop and from the weight matrix and sparse product:
+    equal to the last bit, with documents of several rows, rows out of document order, keys that
+    share documents, a hash of 0 and of 2**64-1, and tokens in the millions."""
+    from prevalence.stats import bootstrap
+    from prevalence.stats.replicate_sums import replicate_sums
+
+    rng = np.random.default_rng(replicates)
+    hashes = np.unique(np.r_[rng.integers(0, 2**63, 300, dtype=np.uint64) * np.uint64(2), np.uint64(0), np.uint64(2**64 - 1)])
+    doc_of_row = rng.permutation(np.r_[np.arange(len(hashes)), rng.integers(0, len(hashes), 900)])
+    key_of_row = rng.integers(0, 40, len(doc_of_row))
+    values = np.stack([np.ones(len(doc_of_row)), rng.integers(0, 9, len(doc_of_row)).astype(float),
+                       rng.integers(0, 5_000_000, len(doc_of_row)).astype(float)])
+    fast = replicate_sums(hashes, doc_of_row, key_of_row, values, 40, replicates, bootstrap._POISSON1_STEPS,
+                          bootstrap._REPLICATE_STEP, bootstrap.UNIFORM_BITS)
+    slow = bootstrap._sparse_sums(hashes, doc_of_row, key_of_row, values, 40, replicates)
+    assert fast.shape == slow.shape == (40, 3, replicates) and np.array_equal(fast, slow)
+    if replicates == 1000:  # Poisson(1) weights: about one per row and replicate
+        assert abs(fast[:, 0].sum() / (len(doc_of_row) * replicates) - 1) < 0.02
