@@ -12,10 +12,11 @@ from __future__ import annotations
 import numpy as np
 
 from prevalence.compiled import kernel
+from prevalence.stats.sampling import SPLITMIX_GAMMA as _GOLDEN
+from prevalence.stats.sampling import SPLITMIX_M1 as _M1
+from prevalence.stats.sampling import SPLITMIX_M2 as _M2
 
 _S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 
 
 def _sums(hashes, first_row, key_of_row, values, steps, step, shift, out, weights):  # pragma: no cover - compiled

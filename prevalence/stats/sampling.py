@@ -22,11 +22,17 @@ def in_sample(hashes: np.ndarray, fraction: float) -> np.ndarray:
     return uniform_from_hash(hashes ^ np.uint64(_SAMPLE_SEED)) < fraction
 
 
+# splitmix64's increment and its two multipliers (`stats.replicate_sums` compiles the same mix).
+SPLITMIX_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+SPLITMIX_M1 = np.uint64(0xBF58476D1CE4E5B9)
+SPLITMIX_M2 = np.uint64(0x94D049BB133111EB)
+
+
 def _splitmix64(x: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
-        x = x + np.uint64(0x9E3779B97F4A7C15)
-        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        x = x + SPLITMIX_GAMMA
+        x = (x ^ (x >> np.uint64(30))) * SPLITMIX_M1
+        x = (x ^ (x >> np.uint64(27))) * SPLITMIX_M2
         return x ^ (x >> np.uint64(31))
 
 
