@@ -51,7 +51,6 @@ def _single_space(data, offsets, valid, out, out_offsets, words, kinds, two, thr
         if not valid[i]:
             continue
         j, end = offsets[i], offsets[i + 1]
-        start = pos
         n = 0
         after_space = 1  # the byte before was whitespace, or the text starts here
         while j < end:
@@ -78,7 +77,7 @@ def _single_space(data, offsets, valid, out, out_offsets, words, kinds, two, thr
             kept = 1 - space
             begins = kept & after_space  # a word starts at this byte
             out[pos] = 32  # the space before a word, kept when a word was written before it
-            pos += begins & (1 if pos > start else 0)
+            pos += begins & (1 if n else 0)
             out[pos] = b
             pos += kept
             n += begins
