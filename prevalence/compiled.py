@@ -40,12 +40,15 @@ class Kernel:
     """A function compiled with numba on its first call (cached, no bounds checks, GIL released).
     `compiled()` is the callable, or None where numba is not available."""
 
-    def __init__(self, fn: Callable):
+    def __init__(self, fn: Callable, helpers: tuple[Callable, ...] = ()):
         self.fn = fn
+        self.helpers = helpers
         self._compiled: Callable | None = None
 
     def compiled(self) -> Callable | None:
         if self._compiled is None and available():
+            for helper in self.helpers:  # compiled where `fn` calls them: its module's name then names the compiled one
+                self.fn.__globals__[helper.__name__] = Kernel(helper).compiled()
             try:
                 self._compiled = _numba.njit(cache=True, nogil=True, boundscheck=False)(self.fn)
             except RuntimeError:  # numba finds no folder to cache in: compile in every process instead
@@ -53,9 +56,10 @@ class Kernel:
         return self._compiled
 
 
-def kernel(fn: Callable) -> Kernel:
-    """`fn` as a Kernel, compiled when first needed."""
-    return Kernel(fn)
+def kernel(fn: Callable, helpers: tuple[Callable, ...] = ()) -> Kernel:
+    """`fn` as a Kernel, compiled when first needed; `helpers` are the functions of its module that it
+    calls, compiled with it (listed callees first)."""
+    return Kernel(fn, helpers)
 
 
 def utf8_buffers(texts: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray, np.ndarray]:

@@ -18,6 +18,10 @@ from __future__ import annotations
 
 import re
 
+# Characters of context that `rejection` reads before an occurrence (its window rules) and after it.
+WINDOW = 60
+REST = 40
+
 NAME_BOUNDARY = "name_boundary"
 EPONYM = "eponym"
 WORK_TITLE = "work_title"
@@ -102,6 +106,18 @@ WINDOW_LAST_WORDS = frozenset(
 )
 
 
+# For a window whose last word is one of these three, the word before it that a window rule can match
+# with (`the city of`, `the sequel to`, `starred in`, `a sort of`); no other word before them lets
+# any rule match (tests/unit/test_context_clear.py reads the rules' own words to hold this).
+WORDS_BEFORE_LAST = {
+    "of": frozenset("""island islands isle isles city town village county province fort port lake mount mountains river bay
+                     cape gulf strait district state premiere remake adaptation production performance staging revival
+                     version screenplay soundtrack cast sort""".split()),
+    "to": frozenset("sequel prequel soundtrack".split()),
+    "in": frozenset("starred starring appeared role roles".split()),
+}
+
+
 def window_may_match(window: str) -> bool:
     """False when no window rule (EPONYM_BEFORE, WORK_BEFORE, NAMED, EPITHET_BEFORE) can match `window`."""
     stripped = window.rstrip().rstrip("\"“'").rstrip()
@@ -184,7 +200,7 @@ def rejection(text: str, start: int, end: int, own_words: frozenset[str], fictio
     Doctrine` is a cue of James Monroe but no mention of him). `fictional`: the persona is a fictional
     character, whose name titles works (`Harry Potter and the Half-Blood Prince`; for a historical
     figure, `Lincoln and the Civil War` is prose)."""
-    window = text[max(0, start - 60) : start].lower()
+    window = text[max(0, start - WINDOW) : start].lower()
     if start >= 2 and text[start - 1] == "-" and text[start - 2].isalpha():
         return NAME_BOUNDARY  # inside a hyphenated name: `Jaish-e-Mohammed`
     after = _word_after(text, end)
@@ -220,7 +236,7 @@ def rejection(text: str, start: int, end: int, own_words: frozenset[str], fictio
     if searched and EPONYM_BEFORE.search(window):
         return EPONYM
     quoted = window.endswith(('" ', '“ ', '"', '“'))
-    rest = text[end : end + 40]
+    rest = text[end : end + REST]
     if ((searched and WORK_BEFORE.search(window)) or (_may_open_work_after(rest) and WORK_AFTER.match(rest.lower()))
             or (quoted and _QUOTED_TITLE_GOES_ON.match(text[end : end + 6]))):
         # A title in quotes: the name alone (`"Hamlet"`) or going on past it (`"Romeo and Juliet"`,

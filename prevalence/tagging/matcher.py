@@ -168,7 +168,7 @@ class HyperscanMatcher:
         return buf, offsets, ends - self._lengths[ids], ends, ids, doc
 
     @staticmethod
-    def _char_offsets(buf: np.ndarray, offsets: np.ndarray, doc: np.ndarray, starts: np.ndarray,
+    def char_offsets(buf: np.ndarray, offsets: np.ndarray, doc: np.ndarray, starts: np.ndarray,
                       ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Byte offsets of occurrences (each inside text `doc`) as character offsets within their text."""
         first = offsets[doc]
@@ -188,8 +188,8 @@ class HyperscanMatcher:
         if scanned is None:
             return [[] for _ in range(len(texts))]
         buf, offsets, starts, ends, ids, doc = scanned
-        starts_c, ends_c = self._char_offsets(buf, offsets, doc, starts, ends)
-        return _per_text(len(texts), doc, list(zip(starts_c.tolist(), ends_c.tolist(), ids.tolist())))
+        starts_c, ends_c = self.char_offsets(buf, offsets, doc, starts, ends)
+        return per_text(len(texts), doc, list(zip(starts_c.tolist(), ends_c.tolist(), ids.tolist())))
 
     def occurrences(self, text: str) -> list[tuple[int, int, int]]:
         """(start, end, key index) of every occurrence, whole word or not, in character offsets."""
@@ -202,9 +202,20 @@ class HyperscanMatcher:
     def candidates_arrow(self, lows: pa.Array) -> list[list[tuple[int, int, int]]]:
         """`candidates` of each text of a string array, one scan per text from the Arrow buffer; only
         matches next to a non-ASCII character are checked in Python."""
+        found = self.candidate_bytes(lows)
+        if found is None:
+            return [[] for _ in range(len(lows))]
+        buf, offsets, doc, starts, ends, ids = found
+        starts_c, ends_c = self.char_offsets(buf, offsets, doc, starts, ends)
+        return per_text(len(lows), doc, list(zip(starts_c.tolist(), ends_c.tolist(), ids.tolist())))
+
+    def candidate_bytes(self, lows: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """The whole-word candidates of `candidates_arrow` in bytes: (the buffer's bytes, each text's first
+        byte and end [n], and per candidate: its text, start and end byte offsets in the buffer, key
+        index), grouped by text; None when there are none."""
         scanned = self._scan(lows)
         if scanned is None:
-            return [[] for _ in range(len(lows))]
+            return None
         buf, offsets, starts, ends, ids, doc = scanned
         first, last = offsets[doc], offsets[doc + 1]
         before = np.where(starts > first, buf[np.maximum(starts - 1, 0)], 0x20)
@@ -219,8 +230,7 @@ class HyperscanMatcher:
                 kept[j] = not ((s > offsets[d] and is_word_char(_char_ending_at(buf, s)))
                                or (e < offsets[d + 1] and is_word_char(_char_starting_at(buf, e))))
             starts, ends, ids, doc = starts[kept], ends[kept], ids[kept], doc[kept]
-        starts_c, ends_c = self._char_offsets(buf, offsets, doc, starts, ends)
-        return _per_text(len(lows), doc, list(zip(starts_c.tolist(), ends_c.tolist(), ids.tolist())))
+        return buf, offsets, doc, starts, ends, ids
 
 
 SHORT_KEY = 4
@@ -306,7 +316,7 @@ def _offsets(texts: pa.Array) -> np.ndarray:
                          offset=texts.offset * np.dtype(width).itemsize).astype(np.int64)
 
 
-def _per_text(n: int, doc: np.ndarray, rows: list[tuple[int, int, int]]) -> list[list[tuple[int, int, int]]]:
+def per_text(n: int, doc: np.ndarray, rows: list[tuple]) -> list[list[tuple]]:
     """Rows (grouped by text, `doc` their text index) as one list per text."""
     cuts = np.searchsorted(doc, np.arange(n + 1)).tolist()
     return [rows[cuts[i] : cuts[i + 1]] for i in range(n)]

@@ -9,7 +9,8 @@ Rules, in order (tested in tests/unit/test_mentions.py):
 4. Anti-cues: an alias occurrence right next to one of the persona's anti-cues is not that persona
    (`Lincoln, Nebraska`, `Lincoln Navigator`, `Lincoln bombers`); nor is one that its context shows to
    be someone or something else (`tagging.context`: `David Beckham`, `Lincoln Memorial`, `the sequel
-   to Dracula`, `a Judas`).
+   to Dracula`, `a Judas`). Those rules run in Python only for the occurrences that one compiled pass
+   over the batch cannot prove clear of them (`tagging.context_clear`: nearly nine in ten are).
 5. Short aliases (and aliases shared by several personas) count only in a document that also carries
    one of the persona's full aliases or cues; a shared one goes to the persona with most such evidence.
 Input text is expected whitespace-normalised: runs of whitespace as one space (see tagging.stage).
@@ -20,13 +21,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 
 from prevalence.catalog import UNNAMED_KINDS, Catalog, alias_owners
+from prevalence.compiled import utf8_buffers
 from prevalence.tagging.base import Documents, HitRows, Tagger, TaggerContext
 from prevalence.tagging.context import rejection
+from prevalence.tagging.context_clear import clear_occurrences
 from prevalence.tagging.lowercase import lower_array_same_length, lower_same_length
-from prevalence.tagging.matcher import build_matcher
+from prevalence.tagging.matcher import build_matcher, per_text
 from prevalence.tagging.matcher import is_word_char as _is_word_char
 
 STRONG, WEAK, CUE = 0, 1, 2
@@ -89,6 +93,8 @@ class MentionTagger(Tagger):
                            for i, p in enumerate(catalog.personas)}
         self._fictional = {i for i, p in enumerate(catalog.personas) if p.kind == "fictional_character"}
         self._entries = [tuple(v) for v in entries.values()]
+        # Keys with an alias: their occurrences may reach the context rules (a cue's never does).
+        self._aliased = np.array([any(e.strength != CUE for e in v) for v in self._entries], dtype=bool)
         # Candidate finding: hyperscan where its wheel exists, else Aho-Corasick (`tagging.matcher`).
         self.keys = list(entries)  # lowercase aliases and cues, in the matcher's key order
         self._matcher = build_matcher(self.keys, engine, whole_words=True)
@@ -103,7 +109,7 @@ class MentionTagger(Tagger):
         texts = docs.column("normalised")
         low_array = lower_array_same_length(docs.batch.column("normalised"), docs.lowered("normalised"))
         lows = low_array.to_pylist()
-        found = self._matcher.candidates_arrow(low_array)  # from the Arrow buffer
+        found = self._candidates(low_array, docs.batch.column("normalised"))
         for i, (text, low, candidates) in enumerate(zip(texts, lows, found)):
             located: list[tuple[int, str]] | None = [] if self.positions else None
             counts, support = self._analyse(text, low, candidates, located)
@@ -116,6 +122,24 @@ class MentionTagger(Tagger):
                 rows.add(i, pid, self.role, c, method=METHOD, positions=where.get(pid) if located is not None else None)
         return rows.table(), evidence
 
+    def _candidates(self, lows: pa.Array, texts: pa.Array) -> list[list[tuple[int, int, int, bool]]]:
+        """The matcher's whole-word candidates per text, from the Arrow buffer, as (start, end, key index,
+        clear): `clear` when `tagging.context_clear` proves that no context rule rejects the occurrence,
+        so that `rejection` need not run for it (hyperscan and numba only; else never clear)."""
+        in_bytes = getattr(self._matcher, "candidate_bytes", None)
+        if in_bytes is None:
+            return [[(s, e, k, False) for s, e, k in found] for found in self._matcher.candidates_arrow(lows)]
+        found = in_bytes(lows)
+        if found is None:
+            return [[] for _ in range(len(lows))]
+        buf, offsets, doc, starts, ends, ids = found
+        _, text_offsets, text_bytes = utf8_buffers(texts)
+        clear = clear_occurrences(text_bytes, text_offsets, buf, offsets, doc, starts, ends, ids, self._aliased)
+        if clear is None:
+            clear = np.zeros(len(doc), dtype=bool)
+        starts_c, ends_c = self._matcher.char_offsets(buf, offsets, doc, starts, ends)
+        return per_text(len(lows), doc, list(zip(starts_c.tolist(), ends_c.tolist(), ids.tolist(), clear.tolist())))
+
     def analyse(self, text: str, located: list[tuple[int, str]] | None = None) -> tuple[dict[str, int], dict[int, int]]:
         """({persona_id: mentions}, {persona index: full-alias mentions + cue occurrences}); the second
         is the document's support for each persona, which short aliases and speaker names rely on.
@@ -123,14 +147,16 @@ class MentionTagger(Tagger):
         if not self._matcher.size:
             return {}, {}
         low = lower_same_length(text)
-        return self._analyse(text, low, self._matcher.candidates(low), located)
+        candidates = [(s, e, k, False) for s, e, k in self._matcher.candidates(low)]
+        return self._analyse(text, low, candidates, located)
 
-    def _analyse(self, text: str, low: str, candidates: list[tuple[int, int, int]],
+    def _analyse(self, text: str, low: str, candidates: list[tuple[int, int, int, bool]],
                  located: list[tuple[int, str]] | None) -> tuple[dict[str, int], dict[int, int]]:
-        """`analyse` given the lowercase text and the matcher's whole-word candidates in it."""
-        spans: list[tuple[int, int, list[_Entry]]] = []
+        """`analyse` given the lowercase text and the matcher's whole-word candidates in it, each with
+        whether it is proven clear of the context rules."""
+        spans: list[tuple[int, int, list[_Entry], bool]] = []
         cues_seen: dict[int, int] = defaultdict(int)
-        for start, end, index in candidates:
+        for start, end, index, clear in candidates:
             if low[start].isdigit() and _inside_number(low, start):
                 continue
             aliases = []
@@ -140,7 +166,7 @@ class MentionTagger(Tagger):
                 elif _case_ok(e, text, start, end):
                     aliases.append(e)
             if aliases:
-                spans.append((start, end, aliases))
+                spans.append((start, end, aliases, clear))
         counts, named = self._resolve(text, low, _leftmost_longest(spans), cues_seen, located)
         evidence = {p: named.get(p, 0) + cues_seen.get(p, 0) for p in set(named) | set(cues_seen)}
         return counts, evidence
@@ -152,11 +178,11 @@ class MentionTagger(Tagger):
         support: dict[int, int] = defaultdict(int)
         # Weak aliases are checked against their context only once the whole document's support is known:
         # one of an unsupported persona never counts (a tenth of the context checks on real text).
-        weak_spans: list[tuple[int, int, list[_Entry]]] = []
+        weak_spans: list[tuple[int, int, list[_Entry], bool]] = []
         anti_cues = self._anti_cues
-        for start, end, entries in spans:
+        for start, end, entries, clear in spans:
             unvetoed = [e for e in entries if e.persona not in anti_cues or not _next_to_anti_cue(anti_cues[e.persona], low, start, end)]
-            live_strong = [e for e in unvetoed if e.strength == STRONG and self._in_context(e, text, start, end)]
+            live_strong = [e for e in unvetoed if e.strength == STRONG and (clear or self._in_context(e, text, start, end))]
             for e in unvetoed:
                 if e.strength == STRONG and e not in live_strong:
                     support[e.persona] += 1
@@ -166,11 +192,11 @@ class MentionTagger(Tagger):
                     located.append((start, self.persona_ids[e.persona]))
             weak = [e for e in unvetoed if e.strength == WEAK]
             if weak and not live_strong:
-                weak_spans.append((start, end, weak))
+                weak_spans.append((start, end, weak, clear))
         counts = dict(strong)
-        for start, end, entries in weak_spans:
+        for start, end, entries, clear in weak_spans:
             supported = [e.persona for e in entries if (strong.get(e.persona) or cues_seen.get(e.persona) or support.get(e.persona))
-                         and self._in_context(e, text, start, end)]
+                         and (clear or self._in_context(e, text, start, end))]
             if supported:
                 best = min(supported, key=lambda p: (-(strong.get(p, 0) + cues_seen.get(p, 0) + support.get(p, 0)), p))
                 counts[best] = counts.get(best, 0) + 1

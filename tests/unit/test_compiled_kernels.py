@@ -98,7 +98,7 @@ def test_build_kernels_names_every_kernel():
     from prevalence.build_kernels import build
 
     assert build() == ["minhash.sign_tokens", "xxh3.xxh3_64_ranges", "word_starts.word_starts", "layout.layout_tokens", "spacing.single_spaced", "line_breaks.other_line_breaks",
-                       "replicate_sums.replicate_sums"]
+                       "context_clear.clear_occurrences", "replicate_sums.replicate_sums"]
 
 
 def test_single_spacing_equals_the_re2_pass(sample_texts):
