@@ -18,10 +18,12 @@ names become ad-hoc personas `author:<source>:<name>`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import pyarrow as pa
 
 from prevalence.catalog import Catalog
+from prevalence.tagging.author_lines import DASH_MARKS, NewlineLines, SplitLines
 from prevalence.tagging.base import Documents, HitRows, Tagger
 from prevalence.tagging.names import NameResolver
 
@@ -31,23 +33,7 @@ MAX_NAME_LINE = 80
 # Lines after a signature (place, date, title) are at most this long; a longer one ends the search.
 CLOSING_LINE = 80
 
-_DASH_MARKS = ("--", "—", "–", "―", "~")  # also tested as substrings: a line without one has no attribution
-_DASH = "(?:" + "|".join(re.escape(d) for d in _DASH_MARKS) + ")"
-_ASCII_DASHES = tuple(d for d in _DASH_MARKS if d.isascii())
-_WIDE_DASHES = tuple(d for d in _DASH_MARKS if not d.isascii())
-
-
-def _has_dash(line: str) -> bool:
-    """One of _DASH_MARKS is in the line (substring tests: three times faster than a regex search)."""
-    for d in _ASCII_DASHES:
-        if d in line:
-            return True
-    if line.isascii():
-        return False
-    for d in _WIDE_DASHES:
-        if d in line:
-            return True
-    return False
+_DASH = "(?:" + "|".join(re.escape(d) for d in DASH_MARKS) + ")"
 
 
 _BYLINE = re.compile(
@@ -57,6 +43,8 @@ _BYLINE = re.compile(
 _HEADER = re.compile(r"^from:\s*(?:(?P<mail1>\S+@\S+)\s*\((?P<name1>[^()]+)\)|\"?(?P<name2>[^\"<>@]+?)\"?\s*<[^<>@\s]+@[^<>\s]+>)\s*$", re.IGNORECASE)
 _DASH_LINE = re.compile(rf"^{_DASH}\s*(?P<name>[\"“]?[^\W\d_].*?)\s*$")
 _QUOTE_THEN_DASH = re.compile(rf"^(?P<quote>.*[\"”’'])\s*{_DASH}\s*(?P<name>[^\W\d_][^\"“”]*?)\s*$")
+# What _QUOTE_THEN_DASH needs somewhere in the line, found without its backtracking over long lines.
+_QUOTE_BEFORE_DASH = re.compile(rf"[\"”’']\s*{_DASH}")
 _VALEDICTION = re.compile(
     r"^(?:yours truly|yours sincerely|sincerely yours|sincerely|yours faithfully|faithfully yours|respectfully yours|"
     r"very respectfully|respectfully submitted|respectfully|your obedient servant|your friend|cordially|best regards|"
@@ -183,17 +171,18 @@ class AuthorTagger(Tagger):
         super().__init__(catalog)
         self.names = NameResolver(catalog, self.role)
 
-    def found_names(self, text: str, metadata: str | None = None) -> tuple[list[str], str | None, list[tuple[str, int]]]:
-        """(document author names, their method, [(attributed name, quotation words)]), unresolved."""
-        lines = [line.strip() for line in text.splitlines()]
-        nonblank = [i for i, line in enumerate(lines) if line]
+    def found_names(self, text: str, metadata: str | None = None, newlines_only: bool = False
+                    ) -> tuple[list[str], str | None, list[tuple[str, int]]]:
+        """(document author names, their method, [(attributed name, quotation words)]), unresolved.
+        `newlines_only`: the text breaks lines at `\n` alone, so its lines are found where they are needed
+        instead of all split (`tagging.author_lines`; the same names either way)."""
+        lines = NewlineLines(text) if newlines_only else SplitLines(text)
         authors: list[str] = []
         method = None
         if metadata:
             authors, method = [n for n in metadata.split("\n") if n.strip()], "metadata"
         if not authors:
-            for i in nonblank[:HEAD_LINES]:
-                line = lines[i]
+            for _, line in lines.head(HEAD_LINES):
                 if len(line) > MAX_NAME_LINE:
                     continue
                 header = _HEADER.match(line)
@@ -208,38 +197,33 @@ class AuthorTagger(Tagger):
                     if names:
                         authors, method = names, "byline"
                         break
-        # Attribution lines need a dash: a text without one has none (most texts; no line is read).
-        has_dash = any(d in text for d in _DASH_MARKS)
-        attributions, attributed_lines = self._attributions(lines, nonblank) if has_dash else ([], set())
+        attributions, attributed_lines = self._attributions(lines)
         if not authors:
-            name = self._signature(lines, nonblank[-TAIL_LINES:], attributed_lines)
+            name = self._signature(lines.last_lines(TAIL_LINES), attributed_lines)
             if name:
                 authors, method = [name], "signature"
         return authors, method, attributions
 
-    def _attributions(self, lines: list[str], nonblank: list[int]) -> tuple[list[tuple[str, int]], set[int]]:
+    def _attributions(self, lines: SplitLines | NewlineLines) -> tuple[list[tuple[str, int]], set[int]]:
+        """Attributed quotations (name, words), and the keys of their lines. Both forms need a dash, so
+        only the lines that hold one are read."""
         out: list[tuple[str, int]] = []
         used: set[int] = set()
-        for k, i in enumerate(nonblank):
-            line = lines[i]
-            if not _has_dash(line):
-                continue  # both forms need a dash: most lines are skipped by this one test
-            same = _QUOTE_THEN_DASH.match(line)
+        for key, line in lines.dash_lines():
+            same = _QUOTE_BEFORE_DASH.search(line) and _QUOTE_THEN_DASH.match(line)
             if same:
                 name = self._person(_signature_name(same.group("name")))
                 if name:
                     out.append((name, len(same.group("quote").split())))
-                    used.add(i)
+                    used.add(key)
                 continue
             dash = _DASH_LINE.match(line)
-            if dash and k > 0 and lines[nonblank[k - 1]].rstrip().endswith(('"', "”", "’")) and nonblank[k - 1] == i - 1:
+            # A dash-and-name line right under a line that closes a quotation.
+            if dash and lines.line_before(key).endswith(('"', "”", "’")):
                 name = self._person(_signature_name(dash.group("name")))
                 if name:
-                    start = i - 1
-                    while start > 0 and lines[start - 1]:
-                        start -= 1
-                    out.append((name, sum(len(lines[j].split()) for j in range(start, i))))
-                    used.add(i)
+                    out.append((name, lines.words_before(key)))
+                    used.add(key)
         return out, used
 
     def _person(self, name: str | None) -> str | None:
@@ -250,18 +234,19 @@ class AuthorTagger(Tagger):
             return None
         return name
 
-    def _signature(self, lines: list[str], tail: list[int], attributed: set[int]) -> str | None:
-        """The signature of the closing block: only short lines (place, date, title) may follow it."""
-        for k in range(len(tail) - 1, -1, -1):
-            i = tail[k]
-            line = lines[i]
+    def _signature(self, last_lines: Iterable[tuple[int, str]], attributed: set[int]) -> str | None:
+        """The signature of the closing block (its last nonblank lines as (key, line), the last first,
+        read until one is too long): only short lines (place, date, title) may follow it."""
+        previous: str | None = None
+        for i, line in last_lines:
+            after, previous = previous, line  # `after`: the nonblank line after this one, if any
             if len(line) > CLOSING_LINE:
                 return None
             if i in attributed:
                 continue
             if line == "--":  # a mail or news signature block follows: its first line names the writer
-                if k + 1 < len(tail):
-                    name = _signature_name(lines[tail[k + 1]], min_tokens=2)
+                if after is not None:
+                    name = _signature_name(after, min_tokens=2)
                     if name:
                         return name
                 continue
@@ -276,7 +261,7 @@ class AuthorTagger(Tagger):
                 if valediction.group("name"):
                     name = _signature_name(valediction.group("name"))
                 else:
-                    name = _signature_name(lines[tail[k + 1]]) if k + 1 < len(tail) else None
+                    name = _signature_name(after) if after is not None else None
                 name = self._person(name)
                 if name:
                     return name
@@ -292,9 +277,11 @@ class AuthorTagger(Tagger):
 
     def tag(self, docs: Documents) -> pa.Table:
         rows = HitRows()
-        columns = (docs.column("text"), docs.evidence, docs.column("source"), docs.column("n_tokens"), docs.column("author"))
-        for i, (text, support, source, n_tokens, author) in enumerate(zip(*columns)):
-            for pid, (count, written, method, name) in self._tally(text, support, source, n_tokens, author).items():
+        other = docs.other_line_breaks("text")
+        newlines_only = (~other).tolist() if other is not None else [False] * len(docs)
+        columns = (docs.column("text"), docs.evidence, docs.column("source"), docs.column("n_tokens"), docs.column("author"), newlines_only)
+        for i, (text, support, source, n_tokens, author, plain) in enumerate(zip(*columns)):
+            for pid, (count, written, method, name) in self._tally(text, support, source, n_tokens, author, plain).items():
                 rows.add(i, pid, self.role, count, written, method=method, name=name)
         return rows.table()
 
@@ -302,8 +289,9 @@ class AuthorTagger(Tagger):
         """{persona_id: (count, words, method)} for one document (raw text, line breaks kept)."""
         return {pid: (c, w, m) for pid, (c, w, m, _) in self._tally(text, evidence, source, n_tokens, metadata).items()}
 
-    def _tally(self, text: str, evidence: dict[int, int], source: str, n_tokens: int, metadata: str | None) -> dict[str, tuple]:
-        authors, method, attributions = self.found_names(text, metadata)
+    def _tally(self, text: str, evidence: dict[int, int], source: str, n_tokens: int, metadata: str | None,
+               newlines_only: bool = False) -> dict[str, tuple]:
+        authors, method, attributions = self.found_names(text, metadata, newlines_only)
         out: dict[str, list] = {}
         if authors:
             share, extra = divmod(n_tokens, len(authors))

@@ -14,10 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, ClassVar
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from prevalence.errors import PrevalenceError
+from prevalence.tagging.line_breaks import other_line_breaks
 
 if TYPE_CHECKING:
     from prevalence.catalog import Catalog
@@ -86,10 +88,18 @@ class Documents:
             cache[name] = pc.utf8_lower(self.batch.column(name))
         return cache[name]
 
+    def other_line_breaks(self, name: str = "text") -> np.ndarray | None:
+        """Per document, whether the column's text breaks lines with anything but `\n`
+        (`line_breaks.other_line_breaks`), computed once and shared; None without the compiled kernel."""
+        cache = self.__dict__.setdefault("_other_breaks", {})
+        if name not in cache:
+            cache[name] = other_line_breaks(self.batch.column(name))
+        return cache[name]
+
     def with_evidence(self, evidence: list[dict[int, int]]) -> "Documents":
         """The same documents with their mention support; the converted and lowered columns go along."""
         documents = replace(self, evidence=tuple(evidence))
-        for cache in ("_columns", "_lowered"):  # made from the same batch: shared, not made again
+        for cache in ("_columns", "_lowered", "_other_breaks"):  # made from the same batch: shared, not made again
             documents.__dict__[cache] = self.__dict__.setdefault(cache, {})
         return documents
 

@@ -222,13 +222,14 @@ _MAY_OPEN_TURN = (
 )
 
 
-def may_have_script(texts: pa.Array, literal_split: bool = True) -> np.ndarray:
+def may_have_script(texts: pa.Array, literal_split: bool = True, other: np.ndarray | None = None) -> np.ndarray:
     """Per document, False when script_turns must return []: fewer than MIN_TURNS of its lines can open a
     turn (`may_open_turn`, read as a superset in Arrow compute over the lines of the whole batch).
     Documents whose only line break is `\n` are split at it with Arrow's literal split (`literal_split`,
-    where the kernel of `tagging.line_breaks` runs), the others with the RE2 pattern of every break."""
+    where the kernel of `tagging.line_breaks` runs), the others with the RE2 pattern of every break.
+    `other`: that kernel's answer for these texts, where the caller has it."""
     texts = pc.fill_null(texts, "")
-    other = other_line_breaks(texts) if literal_split else None
+    other = (other if other is not None else other_line_breaks(texts)) if literal_split else None
     if other is None or other.all():
         return _lines_that_may_open(pc.split_pattern_regex(texts, LINE_BREAKS), len(texts)) >= MIN_TURNS
     if not other.any():

@@ -62,7 +62,7 @@ class SpeakerTagger(Tagger):
         rows = HitRows()
         texts = docs.batch.column("text")
         # Which of the three readings can find anything, per document, from Arrow passes over the batch.
-        forms = zip(may_be_chat(texts), may_have_script(texts), may_have_speaker(texts))
+        forms = zip(may_be_chat(texts), may_have_script(texts, other=docs.other_line_breaks("text")), may_have_speaker(texts))
         for i, (text, support, source, speaker, (chat, script, prose)) in enumerate(
             zip(docs.column("text"), docs.evidence, docs.column("source"), docs.column("speaker"), forms)
         ):

@@ -172,10 +172,11 @@ def test_attribution_lines_that_name_no_person_give_none(tagger, line):
 def test_dash_marks_are_the_dash_alternatives():
     """The attribution scan skips lines without a dash; its list of dashes is the regex's."""
     from prevalence.tagging import authors
+    from prevalence.tagging.author_lines import DASH_MARKS
 
     import re
 
-    assert all(re.fullmatch(authors._DASH, d) for d in authors._DASH_MARKS)
+    assert all(re.fullmatch(authors._DASH, d) for d in DASH_MARKS)
     assert not any(re.fullmatch(authors._DASH, d) for d in ("-", "—-", "~~", " "))
 
 
@@ -183,10 +184,25 @@ def test_dash_test_equals_the_dash_pattern():
     import random
     import re
 
-    from prevalence.tagging.authors import _DASH, _has_dash
+    from prevalence.tagging.author_lines import has_dash as _has_dash
+    from prevalence.tagging.authors import _DASH
 
     rng = random.Random(3)
     pieces = ["-", "--", "—", "–", "―", "~", "a", " ", "é", "‐", "−", "﹣", "Lincoln", "'"]
     lines = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 8))) for _ in range(5000)]
     assert [_has_dash(line) for line in lines] == [bool(re.search(_DASH, line)) for line in lines]
     assert sum(map(_has_dash, lines)) > 1000
+
+
+def test_quote_before_dash_is_needed_by_every_quote_then_dash_line():
+    """The prefilter of one-line attributions lets through every line the full pattern matches."""
+    import random
+
+    from prevalence.tagging.authors import _QUOTE_BEFORE_DASH, _QUOTE_THEN_DASH
+
+    rng = random.Random(5)
+    pieces = ['"', "”", "’", "'", "“", " ", "\t", "\u00a0", "--", "—", "–", "―", "~", "-", "Mark", "Twain", "a", "é", "1", "."]
+    lines = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 10))) for _ in range(20000)]
+    matched = [line for line in lines if _QUOTE_THEN_DASH.match(line)]
+    assert len(matched) > 200 and all(_QUOTE_BEFORE_DASH.search(line) for line in matched)
+    assert sum(bool(_QUOTE_BEFORE_DASH.search(line)) for line in lines) < len(lines) / 2

@@ -169,7 +169,7 @@ def test_speaker_tagger_gives_the_same_hits_with_and_without_gates(real_texts, m
     gated = speakers.tag(docs)
     from prevalence.tagging import speakers as module
 
-    everything = lambda texts: np.ones(len(texts), dtype=bool)  # noqa: E731
+    everything = lambda texts, **_: np.ones(len(texts), dtype=bool)  # noqa: E731
     for name in ("may_be_chat", "may_have_script", "may_have_speaker"):
         monkeypatch.setattr(module, name, everything)
     assert speakers.tag(docs).equals(gated)
