@@ -222,22 +222,25 @@ _MAY_OPEN_TURN = (
 )
 
 
-def may_have_script(texts: pa.Array, literal_split: bool = True, other: np.ndarray | None = None) -> np.ndarray:
+def may_have_script(texts: pa.Array, literal_split: bool = True, other: np.ndarray | None = None,
+                    lines: pa.Array | None = None) -> np.ndarray:
     """Per document, False when script_turns must return []: fewer than MIN_TURNS of its lines can open a
     turn (`may_open_turn`, read as a superset in Arrow compute over the lines of the whole batch).
     Documents whose only line break is `\n` are split at it with Arrow's literal split (`literal_split`,
     where the kernel of `tagging.line_breaks` runs), the others with the RE2 pattern of every break.
-    `other`: that kernel's answer for these texts, where the caller has it."""
+    `other`: that kernel's answer for these texts, and `lines` the texts split at `\n`, where the caller
+    has them."""
     texts = pc.fill_null(texts, "")
     other = (other if other is not None else other_line_breaks(texts)) if literal_split else None
     if other is None or other.all():
         return _lines_that_may_open(pc.split_pattern_regex(texts, LINE_BREAKS), len(texts)) >= MIN_TURNS
     if not other.any():
-        return _lines_that_may_open(pc.split_pattern(texts, "\n"), len(texts)) >= MIN_TURNS
+        return _lines_that_may_open(lines if lines is not None else pc.split_pattern(texts, "\n"), len(texts)) >= MIN_TURNS
     per_doc = np.zeros(len(texts))
-    for subset, split in ((~other, lambda t: pc.split_pattern(t, "\n")), (other, lambda t: pc.split_pattern_regex(t, LINE_BREAKS))):
+    at_newlines = (lambda rows: lines.take(rows)) if lines is not None else (lambda rows: pc.split_pattern(texts.take(rows), "\n"))
+    for subset, split in ((~other, at_newlines), (other, lambda rows: pc.split_pattern_regex(texts.take(rows), LINE_BREAKS))):
         rows = np.flatnonzero(subset)
-        per_doc[rows] = _lines_that_may_open(split(texts.take(pa.array(rows))), len(rows))
+        per_doc[rows] = _lines_that_may_open(split(pa.array(rows)), len(rows))
     return per_doc >= MIN_TURNS
 
 

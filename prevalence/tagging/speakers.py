@@ -13,6 +13,7 @@ ad-hoc persona `speaker:<source>:<name>`. Variants the catalog does not join sta
 from __future__ import annotations
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from prevalence.catalog import Catalog
 from prevalence.tagging.base import Documents, HitRows, Tagger
@@ -62,7 +63,9 @@ class SpeakerTagger(Tagger):
         rows = HitRows()
         texts = docs.batch.column("text")
         # Which of the three readings can find anything, per document, from Arrow passes over the batch.
-        forms = zip(may_be_chat(texts), may_have_script(texts, other=docs.other_line_breaks("text")), may_have_speaker(texts))
+        other = docs.other_line_breaks("text")
+        lines = pc.split_pattern(pc.fill_null(texts, ""), "\n")  # read by the chat gate, and the script gate
+        forms = zip(may_be_chat(texts, lines), may_have_script(texts, other=other, lines=lines), may_have_speaker(texts))
         for i, (text, support, source, speaker, (chat, script, prose)) in enumerate(
             zip(docs.column("text"), docs.evidence, docs.column("source"), docs.column("speaker"), forms)
         ):

@@ -104,6 +104,16 @@ def test_chat_gate_never_hides_a_chat(real_texts):
     assert found > 500 and (~gate).sum() > len(real_texts) // 2
 
 
+def test_chat_gate_reads_the_chat_pattern_as_re2_does(real_texts):
+    """Markers anywhere and role words at line starts give what the one pattern _MAY_BE_CHAT gives, with
+    and without the caller's lines, on real text and chats broken at every kind of line break."""
+    texts = pa.array(real_texts + _chat_variants(random.Random(6), 3000) + ["", "\n", "x\n  ## User: a"] + [None])
+    whole = pc.fill_null(pc.match_substring_regex(texts, assistant._MAY_BE_CHAT), False).to_numpy(zero_copy_only=False)
+    assert np.array_equal(assistant.may_be_chat(texts), whole)
+    assert np.array_equal(assistant.may_be_chat(texts, pc.split_pattern(pc.fill_null(texts, ""), "\n")), whole)
+    assert 1000 < whole.sum() < len(texts) - 500
+
+
 def test_chat_gate_covers_every_character_re_folds_to_a_role_letter():
     """The gate's letter classes hold every character Python's re.IGNORECASE matches to each letter."""
     letters = "".join(sorted(set("".join(assistant._USER_SIDE_WORDS))))
@@ -169,7 +179,7 @@ def test_speaker_tagger_gives_the_same_hits_with_and_without_gates(real_texts, m
     gated = speakers.tag(docs)
     from prevalence.tagging import speakers as module
 
-    everything = lambda texts, **_: np.ones(len(texts), dtype=bool)  # noqa: E731
+    everything = lambda texts, *_, **__: np.ones(len(texts), dtype=bool)  # noqa: E731
     for name in ("may_be_chat", "may_have_script", "may_have_speaker"):
         monkeypatch.setattr(module, name, everything)
     assert speakers.tag(docs).equals(gated)
