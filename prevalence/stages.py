@@ -273,6 +273,12 @@ def run_stages(raw: pa.RecordBatch, stages: list[Stage]) -> pa.RecordBatch:
     return assemble(work)
 
 
+def _lists(values: pa.Array, sizes: np.ndarray, dead: np.ndarray, item: pa.DataType) -> pa.ListArray:
+    """A list per row of `sizes[row]` consecutive values, null where `dead`."""
+    offsets = pa.array(np.concatenate([[0], np.cumsum(sizes)]).astype(np.int32))
+    return pa.ListArray.from_arrays(offsets, values, type=pa.list_(item), mask=pa.array(dead))
+
+
 def assemble(work: Work) -> pa.RecordBatch:
     """The tagged batch of a worked raw batch: one row per raw row."""
     n = work.raw.num_rows
@@ -291,17 +297,25 @@ def assemble(work: Work) -> pa.RecordBatch:
     n_tokens[live] = np.asarray(work.docs.batch.column("n_tokens"), dtype=np.int64)
     pairs = pa.nulls(n, pa.list_(PAIR_TYPE))
     if work.pairs is not None:
-        full: list[list[dict] | None] = [None] * n
-        for row, found in zip(live, work.pairs):
-            full[row] = [{"a": a, "b": b} for a, b in found]
-        pairs = pa.array(full, pa.list_(PAIR_TYPE))
-    names: list[list[dict] | None] = [None] * n
-    for row in live:
-        names[row] = []
-    for row, pid, name in zip(work.hits.column("row").to_pylist(), work.hits.column("persona_id").to_pylist(),
-                              work.hits.column("name").to_pylist()):
-        if name is not None:
-            names[live[row]].append({"persona_id": pid, "name": name})
+        sizes = np.zeros(n, dtype=np.int64)
+        sizes[live] = [len(found) for found in work.pairs]
+        flat = [pair for found in work.pairs for pair in found]
+        values = pa.StructArray.from_arrays([pa.array([a for a, _ in flat], pa.string()), pa.array([b for _, b in flat], pa.string())],
+                                            fields=list(PAIR_TYPE))
+        pairs = _lists(values, sizes, dead, PAIR_TYPE)
+    # The names hits were found under, in hit order: a list per document (empty when none), null for the rest.
+    named = work.hits.filter(pc.is_valid(work.hits.column("name")))
+    sizes = np.zeros(n, dtype=np.int64)
+    sizes[live] = np.bincount(np.asarray(named.column("row"), dtype=np.int64), minlength=len(live))
+    values = pa.StructArray.from_arrays([named.column("persona_id").combine_chunks(), named.column("name").combine_chunks()],
+                                        fields=list(NAME_TYPE))
+    names = _lists(values, sizes, dead, NAME_TYPE)
+    # Characters per text, from the Python strings the taggers read (len() is free; utf8_length reads every byte).
+    texts = work.docs.column("text")
+    lengths = np.zeros(n, dtype=np.int64)
+    has_text = np.zeros(n, dtype=bool)
+    lengths[live] = [len(t) if t is not None else 0 for t in texts]
+    has_text[live] = [t is not None for t in texts]
     group_turns = np.zeros(n, dtype=np.int64)
     group_words = np.zeros(n, dtype=np.int64)
     if work.groups is not None and work.groups.num_rows:
@@ -315,11 +329,11 @@ def assemble(work: Work) -> pa.RecordBatch:
             work.raw.column("position"),
             work.raw.column("doc_id"),
             work.raw.column("source"),
-            pc.utf8_length(work.texts).cast(pa.int64()),
+            pa.array(lengths, pa.int64(), mask=~has_text),
             pa.array(n_tokens, pa.int64(), mask=dead),
             hits,
             pairs,
-            pa.array(names, pa.list_(NAME_TYPE)),
+            names,
             pa.array(group_turns, pa.int64(), mask=dead),
             pa.array(group_words, pa.int64(), mask=dead),
             text_key,

@@ -22,6 +22,7 @@ def test_stage_measures_tags_and_passes_rejects_through():
     )
     out = tag_batch(raw).to_pylist()
     assert out[0]["n_tokens"] == 3 and out[0]["n_chars"] == len("Abraham\n   Lincoln  spoke.")
+    assert out[0]["names"] == [] and out[1]["names"] is None
     assert [(h["persona_id"], h["role"], h["count"], h["score"]) for h in out[0]["hits"]] == [("abraham_lincoln", "mention", 1, 1.0)]
     assert out[1]["hits"] is None and out[1]["reject_reason"] == "malformed_json" and out[1]["n_chars"] is None
 
@@ -92,6 +93,8 @@ def test_documents_outside_the_sample_are_counted_not_tagged():
     out = run_stages(raw_batch([{"text": f"Abraham Lincoln {i}"} for i in range(200)]), stages_for(sample_fraction=0.3)).to_pylist()
     outside = [r for r in out if not r["sampled"]]
     assert 0 < len(outside) < 200 and all(r["hits"] is None and r["n_tokens"] is None for r in outside)
+    assert all(r["names"] is None and r["n_chars"] is None for r in outside)
+    assert all(r["names"] == [] and r["n_chars"] == len(f"Abraham Lincoln {r['position']}") for r in out if r["sampled"])
     assert all(r["hits"] == [{"persona_id": "abraham_lincoln", "role": "mention", "count": 1, "tokens": None, "score": 1.0,
                               "method": "alias"}] for r in out if r["sampled"])
 
