@@ -180,6 +180,14 @@ class HyperscanMatcher:
         return ((starts - first) - (np.searchsorted(continuation, starts) - before_first),
                 (ends - first) - (np.searchsorted(continuation, ends) - before_first))
 
+    @classmethod
+    def in_characters(cls, n: int, buf: np.ndarray, offsets: np.ndarray, doc: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                      *columns: np.ndarray) -> list[list[tuple]]:
+        """Occurrences in bytes (grouped by text) as one list per text of (start, end, *columns), in
+        character offsets within their text."""
+        starts_c, ends_c = cls.char_offsets(buf, offsets, doc, starts, ends)
+        return per_text(n, doc, list(zip(starts_c.tolist(), ends_c.tolist(), *(c.tolist() for c in columns))))
+
     def occurrences_arrow(self, texts: pa.Array) -> list[list[tuple[int, int, int]]]:
         """`occurrences` of each text of a string array, one scan per text from the Arrow buffer."""
         if self.whole_words:
@@ -188,8 +196,7 @@ class HyperscanMatcher:
         if scanned is None:
             return [[] for _ in range(len(texts))]
         buf, offsets, starts, ends, ids, doc = scanned
-        starts_c, ends_c = self.char_offsets(buf, offsets, doc, starts, ends)
-        return per_text(len(texts), doc, list(zip(starts_c.tolist(), ends_c.tolist(), ids.tolist())))
+        return self.in_characters(len(texts), buf, offsets, doc, starts, ends, ids)
 
     def occurrences(self, text: str) -> list[tuple[int, int, int]]:
         """(start, end, key index) of every occurrence, whole word or not, in character offsets."""
@@ -206,8 +213,7 @@ class HyperscanMatcher:
         if found is None:
             return [[] for _ in range(len(lows))]
         buf, offsets, doc, starts, ends, ids = found
-        starts_c, ends_c = self.char_offsets(buf, offsets, doc, starts, ends)
-        return per_text(len(lows), doc, list(zip(starts_c.tolist(), ends_c.tolist(), ids.tolist())))
+        return self.in_characters(len(lows), buf, offsets, doc, starts, ends, ids)
 
     def candidate_bytes(self, lows: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
         """The whole-word candidates of `candidates_arrow` in bytes: (the buffer's bytes, each text's first

@@ -30,7 +30,7 @@ from prevalence.tagging.base import Documents, HitRows, Tagger, TaggerContext
 from prevalence.tagging.context import rejection
 from prevalence.tagging.context_clear import clear_occurrences
 from prevalence.tagging.lowercase import lower_array_same_length, lower_same_length
-from prevalence.tagging.matcher import build_matcher, per_text
+from prevalence.tagging.matcher import build_matcher
 from prevalence.tagging.matcher import is_word_char as _is_word_char
 
 STRONG, WEAK, CUE = 0, 1, 2
@@ -137,8 +137,7 @@ class MentionTagger(Tagger):
         clear = clear_occurrences(text_bytes, text_offsets, buf, offsets, doc, starts, ends, ids, self._aliased)
         if clear is None:
             clear = np.zeros(len(doc), dtype=bool)
-        starts_c, ends_c = self._matcher.char_offsets(buf, offsets, doc, starts, ends)
-        return per_text(len(lows), doc, list(zip(starts_c.tolist(), ends_c.tolist(), ids.tolist(), clear.tolist())))
+        return self._matcher.in_characters(len(lows), buf, offsets, doc, starts, ends, ids, clear)
 
     def analyse(self, text: str, located: list[tuple[int, str]] | None = None) -> tuple[dict[str, int], dict[int, int]]:
         """({persona_id: mentions}, {persona index: full-alias mentions + cue occurrences}); the second
