@@ -12,6 +12,9 @@ mention found on real text (tests in tests/unit/test_mention_context.py):
    to Dracula`, `the 1931 film Dracula`, `Napoleon (film)`);
 4. a name used as an epithet or a type (`he turned out a Judas`, `a modern Napoleon`).
 Input text is whitespace-normalised (one space between words), as the mention tagger reads it.
+`tagging.context_clear` proves occurrences clear of these rules in compiled code: a rule added or
+widened here must be added there too (tests/unit/test_context_clear.py holds the two together on real
+and altered text).
 """
 
 from __future__ import annotations

@@ -12,8 +12,10 @@ Anything else (`Samantha Bond`, `the city of Lincoln`, a non-ASCII character nea
 Word lists whose members send an occurrence to `rejection` are compared by 64-bit FNV-1a hash (a
 collision can only send one more there); lists whose members clear one are compared byte for byte.
 
-Without numba (`prevalence.compiled`) `clear_occurrences` returns None and every occurrence is checked in
-Python. tests/unit/test_context_clear.py holds `clear => rejection(...) is None` on real and altered text.
+It restates what `rejection` reads: a rule added or widened there must be added here, or this pass
+clears occurrences the rule would reject. Without numba (`prevalence.compiled`) `clear_occurrences`
+returns None and every occurrence is checked in Python. tests/unit/test_context_clear.py holds
+`clear => rejection(...) is None` on real and altered text.
 """
 
 from __future__ import annotations
