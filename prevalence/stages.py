@@ -273,8 +273,11 @@ def run_stages(raw: pa.RecordBatch, stages: list[Stage]) -> pa.RecordBatch:
     return assemble(work)
 
 
-def _lists(values: pa.Array, sizes: np.ndarray, dead: np.ndarray, item: pa.DataType) -> pa.ListArray:
-    """A list per row of `sizes[row]` consecutive values, null where `dead`."""
+def _lists(values: pa.Array, per_doc, live: np.ndarray, dead: np.ndarray, item: pa.DataType) -> pa.ListArray:
+    """A list per raw row: for the row of document d (`live[d]`), the next `per_doc[d]` values; null where
+    `dead`."""
+    sizes = np.zeros(len(dead), dtype=np.int64)
+    sizes[live] = per_doc
     offsets = pa.array(np.concatenate([[0], np.cumsum(sizes)]).astype(np.int32))
     return pa.ListArray.from_arrays(offsets, values, type=pa.list_(item), mask=pa.array(dead))
 
@@ -285,31 +288,23 @@ def assemble(work: Work) -> pa.RecordBatch:
     if work.docs is None:
         Tokenise()(work)
     live = work.live
-    per_doc = np.bincount(np.asarray(work.hits.column("row"), dtype=np.int64), minlength=len(live))
-    counts = np.zeros(n, dtype=np.int64)
-    counts[live] = per_doc
-    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
     dead = np.ones(n, dtype=bool)
     dead[live] = False
     values = pa.StructArray.from_arrays([work.hits.column(f.name).combine_chunks() for f in HIT_TYPE], fields=list(HIT_TYPE))
-    hits = pa.ListArray.from_arrays(offsets, values, type=pa.list_(HIT_TYPE), mask=pa.array(dead))
+    hits = _lists(values, np.bincount(np.asarray(work.hits.column("row"), dtype=np.int64), minlength=len(live)), live, dead, HIT_TYPE)
     n_tokens = np.zeros(n, dtype=np.int64)
     n_tokens[live] = np.asarray(work.docs.batch.column("n_tokens"), dtype=np.int64)
     pairs = pa.nulls(n, pa.list_(PAIR_TYPE))
     if work.pairs is not None:
-        sizes = np.zeros(n, dtype=np.int64)
-        sizes[live] = [len(found) for found in work.pairs]
         flat = [pair for found in work.pairs for pair in found]
         values = pa.StructArray.from_arrays([pa.array([a for a, _ in flat], pa.string()), pa.array([b for _, b in flat], pa.string())],
                                             fields=list(PAIR_TYPE))
-        pairs = _lists(values, sizes, dead, PAIR_TYPE)
+        pairs = _lists(values, [len(found) for found in work.pairs], live, dead, PAIR_TYPE)
     # The names hits were found under, in hit order: a list per document (empty when none), null for the rest.
     named = work.hits.filter(pc.is_valid(work.hits.column("name")))
-    sizes = np.zeros(n, dtype=np.int64)
-    sizes[live] = np.bincount(np.asarray(named.column("row"), dtype=np.int64), minlength=len(live))
     values = pa.StructArray.from_arrays([named.column("persona_id").combine_chunks(), named.column("name").combine_chunks()],
                                         fields=list(NAME_TYPE))
-    names = _lists(values, sizes, dead, NAME_TYPE)
+    names = _lists(values, np.bincount(np.asarray(named.column("row"), dtype=np.int64), minlength=len(live)), live, dead, NAME_TYPE)
     # Characters per text, from the Python strings the taggers read (len() is free; utf8_length reads every byte).
     texts = work.docs.column("text")
     lengths = np.zeros(n, dtype=np.int64)
