@@ -107,6 +107,15 @@ def _exact_member(hashes, words, lengths, h, t, a, z):  # pragma: no cover - com
     return True
 
 
+def _bare(t, a, z, strip):  # pragma: no cover - compiled
+    """The bounds of t[a:z] with `context._bare`'s characters stripped from both ends."""
+    while a < z and strip[t[a]]:
+        a += 1
+    while z > a and strip[t[z - 1]]:
+        z -= 1
+    return a, z
+
+
 def _same_widths(orig, o0, low, l0, n):  # pragma: no cover - compiled
     """True when orig[o0:o0 + n] and low[l0:l0 + n] have their continuation bytes (10xxxxxx) at the same
     places: the lowered text's characters there are as wide as the text's (a branch-free count)."""
@@ -142,11 +151,7 @@ def _clear_one(t, f, last, s, e, space, alnum, strip, eponym, place, titles, tit
                 j += 1
                 if j - e > MAX_WORD:
                     return False
-            a, z = e + 1, j
-            while a < z and strip[t[a]]:
-                a += 1
-            while z > a and strip[t[z - 1]]:
-                z -= 1
+            a, z = _bare(t, e + 1, j, strip)
             h = _hash(t, a, z)
             if _member(eponym, h) or h == and_hash:
                 return False
@@ -169,11 +174,7 @@ def _clear_one(t, f, last, s, e, space, alnum, strip, eponym, place, titles, tit
             if t[k] == 45 and t[k + 1] == 45:
                 return False
         if s - 1 > i and (alnum[t[s - 2]] or t[s - 2] == 46):
-            a, z = i, s - 1
-            while a < z and strip[t[a]]:
-                a += 1
-            while z > a and strip[t[z - 1]]:
-                z -= 1
+            a, z = _bare(t, i, s - 1, strip)
             while z > a and t[z - 1] == 46:
                 z -= 1
             h = _hash(t, a, z)
@@ -262,7 +263,7 @@ def _clear(orig, o_off, low, l_off, doc, starts, ends, ids, wanted, out, space, 
                                 and_hash, keys, keys_b, keys_n, before_last)
 
 
-_compiled = kernel(_clear, helpers=(_hash, _member, _exact_member, _same_widths, _clear_one))
+_compiled = kernel(_clear, helpers=(_hash, _member, _exact_member, _bare, _same_widths, _clear_one))
 
 
 def clear_occurrences(orig: np.ndarray, orig_offsets: np.ndarray, low: np.ndarray, low_offsets: np.ndarray,
