@@ -48,6 +48,8 @@ QUOTE_STYLES = {
     # gives part of it back), not a character at a time: the same matches, 20x faster.
     "straight_single": re.compile(r"'(?<![\w']')(?=[^\s'])((?:(?=([^']+))\2|'(?=\w))*?)(?<=[^\s])'(?!\w)"),
 }
+# The mark every match of a style starts with: a paragraph without it holds none of that style's quotes.
+OPENING_MARKS = {"curly_double": "“", "straight_double": '"', "curly_single": "‘", "straight_single": "'"}
 ATTRIBUTION_WINDOW = 100
 
 
@@ -81,10 +83,10 @@ class Quote:
     paragraph: int
 
 
-def _style(text: str) -> re.Pattern | None:
-    """The quote style with the most quotations (nested quotes use the other style), judged from cheap
-    character counts: curly marks, pairs of `"`, and `'` opening after whitespace (an apostrophe inside
-    a word never does). None when the text has no quotation marks."""
+def _style(text: str) -> str | None:
+    """The name of the quote style with the most quotations (nested quotes use the other style), judged
+    from cheap character counts: curly marks, pairs of `"`, and `'` opening after whitespace (an
+    apostrophe inside a word never does). None when the text has no quotation marks."""
     counts = {
         "curly_double": text.count("“"),
         "straight_double": text.count('"') // 2,
@@ -92,7 +94,7 @@ def _style(text: str) -> re.Pattern | None:
         "straight_single": text.count(" '") + text.count("\n'") + text.count("('") + (1 if text.startswith("'") else 0),
     }
     best = max(QUOTE_STYLES, key=lambda name: counts[name])
-    return QUOTE_STYLES[best] if counts[best] else None
+    return best if counts[best] else None
 
 
 def _name(match: re.Match | None) -> str | None:
@@ -104,15 +106,16 @@ def _name(match: re.Match | None) -> str | None:
 
 def quotes(text: str) -> list[Quote]:
     """Every quotation of a text with its speaker where one can be read off the text."""
-    pattern = _style(text)
+    style = _style(text)
     found: list[Quote] = []
-    if pattern is None:
+    if style is None:
         return found
+    pattern, mark = QUOTE_STYLES[style], OPENING_MARKS[style]
     offset = 0
     for number, paragraph in enumerate(re.split(r"(\n[ \t]*\n)", text)):
         start = offset
         offset += len(paragraph)
-        if number % 2:  # the separators kept by re.split
+        if number % 2 or mark not in paragraph:  # a separator kept by re.split, or no quote of the style
             continue
         flat = paragraph.replace("\n", " ")
         spans = list(pattern.finditer(flat))

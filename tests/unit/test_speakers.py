@@ -203,3 +203,25 @@ def test_straight_single_quotes_as_first_written():
     found = [[(m.span(), m.group(1)) for m in QUOTE_STYLES["straight_single"].finditer(t)] for t in texts]
     assert found == [[(m.span(), m.group(1)) for m in first.finditer(t)] for t in texts]
     assert sum(map(len, found)) > 3000
+
+
+def test_every_quote_starts_with_its_styles_mark():
+    """`quotes` reads only the paragraphs that hold its style's opening mark: every match of every style
+    starts with that mark, on real texts (paragraphs flattened as `quotes` flattens them) and on
+    generated runs of all four kinds of quotation marks."""
+    import random
+
+    from prevalence.tagging.dialogue import OPENING_MARKS, QUOTE_STYLES
+
+    assert set(OPENING_MARKS) == set(QUOTE_STYLES)
+    rng = random.Random(17)
+    pieces = ["'", '"', "“", "”", "‘", "’", " ", "Alice", "it", "s", ",", ".", "\n", "said", "é", "(", "\t"]
+    texts = _texts_to_check() + ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))) for _ in range(20000)]
+    matches = {name: 0 for name in QUOTE_STYLES}
+    for text in texts:
+        flat = text.replace("\n", " ")
+        for name, pattern in QUOTE_STYLES.items():
+            for m in pattern.finditer(flat):
+                assert m.group(0).startswith(OPENING_MARKS[name]), (name, m.group(0))
+                matches[name] += 1
+    assert min(matches.values()) > 1000, matches
