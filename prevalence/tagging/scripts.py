@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -108,9 +109,11 @@ def _is_name(name: str) -> bool:
     return len(lowercase) <= 1
 
 
-def script_turns(text: str, skip: tuple[int, int] = (0, 0)) -> list[Turn]:
+def script_turns(text: str, skip: tuple[int, int] = (0, 0), opens: Sequence[bool] | None = None) -> list[Turn]:
     """Speaker turns in script-like text, in order; [] when the text has no script form. Lines in
-    the range `skip` (a cast list) are read as blank."""
+    the range `skip` (a cast list) are read as blank. `opens`: per line (str.splitlines), False where
+    the RE2 superset of `may_open_turn` turns it away (`script_line_gate`), so that no Python test runs
+    for it; a line past its end is tested in Python."""
     lines = text.splitlines(keepends=True)
     if skip[1] > skip[0]:
         lines = [("\n" if skip[0] <= i < skip[1] else line) for i, line in enumerate(lines)]
@@ -136,7 +139,8 @@ def script_turns(text: str, skip: tuple[int, int] = (0, 0)) -> list[Turn]:
             previous_blank = True
             continue
         start = None
-        if may_open_turn(line, previous_blank):  # most lines cannot open a turn: no next line to read for them
+        # Most lines cannot open a turn: no next line to read for them.
+        if (opens is None or i >= len(opens) or opens[i]) and may_open_turn(line, previous_blank):
             start = _match_turn(line, lines[i + 1].rstrip("\r\n") if i + 1 < len(lines) else "", previous_blank)
         if start is not None and current is not None and not previous_blank:
             # Inside a speech (`Come:`, `Here: what's the matter?`), only a clear cue opens a new turn.
@@ -230,24 +234,45 @@ def may_have_script(texts: pa.Array, literal_split: bool = True, other: np.ndarr
     where the kernel of `tagging.line_breaks` runs), the others with the RE2 pattern of every break.
     `other`: that kernel's answer for these texts, and `lines` the texts split at `\n`, where the caller
     has them."""
+    return script_line_gate(texts, literal_split, other, lines)[0]
+
+
+def script_line_gate(texts: pa.Array, literal_split: bool = True, other: np.ndarray | None = None,
+                     lines: pa.Array | None = None) -> tuple[np.ndarray, list[list[bool] | None]]:
+    """`may_have_script`'s answer, and for each document it lets through, per line (in the order of
+    str.splitlines, then at most one empty last piece) whether the RE2 superset of `may_open_turn` lets
+    that line through: the `opens` of `script_turns`. None for the documents turned away."""
     texts = pc.fill_null(texts, "")
+    n = len(texts)
     other = (other if other is not None else other_line_breaks(texts)) if literal_split else None
+    gate, opens = np.zeros(n, dtype=bool), [None] * n
     if other is None or other.all():
-        return _lines_that_may_open(pc.split_pattern_regex(texts, LINE_BREAKS), len(texts)) >= MIN_TURNS
-    if not other.any():
-        return _lines_that_may_open(lines if lines is not None else pc.split_pattern(texts, "\n"), len(texts)) >= MIN_TURNS
-    per_doc = np.zeros(len(texts))
-    at_newlines = (lambda rows: lines.take(rows)) if lines is not None else (lambda rows: pc.split_pattern(texts.take(rows), "\n"))
-    for subset, split in ((~other, at_newlines), (other, lambda rows: pc.split_pattern_regex(texts.take(rows), LINE_BREAKS))):
-        rows = np.flatnonzero(subset)
-        per_doc[rows] = _lines_that_may_open(split(pa.array(rows)), len(rows))
-    return per_doc >= MIN_TURNS
+        parts = [(np.arange(n), lambda: pc.split_pattern_regex(texts, LINE_BREAKS))]
+    elif not other.any():
+        parts = [(np.arange(n), lambda: lines if lines is not None else pc.split_pattern(texts, "\n"))]
+    else:
+        at_newlines = (lambda rows: lines.take(rows)) if lines is not None else (lambda rows: pc.split_pattern(texts.take(rows), "\n"))
+        parts = [(rows, lambda rows=rows, split=split: split(pa.array(rows)))
+                 for rows, split in ((np.flatnonzero(~other), at_newlines),
+                                     (np.flatnonzero(other), lambda rows: pc.split_pattern_regex(texts.take(rows), LINE_BREAKS)))]
+    for rows, split in parts:
+        if not len(rows):
+            continue
+        flags, starts = _lines_that_may_open(split())
+        passed = np.cumsum(np.concatenate([[0], flags]))
+        enough = (passed[starts[1:]] - passed[starts[:-1]]) >= MIN_TURNS
+        gate[rows] = enough
+        for k in np.flatnonzero(enough).tolist():
+            opens[rows[k]] = flags[starts[k] : starts[k + 1]].tolist()
+    return gate, opens
 
 
-def _lines_that_may_open(lines: pa.Array, n_docs: int) -> np.ndarray:
-    """Per document, how many of its lines (a list array) the RE2 superset of `may_open_turn` lets through."""
+def _lines_that_may_open(lines: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Per line of a list array of lines, whether the RE2 superset of `may_open_turn` lets it through,
+    and where each document's lines start in that array (one more entry than documents)."""
     may_open = pc.match_substring_regex(pc.list_flatten(lines), _MAY_OPEN_TURN).to_numpy(zero_copy_only=False)
-    return np.bincount(pc.list_parent_indices(lines).to_numpy(), weights=may_open, minlength=n_docs)
+    lengths = pc.list_value_length(lines).to_numpy(zero_copy_only=False).astype(np.int64)
+    return may_open, np.concatenate([[0], np.cumsum(lengths)])
 
 
 def _match_turn(line: str, next_line: str, previous_blank: bool) -> tuple[str, str, str] | None:

@@ -12,6 +12,8 @@ ad-hoc persona `speaker:<source>:<name>`. Variants the catalog does not join sta
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -22,7 +24,7 @@ from prevalence.tagging.dialogue import may_have_speaker, quotes
 from prevalence.tagging.cast import Cast, cast_list
 from prevalence.tagging.names import NameResolver, normalise_name
 from prevalence.tagging.names import ad_hoc_id as _ad_hoc_id
-from prevalence.tagging.scripts import is_group, may_have_script, script_turns
+from prevalence.tagging.scripts import is_group, script_line_gate, script_turns
 
 __all__ = ["GROUP", "SpeakerTagger", "ad_hoc_id", "normalise_name"]
 
@@ -65,13 +67,14 @@ class SpeakerTagger(Tagger):
         # Which of the three readings can find anything, per document, from Arrow passes over the batch.
         other = docs.other_line_breaks("text")
         lines = pc.split_pattern(pc.fill_null(texts, ""), "\n")  # read by the chat gate, and the script gate
-        forms = zip(may_be_chat(texts, lines), may_have_script(texts, other=other, lines=lines), may_have_speaker(texts))
-        for i, (text, support, source, speaker, (chat, script, prose)) in enumerate(
+        scripts, line_opens = script_line_gate(texts, other=other, lines=lines)  # and which lines may open a turn
+        forms = zip(may_be_chat(texts, lines), scripts, line_opens, may_have_speaker(texts))
+        for i, (text, support, source, speaker, (chat, script, opens, prose)) in enumerate(
             zip(docs.column("text"), docs.evidence, docs.column("source"), docs.column("speaker"), forms)
         ):
             if not (speaker or chat or script or prose):
                 continue
-            for pid, (turns, spoken, method, written) in self._tally(text, support, source, speaker, chat, script, prose).items():
+            for pid, (turns, spoken, method, written) in self._tally(text, support, source, speaker, chat, script, prose, opens).items():
                 rows.add(i, pid, self.role, turns, spoken, method=method, name=written)
         return rows.table()
 
@@ -81,9 +84,11 @@ class SpeakerTagger(Tagger):
         return {pid: (c, w, m) for pid, (c, w, m, _) in self._tally(text, evidence, source, speaker).items()}
 
     def _tally(self, text: str, evidence: dict[int, int], source: str, speaker: str | None, chat: bool = True,
-               script: bool = True, prose: bool = True) -> dict[str, tuple[int, int, str, str | None]]:
+               script: bool = True, prose: bool = True, opens: Sequence[bool] | None = None
+               ) -> dict[str, tuple[int, int, str, str | None]]:
         """The speakers of one document; `chat`, `script` and `prose` False skip a reading that is known to
-        find nothing (`may_be_chat`, `may_have_script`, `may_have_speaker`)."""
+        find nothing (`may_be_chat`, `may_have_script`, `may_have_speaker`); `opens`, the lines that may
+        open a turn (`script_line_gate`)."""
         if speaker:
             pid, written = self._resolve(speaker, evidence, source)
             return {pid: (1, len(text.split()), "field", written)}
@@ -99,7 +104,7 @@ class SpeakerTagger(Tagger):
         cast = Cast()
         if not turns and script:
             cast = cast_list(text.splitlines())
-            turns = script_turns(text, skip=cast.lines)
+            turns = script_turns(text, skip=cast.lines, opens=opens)
         if turns:
             for t in turns:
                 method = "chat" if t.form in ("chat", "chatml", "llama") else "script"

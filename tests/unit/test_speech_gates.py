@@ -73,6 +73,30 @@ def test_script_gate_never_hides_a_script(real_texts):
     assert scripts.may_have_script(pa.array([None, "", "HAMLET.\nHi.\n\nHam.\nYo.\n\nHam.\nNo."])).tolist() == [False, False, True]
 
 
+def test_script_turns_read_only_the_lines_the_gate_lets_through(real_texts):
+    """script_turns given the gate's lines (`opens`) finds the turns it finds testing every line in
+    Python, with and without a cast list's lines skipped, on real texts and on documents broken at every
+    kind of line break, split at `\n` alone and at every break, in mixed batches."""
+    rng = random.Random(8)
+    texts = real_texts + _as_documents(_lines_to_check(), rng, 4000) + ["", "\n", "HAMLET: a\x0bHORATIO: b\x0bHAMLET: c\x0b"]
+    for batch in (texts, [t for t in texts if t.count("\n") == len(t.splitlines())]):
+        gate, opens = scripts.script_line_gate(pa.array(batch))
+        assert gate.tolist() == scripts.may_have_script(pa.array(batch), literal_split=False).tolist()
+        turned_away = turns = 0
+        for text, passed, lines in zip(batch, gate, opens):
+            assert (lines is not None) == passed
+            if not passed:
+                continue
+            assert len(lines) >= len(text.splitlines())
+            turned_away += lines.count(False)
+            skip = cast_list(text.splitlines()).lines
+            for cast in ((0, 0), skip):
+                found = scripts.script_turns(text, skip=cast, opens=lines)
+                assert found == scripts.script_turns(text, skip=cast), text[:200]
+                turns += len(found)
+        assert turns > 5000 and turned_away > 5000
+
+
 @pytest.mark.parametrize("line_break", LINE_BREAKS)
 def test_script_gate_reads_every_line_break(line_break):
     text = line_break.join(["HAMLET: Who is there?", "HORATIO: Friends to this ground.", "HAMLET: Welcome.", ""])
@@ -180,8 +204,10 @@ def test_speaker_tagger_gives_the_same_hits_with_and_without_gates(real_texts, m
     from prevalence.tagging import speakers as module
 
     everything = lambda texts, *_, **__: np.ones(len(texts), dtype=bool)  # noqa: E731
-    for name in ("may_be_chat", "may_have_script", "may_have_speaker"):
+    for name in ("may_be_chat", "may_have_speaker"):
         monkeypatch.setattr(module, name, everything)
+    # Every document read as a script, every line tested in Python.
+    monkeypatch.setattr(module, "script_line_gate", lambda texts, *_, **__: (everything(texts), [None] * len(texts)))
     assert speakers.tag(docs).equals(gated)
     assert gated.num_rows > 100
 
