@@ -143,15 +143,24 @@ class HitRows:
     """Collects hit rows column by column and builds one HIT_ROWS_SCHEMA table."""
 
     def __init__(self) -> None:
-        self.columns: dict[str, list] = {f.name: [] for f in HIT_ROWS_SCHEMA}
+        # One list per column of HIT_ROWS_SCHEMA, in its order (appended to directly: a call per hit).
+        self._lists: tuple[list, ...] = tuple([] for _ in HIT_ROWS_SCHEMA)
 
     def add(self, row: int, persona_id: str, role: str, count: int, tokens: int | None = None, score: float = 1.0,
             method: str = "", positions: list[int] | None = None, name: str | None = None) -> None:
-        for column, value in zip(HIT_ROWS_SCHEMA.names, (row, persona_id, role, count, tokens, score, method, positions, name)):
-            self.columns[column].append(value)
+        rows, personas, roles, counts, tokens_, scores, methods, positions_, names = self._lists
+        rows.append(row)
+        personas.append(persona_id)
+        roles.append(role)
+        counts.append(count)
+        tokens_.append(tokens)
+        scores.append(score)
+        methods.append(method)
+        positions_.append(positions)
+        names.append(name)
 
     def table(self) -> pa.Table:
-        return pa.table(self.columns, schema=HIT_ROWS_SCHEMA)
+        return pa.table(dict(zip(HIT_ROWS_SCHEMA.names, self._lists)), schema=HIT_ROWS_SCHEMA)
 
 
 def hit_rows(table: pa.Table, tagger: str) -> pa.Table:

@@ -112,6 +112,23 @@ def test_the_first_tagger_to_report_a_persona_in_a_role_wins():
     assert [(h["row"], h["role"], h["method"]) for h in merged] == [(0, "author", "metadata"), (0, "speaker", "chat"), (1, "author", "assistant_style")]
 
 
+def test_hit_rows_puts_each_value_in_its_column():
+    """HitRows.add's values land in the columns of HIT_ROWS_SCHEMA named like its parameters."""
+    import inspect
+
+    from prevalence.tagging.base import HIT_ROWS_SCHEMA, HitRows
+
+    names = list(inspect.signature(HitRows.add).parameters)[1:]
+    assert names == HIT_ROWS_SCHEMA.names
+    values = {"row": 3, "persona_id": "p", "role": "speaker", "count": 4, "tokens": 5, "score": 0.25, "method": "m",
+              "positions": [7, 9], "name": "Pat"}
+    rows = HitRows()
+    rows.add(**values)
+    rows.add(0, "q", "mention", 1)
+    assert rows.table().to_pylist() == [values, {"row": 0, "persona_id": "q", "role": "mention", "count": 1, "tokens": None,
+                                                 "score": 1.0, "method": "", "positions": None, "name": None}]
+
+
 def test_a_tagger_that_needs_evidence_must_follow_one_that_gives_it():
     from prevalence.errors import PrevalenceError
 
