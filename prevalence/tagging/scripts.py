@@ -276,25 +276,36 @@ def _lines_that_may_open(lines: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _match_turn(line: str, next_line: str, previous_blank: bool) -> tuple[str, str, str] | None:
-    """(speaker, form, speech on this line) when a line that may_open_turn lets through opens a turn."""
-    m = HEADING.match(line)
-    if m and _is_name(m.group(1)) and next_line.strip():
-        return m.group(1).strip(), "heading", ""
-    m = INLINE.match(line)
-    if m and _is_name(m.group(1)) and not m.group(2).startswith("//"):
-        return m.group(1).strip(), "inline", m.group(2)
-    m = BRACKET.match(line)
-    if m and _is_name(m.group(1)):
-        return m.group(1).strip(), "bracket", m.group(2)
-    m = CAPS_PERIOD.match(line)
-    if m and len(m.group(1)) > 1 and _is_name(m.group(1)):
-        return m.group(1).strip(), "caps_period", m.group(2)
-    m = TAG_LINE.match(line)
-    if m and previous_blank and next_line.strip() and _is_name(m.group(1).replace(".", " ")):
-        return m.group(1).strip(), "tag_line", ""
+    """(speaker, form, speech on this line) when a line that may_open_turn lets through opens a turn. Each
+    form's expression runs only where a string test it implies holds (HEADING and TAG_LINE end with `:`
+    and `.` before spaces and tabs, INLINE and CAPS_PERIOD hold `:` and `.`, BRACKET starts with `[`),
+    and TAG_LINE and SCREEN_CUE only after a blank line."""
+    tail = line.rstrip(" \t\n")[-1:]  # `$` also matches before a last `\n`
+    if tail == ":":
+        m = HEADING.match(line)
+        if m and _is_name(m.group(1)) and next_line.strip():
+            return m.group(1).strip(), "heading", ""
+    if ":" in line:
+        m = INLINE.match(line)
+        if m and _is_name(m.group(1)) and not m.group(2).startswith("//"):
+            return m.group(1).strip(), "inline", m.group(2)
+    if line.lstrip(" \t")[:1] == "[":
+        m = BRACKET.match(line)
+        if m and _is_name(m.group(1)):
+            return m.group(1).strip(), "bracket", m.group(2)
+    if "." in line:
+        m = CAPS_PERIOD.match(line)
+        if m and len(m.group(1)) > 1 and _is_name(m.group(1)):
+            return m.group(1).strip(), "caps_period", m.group(2)
+    if not previous_blank:
+        return None
+    if tail == ".":
+        m = TAG_LINE.match(line)
+        if m and next_line.strip() and _is_name(m.group(1).replace(".", " ")):
+            return m.group(1).strip(), "tag_line", ""
     m = SCREEN_CUE.match(line)
     if (
-        m and previous_blank and len(m.group(1)) > 1 and _is_name(m.group(1)) and not SCENE_HEADING.search(line)
+        m and len(m.group(1)) > 1 and _is_name(m.group(1)) and not SCENE_HEADING.search(line)
         and next_line.strip() and next_line.strip() != next_line.strip().upper()
     ):
         return m.group(1).strip(), "screenplay", ""

@@ -67,8 +67,8 @@ class SpeakerTagger(Tagger):
         # Which of the three readings can find anything, per document, from Arrow passes over the batch.
         other = docs.other_line_breaks("text")
         lines = pc.split_pattern(pc.fill_null(texts, ""), "\n")  # read by the chat gate, and the script gate
-        scripts, line_opens = script_line_gate(texts, other=other, lines=lines)  # and which lines may open a turn
-        forms = zip(may_be_chat(texts, lines), scripts, line_opens, may_have_speaker(texts))
+        script_gate, line_opens = script_line_gate(texts, other=other, lines=lines)  # and which lines may open a turn
+        forms = zip(may_be_chat(texts, lines), script_gate, line_opens, may_have_speaker(texts))
         for i, (text, support, source, speaker, (chat, script, opens, prose)) in enumerate(
             zip(docs.column("text"), docs.evidence, docs.column("source"), docs.column("speaker"), forms)
         ):

@@ -187,6 +187,41 @@ def test_line_gate_never_hides_a_turn():
     assert opened > 5000 and skipped > len(lines) // 2
 
 
+def test_match_turn_tries_every_form_that_would_match(monkeypatch):
+    """_match_turn's string tests skip only expressions that cannot match: each form's expression is
+    tried on every line it matches, unless an earlier form opened the turn or (TAG_LINE, SCREEN_CUE) no
+    blank line came before. Real and generated lines, also with a last `\n` (where `$` matches too)."""
+    from prevalence.tagging import scripts
+
+    class Recording:
+        def __init__(self, pattern):
+            self.pattern, self.tried = pattern, []
+
+        def match(self, line, *args):
+            self.tried.append(line)
+            return self.pattern.match(line, *args)
+
+    order = ["HEADING", "INLINE", "BRACKET", "CAPS_PERIOD", "TAG_LINE", "SCREEN_CUE"]
+    forms = {"heading": 0, "inline": 1, "bracket": 2, "caps_period": 3, "tag_line": 4, "screenplay": 5}
+    patterns = {name: getattr(scripts, name) for name in order}
+    recorders = {name: Recording(patterns[name]) for name in order}
+    for name, recorder in recorders.items():
+        monkeypatch.setattr(scripts, name, recorder)
+    lines = _lines_to_check()
+    checked = 0
+    for line in lines + [line + "\n" for line in lines[::7]]:
+        for previous_blank in (True, False):
+            for recorder in recorders.values():
+                recorder.tried.clear()
+            found = scripts._match_turn(line, "Next line of speech.", previous_blank)
+            reached = order[: forms[found[1]] + 1] if found else order
+            for name in reached:
+                if patterns[name].match(line) and (previous_blank or name not in ("TAG_LINE", "SCREEN_CUE")):
+                    assert recorders[name].tried == [line], (name, line, previous_blank)
+                    checked += 1
+    assert checked > 10000
+
+
 def test_straight_single_quotes_as_first_written():
     """The straight single-quote pattern, rewritten to start with its quote and to read runs of non-quotes
     whole, finds what the pattern as first written (look back, then the quote, then a character at a time)
