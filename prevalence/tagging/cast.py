@@ -27,6 +27,10 @@ HEADINGS = re.compile(
 # An act or scene heading ends the list (`PROLOGUE` and `CHORUS` can be characters of the list).
 END = re.compile(r"^\s*(?:act|scene)\s+(?:[ivxlc]+|\d+|the\s+\w+)\b", re.IGNORECASE)
 MAX_ENTRIES = 150
+# What a heading line starts with after its leading whitespace (`\s*`, what str.lstrip() strips): the
+# first letter of one of HEADINGS' words, in either case; no other character matches them under
+# re.IGNORECASE. A line that starts otherwise is not tried against HEADINGS.
+HEADING_FIRSTS = frozenset("tdpcnTDPCN")
 _DIGITS = {"1": "first", "2": "second", "3": "third", "4": "fourth", "5": "fifth", "6": "sixth"}
 
 
@@ -73,7 +77,7 @@ def _anywhere(tag: list[str], name: list[str]) -> bool:
 def cast_list(lines: list[str]) -> Cast:
     """The first cast list among a text's lines (Cast() when there is none)."""
     for i, line in enumerate(lines[:2000]):
-        if HEADINGS.match(line):
+        if line.lstrip()[:1] in HEADING_FIRSTS and HEADINGS.match(line):
             names: list[str] = []
             j, blanks = i + 1, 0
             while j < len(lines) and len(names) < MAX_ENTRIES:

@@ -134,3 +134,31 @@ def test_whole_plays_attribute_their_words_and_their_leads(play):
         got = [w for pid, (_, w, _, written) in found.items()
                if (written or "").lower() == character.lower() or character.lower() in names.get(pid, [])]
         assert got and abs(got[0] - words) <= 0.10 * words, (character, got, words)
+
+
+def test_cast_list_tries_its_heading_pattern_only_where_a_heading_can_start():
+    """cast_list skips a line whose first character after its leading whitespace is not in
+    HEADING_FIRSTS: that is every character re.IGNORECASE matches to the first letter of a heading word
+    (over all of Unicode), str.lstrip() strips exactly what `\\s` matches, and every heading of real
+    texts and of generated ones (every heading word, Unicode spaces, case changes) starts so."""
+    import random
+    import re
+
+    from prevalence.tagging.cast import HEADING_FIRSTS, HEADINGS
+    from tests.unit.test_speakers import _texts_to_check
+
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    assert {c for c in chars if re.fullmatch("[tdpcn]", c, re.IGNORECASE)} == set(HEADING_FIRSTS)
+    assert all(bool(re.fullmatch(r"\s", c)) == (c.lstrip() == "") for c in chars)
+    rng = random.Random(4)
+    words = ["Dramatis Personae", "DRAMATIS PERSONÆ", "Persons Represented", "persons of the play", "Persons of the Drama",
+             "Characters", "Characters in the Play", "Cast", "Cast of Characters", "Persons", "Names of the Actors"]
+    spaces = [" ", "\t", "\xa0", "\u2003", "\u3000", "\x1f", ""]
+    generated = [rng.choice(spaces) + rng.choice(["", "The ", "the\u2003"])
+                 + "".join(c.upper() if rng.random() < 0.3 else c for c in rng.choice(words)) + rng.choice(["", ".", ":", " :", "\xa0"])
+                 for _ in range(5000)]
+    lines = [line for text in _texts_to_check() for line in text.splitlines()] + generated
+    headings = [line for line in lines if HEADINGS.match(line)]
+    assert len(headings) > 4000
+    assert all(line.lstrip()[:1] in HEADING_FIRSTS for line in headings)
+    assert cast_list(["Intro.", "\u2003Dramatis Personae", "HAMLET, Prince of Denmark.", "", ""]).names == ("HAMLET",)
