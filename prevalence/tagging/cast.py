@@ -29,7 +29,8 @@ END = re.compile(r"^\s*(?:act|scene)\s+(?:[ivxlc]+|\d+|the\s+\w+)\b", re.IGNOREC
 MAX_ENTRIES = 150
 # What a heading line starts with after its leading whitespace (`\s*`, what str.lstrip() strips): the
 # first letter of one of HEADINGS' words, in either case; no other character matches them under
-# re.IGNORECASE. A line that starts otherwise is not tried against HEADINGS.
+# re.IGNORECASE. A line that starts otherwise is not tried against HEADINGS, so a heading word added to
+# HEADINGS with another first letter must add that letter here (and to the test's generated headings).
 HEADING_FIRSTS = frozenset("tdpcnTDPCN")
 _DIGITS = {"1": "first", "2": "second", "3": "third", "4": "fourth", "5": "fifth", "6": "sixth"}
 
