@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -246,25 +246,29 @@ def script_line_gate(texts: pa.Array, literal_split: bool = True, other: np.ndar
     n = len(texts)
     other = (other if other is not None else other_line_breaks(texts)) if literal_split else None
     gate, opens = np.zeros(n, dtype=bool), [None] * n
-    if other is None or other.all():
-        parts = [(np.arange(n), lambda: pc.split_pattern_regex(texts, LINE_BREAKS))]
-    elif not other.any():
-        parts = [(np.arange(n), lambda: lines if lines is not None else pc.split_pattern(texts, "\n"))]
-    else:
-        at_newlines = (lambda rows: lines.take(rows)) if lines is not None else (lambda rows: pc.split_pattern(texts.take(rows), "\n"))
-        parts = [(rows, lambda rows=rows, split=split: split(pa.array(rows)))
-                 for rows, split in ((np.flatnonzero(~other), at_newlines),
-                                     (np.flatnonzero(other), lambda rows: pc.split_pattern_regex(texts.take(rows), LINE_BREAKS)))]
-    for rows, split in parts:
-        if not len(rows):
-            continue
-        flags, starts = _lines_that_may_open(split())
+    for rows, split in _split_lines(texts, other, lines):
+        flags, starts = _lines_that_may_open(split)
         passed = np.cumsum(np.concatenate([[0], flags]))
         enough = (passed[starts[1:]] - passed[starts[:-1]]) >= MIN_TURNS
         gate[rows] = enough
         for k in np.flatnonzero(enough).tolist():
             opens[rows[k]] = flags[starts[k] : starts[k + 1]].tolist()
     return gate, opens
+
+
+def _split_lines(texts: pa.Array, other: np.ndarray | None, lines: pa.Array | None) -> Iterator[tuple[np.ndarray, pa.Array]]:
+    """(documents, their lines as a list array), one group at a time: the documents with no break but `\n`
+    (`other` False) split at `\n` (`lines`, where the caller has them), the others at every break."""
+    n = len(texts)
+    if other is None or other.all():
+        yield np.arange(n), pc.split_pattern_regex(texts, LINE_BREAKS)
+    elif not other.any():
+        yield np.arange(n), lines if lines is not None else pc.split_pattern(texts, "\n")
+    else:
+        rows = np.flatnonzero(~other)
+        yield rows, lines.take(pa.array(rows)) if lines is not None else pc.split_pattern(texts.take(pa.array(rows)), "\n")
+        rows = np.flatnonzero(other)
+        yield rows, pc.split_pattern_regex(texts.take(pa.array(rows)), LINE_BREAKS)
 
 
 def _lines_that_may_open(lines: pa.Array) -> tuple[np.ndarray, np.ndarray]:
