@@ -155,6 +155,9 @@ class Tag:
     model: ModelSource | None = None
     name: str = "tag"
 
+    def __post_init__(self) -> None:
+        self._key  # computed where the stage is made, and pickled with it: not again in every Spark task (0.01 s)
+
     @cached_property
     def _key(self) -> tuple:
         # The whole config: a tagger may read any of it (a worker that served another run must not

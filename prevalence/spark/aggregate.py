@@ -15,6 +15,7 @@ from prevalence.corpus_totals import corpus_counts as corpus_counts_of
 from prevalence.estimate import COUNTS_SCHEMA
 from prevalence.stages import TAGGED_SCHEMA
 from prevalence.persona_totals import TOTALS_SCHEMA, partial_totals, sum_totals
+from prevalence.spark.worker import on_worker
 from prevalence.stats.bootstrap import REPLICATE_VECTORS_SCHEMA
 from prevalence.tables.corpus_rows import (CORPUS_ROW_SCHEMAS, REJECTS_SCHEMA, PartitionFiles, document_rows, finish_table_folder, hit_rows,
                                            reject_rows)
@@ -82,7 +83,7 @@ def corpus_counts(tagged: Tagged, rejects: str) -> dict:
     from pyspark.sql.pandas.types import from_arrow_schema
 
     rows = tagged.all.select("shard", "position", "reject_reason", "excerpt", "sampled", "n_tokens", "n_chars", "group_turns", "group_words")
-    counted = rows.mapInArrow(lambda it: _count_while_writing(it, partial_corpus_totals, {"rejects": rejects}, {"rejects": reject_rows}),
+    counted = rows.mapInArrow(on_worker(lambda it: _count_while_writing(it, partial_corpus_totals, {"rejects": rejects}, {"rejects": reject_rows})),
                               from_arrow_schema(CORPUS_TOTALS_SCHEMA))
     totals = counted.toArrow()  # small: a few rows per partition
     finish_table_folder(rejects, REJECTS_SCHEMA)
@@ -174,8 +175,8 @@ def persona_counts(tagged: Tagged, dedup: bool, replicates: int, documents: int,
     rows = rows.repartition(partitions, "cluster_id" if dedup else "doc_id").sortWithinPartitions("doc_id")
     schema = from_arrow_schema(TOTALS_SCHEMA)
     rows_of = {"documents": lambda batch: document_rows(batch, sample_weight), "persona_hits": hit_rows}
-    partial = rows.mapInArrow(lambda it: _count_while_writing(it, lambda b: partial_totals(b, replicates), tables, rows_of), schema)
-    summed = partial.repartition("kind", "persona_id", "key").mapInArrow(sum_totals, schema)
+    partial = rows.mapInArrow(on_worker(lambda it: _count_while_writing(it, lambda b: partial_totals(b, replicates), tables, rows_of)), schema)
+    summed = partial.repartition("kind", "persona_id", "key").mapInArrow(on_worker(sum_totals), schema)
     if pairs:
         summed = summed.persist(StorageLevel.MEMORY_AND_DISK)  # the pair rows are read again, by Spark
     found = summed.where(F.col("kind") != "pair").toArrow()  # catalog-sized

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from prevalence.config import DedupOptions
 from prevalence.dedup.components import components_of
 from prevalence.dedup.lsh import estimated_jaccard
+from prevalence.spark.worker import on_worker
 
 MAX_ITERATIONS = 64
 _EDGE_SCHEMA = pa.schema([("src", pa.string()), ("dst", pa.string())])
@@ -65,7 +66,7 @@ def verified_edges(edges, docs, threshold: float):
         .join(sigs.select(F.col("doc_id").alias("dst"), F.col("signature").alias("sig_dst")), "dst")
         .select("src", "dst", "sig_src", "sig_dst")
     )
-    return joined.mapInArrow(lambda it: _verify_batches(it, threshold), from_arrow_schema(_EDGE_SCHEMA))
+    return joined.mapInArrow(on_worker(lambda it: _verify_batches(it, threshold)), from_arrow_schema(_EDGE_SCHEMA))
 
 
 # Edge lists up to this size are clustered on the driver (`dedup.components`): about 200 MB there.

@@ -17,6 +17,7 @@ from prevalence.corpus import Shard, read_shard
 from prevalence.corpus.shards import shard_changed
 from prevalence.errors import PrevalenceError
 from prevalence.spark.session import stage_progress
+from prevalence.spark.worker import on_worker
 from prevalence.stages import TAGGED_SCHEMA, Stage, run_stages
 from prevalence.tables.store import ShardStore, write_stored_shard
 
@@ -91,7 +92,7 @@ def tag_shards(spark, shards: list[Shard], stages: list[Stage], opts: ReadOption
     path = store.path
     with stage_progress(spark, progress, "tagging"):
         try:
-            stored = shard_df.mapInArrow(lambda batches: _tag_partition(batches, broadcast, stages, opts, path, names),
+            stored = shard_df.mapInArrow(on_worker(lambda batches: _tag_partition(batches, broadcast, stages, opts, path, names), kernels=True),
                                          from_arrow_schema(_STORED_SCHEMA)).collect()  # small: one row per shard, its name and rows
         finally:
             broadcast.destroy()

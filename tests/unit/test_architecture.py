@@ -13,10 +13,10 @@ LAYERS = [
     ("config",),
     ("corpus", "catalog", "stats", "dedup", "classifier", "cooccurrence", "persona_totals", "corpus_totals"),
     ("tagging",),
-    ("stages", "estimate"),
+    ("stages", "estimate", "build_kernels"),
     ("tables", "resources", "weights", "query", "report", "audit"),
     ("spark",),
-    ("job", "build_class_archive", "build_kernels"),
+    ("job", "build_class_archive"),
     ("cli", "__main__", "__init__"),
 ]
 LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
