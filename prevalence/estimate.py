@@ -8,7 +8,7 @@ import pyarrow.compute as pc
 import xxhash
 
 from prevalence.catalog import UNNAMED_KINDS, Catalog
-from prevalence.stats.bootstrap import percentile_interval
+from prevalence.stats.bootstrap import row_percentile_intervals
 from prevalence.stats.correction import jeffreys_adjusted
 from prevalence.stats.intervals import share_interval, wilson_interval, z_value
 
@@ -17,6 +17,8 @@ __all__ = ["COUNTS_SCHEMA", "PREVALENCE_SCHEMA", "prevalence_table", "wilson_int
 # Below this many documents a token-share interval is flagged `low_support`: the percentile bootstrap
 # covers 0.53 at 1 document and 0.86 at 10 (bench/INTERVALS.md), so no verdict rests on it.
 LOW_SUPPORT = 10
+# Rows of replicate ratios whose intervals are computed together: 4,096 x 1,000 float64 is 33 MB.
+INTERVAL_ROWS = 4096
 
 
 COUNTS_SCHEMA = pa.schema(
@@ -186,28 +188,28 @@ def _bootstrap_columns(rows, replicates, audits, total_docs, level):
     if replicates is None or replicates.num_rows == 0:
         return [None] * n, [None] * n, [_adjusted(r, audits, total_docs, level) or none4 for r in rows]
     reps = _replicates_by_key(replicates)
-    totals = reps[("*", "*")]
-    zeros = np.zeros_like(totals["docs"])
-    token_low, token_high, adjusted = [], [], []
-    for r in rows:
-        own = reps.get((r["persona_id"], r["role"]), {"docs": zeros, "tokens": zeros})
-        if r["tokens"] is None:
-            token_low.append(None)
-            token_high.append(None)
-        else:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                low, high = percentile_interval(own["tokens"] / totals["tokens"], level)
-            token_low.append(float(low))
-            token_high.append(float(high))
-        adjusted.append(_adjusted(r, audits, total_docs, level) or none4)
-    return token_low, token_high, adjusted
+    totals = reps[("*", "*")]["tokens"]
+    zeros = np.zeros_like(totals)
+    token_low: list[float | None] = [None] * n
+    token_high: list[float | None] = [None] * n
+    with_tokens = [i for i, r in enumerate(rows) if r["tokens"] is not None]
+    for first in range(0, len(with_tokens), INTERVAL_ROWS):  # [rows x replicates] a block at a time
+        block = with_tokens[first : first + INTERVAL_ROWS]
+        own = np.stack([reps[key]["tokens"] if (key := (rows[i]["persona_id"], rows[i]["role"])) in reps else zeros for i in block])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            low, high = row_percentile_intervals(own / totals, level)
+        for i, lo, hi in zip(block, low.tolist(), high.tolist()):
+            token_low[i], token_high[i] = lo, hi
+    return token_low, token_high, [_adjusted(r, audits, total_docs, level) or none4 for r in rows]
 
 
 def _replicates_by_key(replicates: pa.Table) -> dict[tuple[str, str], dict[str, np.ndarray]]:
     """{(persona_id, role): {"docs": [R], "tokens": [R]}} from REPLICATE_SCHEMA rows, vectorised: every
-    key has one row per replicate, so after sorting the columns reshape to [keys x R]."""
-    t = replicates.sort_by([("persona_id", "ascending"), ("role", "ascending"), ("replicate", "ascending")])
-    r = int(pc.max(t.column("replicate")).as_py()) + 1
+    key has one row per replicate, so the columns reshape to [keys x R] once the rows are grouped by key in
+    replicate order: as `replicate_rows` writes them (checked), else after a sort."""
+    r = int(pc.max(replicates.column("replicate")).as_py()) + 1
+    t = replicates if _grouped(replicates, r) else replicates.sort_by(
+        [("persona_id", "ascending"), ("role", "ascending"), ("replicate", "ascending")])
     if t.num_rows % r or not np.array_equal(t.column("replicate").to_numpy()[:r], np.arange(r)):
         raise ValueError("replicates table does not hold every replicate of every persona")
     firsts = pa.array(np.arange(0, t.num_rows, r))
@@ -215,6 +217,23 @@ def _replicates_by_key(replicates: pa.Table) -> dict[tuple[str, str], dict[str, 
     docs = t.column("docs").to_numpy().reshape(-1, r)
     tokens = t.column("tokens").to_numpy().reshape(-1, r)
     return {key: {"docs": docs[i], "tokens": tokens[i]} for i, key in enumerate(keys)}
+
+
+def _grouped(t: pa.Table, r: int) -> bool:
+    """Whether each run of `r` rows holds replicates 0..r-1 of one key, and no key has two runs."""
+    if t.num_rows % r or not np.array_equal(t.column("replicate").to_numpy(), np.tile(np.arange(r, dtype=np.int32), t.num_rows // r)):
+        return False
+    n = t.num_rows
+    inside = np.ones(max(n - 1, 0), dtype=bool)
+    inside[r - 1 :: r] = False  # row i and row i + 1 in one run
+    for c in ("persona_id", "role"):
+        column = t.column(c)
+        same = pc.fill_null(pc.equal(column.slice(1), column.slice(0, n - 1)), False).to_numpy(zero_copy_only=False)
+        if not same[inside].all():
+            return False
+    firsts = pa.array(np.arange(0, n, r))
+    keys = list(zip(t.column("persona_id").take(firsts).to_pylist(), t.column("role").take(firsts).to_pylist()))
+    return len(set(keys)) == len(keys)
 
 
 def _adjusted(r: dict, audits: dict, total_docs: int, level: float) -> tuple | None:

@@ -245,3 +245,44 @@ def test_an_audit_with_a_zero_cell_keeps_its_uncertainty():
     assert low == 0 and high > 0 and point <= high  # the fpr may be up to ~0.0037: nothing certain
     small = jeffreys_adjusted(3, 200_000, Audit.from_counts(45, 5, 0, 50))
     assert small[1] == 0 and small[1] <= small[0] <= small[2] and small[2] > 0
+
+
+def test_row_intervals_are_each_rows_percentile_interval_bit_for_bit():
+    """`row_percentile_intervals` (one np.percentile over the NaN-free rows) gives exactly what
+    `percentile_interval` gives row by row: with ties, zeros, infinities, some NaN and all NaN rows."""
+    from prevalence.stats.bootstrap import percentile_interval, row_percentile_intervals
+
+    rng = np.random.default_rng(7)
+    for rows, replicates in ((1, 1), (3, 2), (50, 1000), (200, 37)):
+        m = rng.gamma(0.5, size=(rows, replicates)) / rng.integers(1, 50, size=(rows, 1))
+        m[rng.random(m.shape) < 0.3] = 0.0  # ties at zero, as personas absent from a replicate give
+        if rows > 3:
+            m[1] = m[1].round(2)  # many ties
+            m[2, :: 3] = np.nan  # 0/0: a replicate without tokens
+            m[3] = np.nan
+            m[4, 0] = np.inf
+        for level in (0.9, 0.95, 0.999):
+            low, high = row_percentile_intervals(m, level)
+            for i in range(rows):
+                lo, hi = percentile_interval(m[i], level)
+                assert np.array_equal([low[i], high[i]], [lo, hi], equal_nan=True), (rows, replicates, level, i)
+
+
+def test_replicates_are_read_by_key_in_any_row_order():
+    """The grouped rows of `replicate_rows` are read without a sort, and give what shuffled rows give
+    after one; a key in two runs is still refused."""
+    from prevalence.estimate import _replicates_by_key
+
+    rng = np.random.default_rng(3)
+    keys, r = [("a", "mention"), ("b", "mention"), ("a", "speaker"), ("*", "*")], 25
+    vectors = pa.table({"persona_id": [k[0] for k in keys], "role": [k[1] for k in keys],
+                        "sums": [rng.random((3, r)).tobytes() for _ in keys]})
+    grouped = replicate_rows(vectors, r)
+    shuffled = grouped.take(pa.array(rng.permutation(grouped.num_rows)))
+    a, b = _replicates_by_key(grouped), _replicates_by_key(shuffled)
+    assert sorted(a) == sorted(b) == sorted(keys)
+    for k in keys:
+        assert np.array_equal(a[k]["docs"], b[k]["docs"]) and np.array_equal(a[k]["tokens"], b[k]["tokens"])
+    twice = pa.concat_tables([grouped, grouped.slice(0, r)])  # ("a", "mention")'s run again, at the end
+    with pytest.raises(ValueError, match="every replicate"):
+        _replicates_by_key(twice)
