@@ -8,6 +8,11 @@ up its files) rereads the zips' directories: about a second per worker on these 
 task of a run. Where the same pyspark is installed as a package beside them (a pip install: the zips
 are inside that package), this daemon drops the zips from the path, so the installed modules and their
 bytecode are used, and imports the worker module before forking, as it starts no thread.
+
+Spark also puts the jar that holds its `PythonUtils` class (spark-core, about 6,000 entries and no
+Python) on the path, a relic of builds that packed pyspark into the assembly jar. Every worker's first
+task rereads a zip's directory there (`importlib.invalidate_caches()`): 0.14 s. A jar of the installed
+pyspark's own `jars` folder is dropped too.
 """
 
 from __future__ import annotations
@@ -30,13 +35,26 @@ def installed_twin(entry: str, path: list[str]) -> bool:
     return package is not None and site in on_path and os.path.isfile(os.path.join(site, package, "__init__.py"))
 
 
+def installed_jar(entry: str, path: list[str]) -> bool:
+    """Whether a path entry is a jar of the `jars` folder of a pyspark installed in a site folder that is
+    also on `path` (Spark's own JVM classes, which hold no Python)."""
+    folder, name = os.path.split(os.path.normpath(entry))
+    jars = os.sep + os.path.join("pyspark", "jars")
+    if not (name.endswith(".jar") and folder.endswith(jars)):
+        return False
+    site = folder[: -len(jars)]
+    on_path = {os.path.normpath(p) for p in path if p}
+    return site in on_path and os.path.isfile(os.path.join(site, "pyspark", "__init__.py"))
+
+
 def use_installed_pyspark() -> list[str]:
-    """Drop the bundled zips that have an installed twin from sys.path (and their cached importers);
-    returns the entries dropped."""
-    dropped = [entry for entry in sys.path if installed_twin(entry, sys.path)]
+    """Drop the bundled zips that have an installed twin, and the installed pyspark's jars, from sys.path
+    (and their cached importers); returns the entries dropped."""
+    dropped = [entry for entry in sys.path if installed_twin(entry, sys.path) or installed_jar(entry, sys.path)]
     sys.path[:] = [entry for entry in sys.path if entry not in dropped]
-    for entry in dropped:
-        sys.path_importer_cache.pop(entry, None)
+    for entry in list(sys.path_importer_cache):  # a jar's importer is cached for its folders too (`x.jar/org`)
+        if any(entry == d or entry.startswith(d + os.sep) for d in dropped):
+            sys.path_importer_cache.pop(entry, None)
     return dropped
 
 

@@ -296,7 +296,8 @@ def test_windowed_cooccurrence_margins_count_mention_documents_only(spark, tmp_p
 
 
 def test_the_workers_of_a_local_session_import_the_installed_pyspark(spark):
-    """Not the bundled pyspark.zip, whose modules every worker would compile from source (prevalence.spark.daemon)."""
+    """Not the bundled pyspark.zip, whose modules every worker would compile from source, and without
+    Spark's own jars on the path (prevalence.spark.daemon)."""
     import pyarrow as pa
     import pyspark
     from pyspark.sql.pandas.types import from_arrow_schema
@@ -309,7 +310,7 @@ def test_the_workers_of_a_local_session_import_the_installed_pyspark(spark):
         import pyspark as worker_pyspark
 
         for _ in batches:
-            zips = sum(1 for p in sys.path if p.endswith(os.path.join("pyspark", "python", "lib", "pyspark.zip")))
+            zips = sum(1 for p in sys.path if p.endswith(os.path.join("pyspark", "python", "lib", "pyspark.zip")) or p.endswith(".jar"))
             yield pa.RecordBatch.from_pylist([{"pyspark": worker_pyspark.__file__, "zips": zips}], schema=schema)
 
     rows = spark.range(0, 2, 1, numPartitions=2).mapInArrow(where, from_arrow_schema(schema)).collect()

@@ -51,6 +51,26 @@ def test_the_twins_leave_the_path_and_the_importer_cache(tmp_path, monkeypatch):
     assert list(sys.path_importer_cache) == [other]
 
 
+def test_a_jar_of_the_installed_pyspark_leaves_the_path_and_its_cached_importers(tmp_path, monkeypatch):
+    """Spark puts its spark-core jar (no Python in it) on the workers' path; the daemon drops it where
+    pyspark is installed in a site folder on the path, with the importers cached for its folders."""
+    site = tmp_path / "site-packages"
+    pyspark_zip, py4j_zip = _install(site)
+    (site / "pyspark" / "jars").mkdir()
+    jar = str(site / "pyspark" / "jars" / "spark-core_2.13-4.3.0.jar")
+    elsewhere = str(tmp_path / "cluster" / "pyspark" / "jars" / "spark-core_2.13-4.3.0.jar")  # not under a site on the path
+    user_jar = str(tmp_path / "job.jar")
+    assert daemon.installed_jar(jar, [jar, str(site)])
+    assert not daemon.installed_jar(jar, [jar])  # the site folder is not on the path
+    assert not daemon.installed_jar(elsewhere, [elsewhere, str(site)]) and not daemon.installed_jar(user_jar, [user_jar, str(site)])
+    assert not daemon.installed_jar(str(site / "pyspark" / "jars"), [str(site)])  # a folder, not a jar
+    monkeypatch.setattr(sys, "path", [pyspark_zip, jar, user_jar, str(site)])
+    monkeypatch.setattr(sys, "path_importer_cache", {jar: object(), jar + "/org": object(), user_jar: object(), jar + "x": object()})
+    assert daemon.use_installed_pyspark() == [pyspark_zip, jar]
+    assert sys.path == [user_jar, str(site)]
+    assert sorted(sys.path_importer_cache) == sorted([user_jar, jar + "x"])
+
+
 def test_only_a_local_master_gets_the_daemon_and_a_setting_overrides_it():
     key = "spark.python.daemon.module"
     assert session_settings("local[2]")[key] == "prevalence.spark.daemon"
