@@ -8,9 +8,11 @@ tracks: pyspark, pyarrow, the project's modules and numba's compiled kernels, ab
 every object alive to the collector's permanent generation (`gc.freeze`), which later collections
 skip: each then reads only what later tasks made (a few milliseconds).
 
-What settling freezes is never collected: the modules, the kernels, and the first task's own
-functions and stages (one copy per worker process, not one per task). Outside a Spark task
-(`TaskContext.get()` is None: tests, the driver) nothing is done.
+A frozen object is still freed when nothing refers to it any more (reference counting); only a
+reference cycle among frozen objects is never collected, and what is alive at settling is the
+modules, the kernels and the first task's own functions and stages: at most that, once per worker
+process, not once per task. Outside a Spark task (`TaskContext.get()` is None: tests, the driver)
+nothing is done.
 """
 
 from __future__ import annotations
