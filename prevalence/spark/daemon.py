@@ -21,30 +21,32 @@ import os
 import sys
 
 _BUNDLED = os.path.join("pyspark", "python", "lib")
+_JARS = os.path.join("pyspark", "jars")
+
+
+def _in_installed_site(folder: str, inside: str, package: str, path: list[str]) -> bool:
+    """Whether `folder` is `<site>/<inside>` for a site folder that is also on `path` and has `package`
+    installed in it."""
+    if not folder.endswith(os.sep + inside):
+        return False
+    site = folder[: -len(os.sep + inside)]
+    on_path = {os.path.normpath(p) for p in path if p}
+    return site in on_path and os.path.isfile(os.path.join(site, package, "__init__.py"))
 
 
 def installed_twin(entry: str, path: list[str]) -> bool:
     """Whether a path entry is a zip bundled inside an installed pyspark whose site folder is also on
     `path` and holds the zip's package (`pyspark.zip` -> pyspark, `py4j-*.zip` -> py4j)."""
     folder, name = os.path.split(os.path.normpath(entry))
-    if not (name.endswith(".zip") and folder.endswith(os.sep + _BUNDLED)):
-        return False
-    site = folder[: -len(os.sep + _BUNDLED)]
-    package = "pyspark" if name == "pyspark.zip" else "py4j" if name.startswith("py4j-") else None
-    on_path = {os.path.normpath(p) for p in path if p}
-    return package is not None and site in on_path and os.path.isfile(os.path.join(site, package, "__init__.py"))
+    package = "pyspark" if name == "pyspark.zip" else "py4j" if name.startswith("py4j-") and name.endswith(".zip") else None
+    return package is not None and _in_installed_site(folder, _BUNDLED, package, path)
 
 
 def installed_jar(entry: str, path: list[str]) -> bool:
     """Whether a path entry is a jar of the `jars` folder of a pyspark installed in a site folder that is
     also on `path` (Spark's own JVM classes, which hold no Python)."""
     folder, name = os.path.split(os.path.normpath(entry))
-    jars = os.sep + os.path.join("pyspark", "jars")
-    if not (name.endswith(".jar") and folder.endswith(jars)):
-        return False
-    site = folder[: -len(jars)]
-    on_path = {os.path.normpath(p) for p in path if p}
-    return site in on_path and os.path.isfile(os.path.join(site, "pyspark", "__init__.py"))
+    return name.endswith(".jar") and _in_installed_site(folder, _JARS, "pyspark", path)
 
 
 def use_installed_pyspark() -> list[str]:
