@@ -1,10 +1,10 @@
 """What every worker-side function of the Spark layer does first (`on_worker`): settle the Python
 worker process once, before its first task.
 
-PySpark's worker loop runs a full `gc.collect()` after every task of a reused worker (pyspark.daemon),
-and the next task given to that worker waits for it. A full collection reads every object the process
-tracks: pyspark, pyarrow, the project's modules and numba's compiled kernels, about 180,000 objects,
-0.07 s on these machines, once per task and so once per shard. `settle` collects once and then moves
+PySpark's worker loop runs a full garbage collection (`gc.collect`) after every task of a reused
+worker (pyspark.daemon), and the next task given to that worker waits for it. A full collection
+reads every object the process tracks: pyspark, pyarrow, the project's modules and numba's compiled
+kernels, about 180,000 objects, 0.07 s on these machines, once per task and so once per shard. `settle` collects once and then moves
 every object alive to the collector's permanent generation (`gc.freeze`), which later collections
 skip: each then reads only what later tasks made (a few milliseconds).
 
@@ -38,7 +38,7 @@ def settle(kernels: bool = False) -> bool:
         from prevalence.build_kernels import build
 
         build()
-    gc.collect()
+    gc.collect()  # small: the garbage collector's pass in this worker; no rows reach the driver
     gc.freeze()
     _settled = True
     return True
