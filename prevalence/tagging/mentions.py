@@ -95,6 +95,12 @@ class MentionTagger(Tagger):
         self._entries = [tuple(v) for v in entries.values()]
         # Keys with an alias: their occurrences may reach the context rules (a cue's never does).
         self._aliased = np.array([any(e.strength != CUE for e in v) for v in self._entries], dtype=bool)
+        # Keys that are only cues and do not start with a digit (`_inside_number` never drops them): each
+        # occurrence adds one to the cue count of each of its entries, counted in numpy (`_cue_counts`).
+        self._cue_only = np.array([not self._aliased[k] and not key[:1].isdigit() for k, key in enumerate(entries)], dtype=bool)
+        cue_personas = [[e.persona for e in v] if self._cue_only[k] else [] for k, v in enumerate(self._entries)]
+        self._cue_starts = np.cumsum([0, *map(len, cue_personas)]).astype(np.int64)
+        self._cue_personas = np.array([p for v in cue_personas for p in v], dtype=np.int64)
         # Candidate finding: hyperscan where its wheel exists, else Aho-Corasick (`tagging.matcher`).
         self.keys = list(entries)  # lowercase aliases and cues, in the matcher's key order
         self._matcher = build_matcher(self.keys, engine, whole_words=True)
@@ -109,10 +115,10 @@ class MentionTagger(Tagger):
         texts = docs.column("normalised")
         low_array = lower_array_same_length(docs.batch.column("normalised"), docs.lowered("normalised"))
         lows = low_array.to_pylist()
-        found = self._candidates(low_array, docs.batch.column("normalised"))
+        found, cues = self._candidates(low_array, docs.batch.column("normalised"))
         for i, (text, low, candidates) in enumerate(zip(texts, lows, found)):
             located: list[tuple[int, str]] | None = [] if self.positions else None
-            counts, support = self._analyse(text, low, candidates, located)
+            counts, support = self._analyse(text, low, candidates, located, cues.get(i))
             evidence.append(support)
             where: dict[str, list[int]] = {}
             if located is not None:
@@ -122,22 +128,43 @@ class MentionTagger(Tagger):
                 rows.add(i, pid, self.role, c, method=METHOD, positions=where.get(pid) if located is not None else None)
         return rows.table(), evidence
 
-    def _candidates(self, lows: pa.Array, texts: pa.Array) -> list[list[tuple[int, int, int, bool]]]:
+    def _candidates(self, lows: pa.Array, texts: pa.Array) -> tuple[list[list[tuple[int, int, int, bool]]], dict[int, dict[int, int]]]:
         """The matcher's whole-word candidates per text, from the Arrow buffer, as (start, end, key index,
         clear): `clear` when `tagging.context_clear` proves that no context rule rejects the occurrence,
-        so that `rejection` need not run for it (hyperscan and numba only; else never clear)."""
+        so that `rejection` need not run for it (hyperscan and numba only; else never clear). And the cue
+        counts of the occurrences of cue-only keys, which are left out of those lists: {text: {persona
+        index: occurrences}} (hyperscan only; else every occurrence is in the lists)."""
         in_bytes = getattr(self._matcher, "candidate_bytes", None)
         if in_bytes is None:
-            return [[(s, e, k, False) for s, e, k in found] for found in self._matcher.candidates_arrow(lows)]
+            return [[(s, e, k, False) for s, e, k in found] for found in self._matcher.candidates_arrow(lows)], {}
         found = in_bytes(lows)
         if found is None:
-            return [[] for _ in range(len(lows))]
+            return [[] for _ in range(len(lows))], {}
         buf, offsets, doc, starts, ends, ids = found
+        cue_only = self._cue_only[ids]
+        cues = self._cue_counts(doc[cue_only], ids[cue_only])
+        rest = ~cue_only
+        doc, starts, ends, ids = doc[rest], starts[rest], ends[rest], ids[rest]
         _, text_offsets, text_bytes = utf8_buffers(texts)
         clear = clear_occurrences(text_bytes, text_offsets, buf, offsets, doc, starts, ends, ids, self._aliased)
         if clear is None:
             clear = np.zeros(len(doc), dtype=bool)
-        return self._matcher.in_characters(len(lows), buf, offsets, doc, starts, ends, ids, clear)
+        return self._matcher.in_characters(len(lows), buf, offsets, doc, starts, ends, ids, clear), cues
+
+    def _cue_counts(self, doc: np.ndarray, ids: np.ndarray) -> dict[int, dict[int, int]]:
+        """{text: {persona index: cue occurrences}} of occurrences of cue-only keys (`doc` their texts,
+        `ids` their keys): what `_analyse` would add to its cue counts for them, one at a time."""
+        if not len(ids):
+            return {}
+        first, last = self._cue_starts[ids], self._cue_starts[ids + 1]
+        per = last - first  # entries per occurrence
+        entry = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per) + np.repeat(first, per)
+        pairs, counts = np.unique(np.repeat(doc, per) * len(self.persona_ids) + self._cue_personas[entry], return_counts=True)
+        texts, personas = np.divmod(pairs, len(self.persona_ids))
+        out: dict[int, dict[int, int]] = {}
+        for text, persona, count in zip(texts.tolist(), personas.tolist(), counts.tolist()):
+            out.setdefault(text, {})[persona] = count
+        return out
 
     def analyse(self, text: str, located: list[tuple[int, str]] | None = None) -> tuple[dict[str, int], dict[int, int]]:
         """({persona_id: mentions}, {persona index: full-alias mentions + cue occurrences}); the second
@@ -150,11 +177,12 @@ class MentionTagger(Tagger):
         return self._analyse(text, low, candidates, located)
 
     def _analyse(self, text: str, low: str, candidates: list[tuple[int, int, int, bool]],
-                 located: list[tuple[int, str]] | None) -> tuple[dict[str, int], dict[int, int]]:
+                 located: list[tuple[int, str]] | None, cues: dict[int, int] | None = None) -> tuple[dict[str, int], dict[int, int]]:
         """`analyse` given the lowercase text and the matcher's whole-word candidates in it, each with
-        whether it is proven clear of the context rules."""
+        whether it is proven clear of the context rules; `cues`, the cue counts of occurrences counted
+        already and left out of `candidates` (`_cue_counts`)."""
         spans: list[tuple[int, int, list[_Entry], bool]] = []
-        cues_seen: dict[int, int] = defaultdict(int)
+        cues_seen: dict[int, int] = defaultdict(int, cues or {})
         for start, end, index, clear in candidates:
             if low[start].isdigit() and _inside_number(low, start):
                 continue

@@ -13,6 +13,7 @@ from prevalence.config import ReadOptions
 from prevalence.corpus import list_shards, read_shard
 from prevalence.tagging.matcher import AhoCorasickMatcher, as_arrow, build_matcher, hyperscan_available, rows_containing
 from prevalence.tagging.lowercase import lower_same_length
+from prevalence.tagging.base import Documents
 from prevalence.tagging.mentions import MentionTagger
 
 pytestmark = pytest.mark.skipif(not hyperscan_available(), reason="no hyperscan wheel on this platform: nothing to compare")
@@ -71,6 +72,37 @@ def test_engines_agree_on_the_sample_corpus(sample_texts):
         found += len(hs)
         assert tagger_hs.analyse(text) == tagger_ac.analyse(text)
     assert found > 10_000
+
+
+# Cue-only keys shared by several personas, digit-led keys (`007`, `2001`) inside and outside numbers,
+# cues next to aliases, and a cue in a word (`hogwartsy`): what the batch counts apart from the rest.
+CUE_TEXTS = ["At Hogwarts the Quidditch cup went to Gryffindor, and Harry flew.",
+             "He read Hamlet at Elsinore; Elsinore is cold. Regan and Goneril.",
+             "Bond, 007, and 1,007 agents; in 2001 and in 3,2001 a HAL 9000 spoke.",
+             "hogwartsy hogwarts HOGWARTS Hogwarts. Baker Street, Scotland Yard, Holmes and Watson.",
+             "", "Lincoln"]
+
+
+@pytest.mark.parametrize("engine", ["hyperscan", "aho-corasick"])
+def test_a_batch_scan_finds_what_each_texts_analysis_finds(sample_texts, engine):
+    """`scan` (the batch: cue-only keys counted apart in numpy with hyperscan) gives every text the
+    mentions, positions and support that `analyse` of that text alone gives (every candidate in Python)."""
+    tagger = MentionTagger(load_catalog(), positions=True, engine=engine)
+    texts = sample_texts + CUE_TEXTS
+    hits, evidence = tagger.scan(Documents.of(texts))
+    by_text: dict[int, dict] = {}
+    for h in hits.to_pylist():
+        by_text.setdefault(h["row"], {})[h["persona_id"]] = h["count"]
+    cued = 0
+    for i, text in enumerate(texts):
+        located: list = []
+        counts, support = tagger.analyse(text, located)
+        assert by_text.get(i, {}) == counts, text[:200]
+        assert evidence[i] == support, text[:200]
+        cued += sum(1 for s, e, k in tagger._matcher.candidates(lower_same_length(text)) if tagger._cue_only[k])
+    assert cued > 1000  # the sample corpus exercises the count apart
+    # `hogwarts`, `HOGWARTS` and `Hogwarts`, not `hogwartsy`: three cues of Harry Potter, and of the others who share it.
+    assert evidence[len(sample_texts) + 3][tagger.persona_ids.index("harry_potter")] == 3
 
 
 def test_matchers_survive_pickling():
