@@ -25,9 +25,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from prevalence.tagging.base import Documents, HitRows, Tagger, TaggerContext
+from prevalence.tagging.line_breaks import any_line_matches
 from prevalence.tagging.lowercase import lower_array
 from prevalence.tagging.matcher import build_matcher
 from prevalence.tagging.scripts import Turn
+from prevalence.tagging.words import re2_caseless
 
 PERSONA = "assistant"
 METHOD = "assistant_style"
@@ -83,8 +85,10 @@ def speaker_side(name: str) -> str | None:
 _DISPLAY = {"assistant": "Assistant", "user": "User", "system": "System"}
 
 
-# Role words of the user side: a chat of role lines has a turn opened by one of them.
+# Role words of the user side and of the assistant side: a chat of role lines has a turn opened by one
+# of each.
 _USER_SIDE_WORDS = tuple(sorted(USER_NAMES | {k for k, v in ALPACA.items() if v == "user"}))
+_ASSISTANT_SIDE_WORDS = tuple(sorted(ASSISTANT_NAMES | {k for k, v in ALPACA.items() if v == "assistant"}))
 # Characters that re.IGNORECASE matches to a letter of those words though str.lower() does not give it.
 _CASELESS_EXTRA = ("İ", "ı", "ſ")
 
@@ -97,32 +101,38 @@ def _may_have_user_turn(text: str) -> bool:
 
 
 
-def _caseless(word: str) -> str:
-    """An RE2 pattern of `word` in any case, with the characters of _CASELESS_EXTRA Python's re reads as its letters."""
-    return "".join("[" + letter + letter.upper() + "".join(c for c in _CASELESS_EXTRA if re.fullmatch(letter, c, re.IGNORECASE)) + "]"
-                   for letter in word)
+def _role_line(words: tuple[str, ...]) -> str:
+    """RE2, at the start of a line: what _ROLE_LINE matches when its role word is one of `words` (and,
+    a superset, an Alpaca word without its `#`s)."""
+    return r"^[ \t]*(?:#{2,4}[ \t]*)?(?:" + "|".join(re2_caseless(w) for w in words) + r")[ \t]*:"
 
 
-# chat_turns's three kinds of markup in RE2: ChatML, Llama 2, and a user-side role word where _ROLE_LINE
-# can open a line with it. `may_be_chat` searches the two markers as literals anywhere (each a
-# memchr-fast search; as alternatives of one pattern they cost a DFA pass) and the role word at the start
-# of each line (`(?m:^)` is the text's start and every `\n`), so only each line's first bytes are read.
+# chat_turns's three kinds of markup in RE2: ChatML, Llama 2, and role lines of both sides, where
+# _ROLE_LINE can open a line with a user-side role word and another with an assistant-side one (a chat
+# needs a turn of each). `may_be_chat` searches the two markers as literals anywhere (each a memchr-fast
+# search; as alternatives of one pattern they cost a DFA pass) and the role words at the start of each
+# line (`(?m:^)` is the text's start and every `\n`), so only each line's first bytes are read; the
+# assistant side only in the documents that have a user side.
 _MARKERS = (r"<\|im_start\|>", r"\[INST\]")
-_ROLE_AT_LINE_START = r"^[ \t]*(?:#{2,4}[ \t]*)?(?:" + "|".join(_caseless(w) for w in _USER_SIDE_WORDS) + ")"
-_MAY_BE_CHAT = "|".join(_MARKERS) + f"|(?m:{_ROLE_AT_LINE_START})"  # the same as one pattern (the tests' reference)
+_USER_LINE = _role_line(_USER_SIDE_WORDS)
+_ASSISTANT_LINE = _role_line(_ASSISTANT_SIDE_WORDS)
 
 
 def may_be_chat(texts: pa.Array, lines: pa.Array | None = None) -> np.ndarray:
-    """Per document, False when chat_turns must return [] (_MAY_BE_CHAT, in Arrow passes over the batch).
-    `lines`: the texts split at `\n` (`pc.split_pattern`), where the caller has them."""
+    """Per document, False when chat_turns must return []: no marker, and not both a user-side and an
+    assistant-side role line (in Arrow passes over the batch). `lines`: the texts split at `\n`
+    (`pc.split_pattern`), where the caller has them."""
     texts = pc.fill_null(texts, "")
     if lines is None:
         lines = pc.split_pattern(texts, "\n")
-    at_line_start = pc.match_substring_regex(pc.list_flatten(lines), _ROLE_AT_LINE_START).to_numpy(zero_copy_only=False)
-    out = np.bincount(pc.list_parent_indices(lines).to_numpy(), weights=at_line_start, minlength=len(texts)) > 0
+    out = any_line_matches(lines, _USER_LINE)
+    users = np.flatnonzero(out)
+    if len(users):
+        out[users] = any_line_matches(lines.take(pa.array(users)), _ASSISTANT_LINE)
     for marker in _MARKERS:
         out |= pc.match_substring_regex(texts, marker).to_numpy(zero_copy_only=False)
     return out
+
 
 
 def _role_line_side(word: str) -> str:

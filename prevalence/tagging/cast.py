@@ -18,6 +18,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+import pyarrow as pa
+
+from prevalence.tagging.line_breaks import any_line_matches
+from prevalence.tagging.words import WHITESPACE, re2_caseless, re2_class
+
 HEADINGS = re.compile(
     r"^\s*(?:the\s+)?(?:dramatis\s+person(?:ae|æ)|persons\s+represented|persons\s+of\s+the\s+(?:play|drama)|"
     r"characters(?:\s+(?:in|of)\s+the\s+(?:play|drama))?|cast(?:\s+of\s+characters)?|persons|names\s+of\s+the\s+actors)"
@@ -32,6 +38,11 @@ MAX_ENTRIES = 150
 # re.IGNORECASE. A line that starts otherwise is not tried against HEADINGS, so a heading word added to
 # HEADINGS with another first letter must add that letter here (and to the test's generated headings).
 HEADING_FIRSTS = frozenset("tdpcnTDPCN")
+# RE2, at the start of a line: what every match of HEADINGS starts with (its `\s` is str.isspace(), its
+# letters as re.IGNORECASE reads them), a superset read over the lines of a whole batch.
+_SPACE = re2_class(WHITESPACE)
+_HEADING_START = (rf"^{_SPACE}*(?:{re2_caseless('the')}{_SPACE}+)?(?:"
+                  + "|".join(re2_caseless(w) for w in ("dramatis", "persons", "characters", "cast", "names")) + ")")
 _DIGITS = {"1": "first", "2": "second", "3": "third", "4": "fourth", "5": "fifth", "6": "sixth"}
 
 
@@ -98,3 +109,16 @@ def cast_list(lines: list[str]) -> Cast:
             if names:
                 return Cast(tuple(dict.fromkeys(names)), (i, j))
     return Cast()
+
+
+def may_have_cast(lines: pa.Array, other: np.ndarray | None, documents: np.ndarray) -> np.ndarray:
+    """Per document, False when `cast_list` of its lines must be Cast(): no line starts the way a heading
+    does. `lines`: the texts split at `\n`; read only for the `documents` (a mask: the others are False)
+    whose only line break is `\n` (`other` False, `tagging.line_breaks`); the rest of `documents` pass."""
+    out = documents.copy()
+    if other is None:  # no kernel to tell which documents break lines at `\n` alone
+        return out
+    rows = np.flatnonzero(documents & ~other)
+    if len(rows):
+        out[rows] = any_line_matches(lines.take(pa.array(rows)), _HEADING_START)
+    return out

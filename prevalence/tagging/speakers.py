@@ -21,7 +21,7 @@ from prevalence.catalog import Catalog
 from prevalence.tagging.base import Documents, HitRows, Tagger
 from prevalence.tagging.assistant import PERSONA as ASSISTANT, chat_turns, may_be_chat, speaker_side
 from prevalence.tagging.dialogue import may_have_speaker, quotes
-from prevalence.tagging.cast import Cast, cast_list
+from prevalence.tagging.cast import Cast, cast_list, may_have_cast
 from prevalence.tagging.names import NameResolver, normalise_name
 from prevalence.tagging.names import ad_hoc_id as _ad_hoc_id
 from prevalence.tagging.scripts import is_group, script_line_gate, script_turns
@@ -68,13 +68,14 @@ class SpeakerTagger(Tagger):
         other = docs.other_line_breaks("text")
         lines = pc.split_pattern(pc.fill_null(texts, ""), "\n")  # read by the chat gate, and the script gate
         script_gate, line_opens = script_line_gate(texts, other=other, lines=lines)  # and which lines may open a turn
-        forms = zip(may_be_chat(texts, lines), script_gate, line_opens, may_have_speaker(texts))
-        for i, (text, support, source, speaker, (chat, script, opens, prose)) in enumerate(
+        heading = may_have_cast(lines, other, script_gate)
+        forms = zip(may_be_chat(texts, lines), script_gate, line_opens, heading, may_have_speaker(texts))
+        for i, (text, support, source, speaker, (chat, script, opens, cast, prose)) in enumerate(
             zip(docs.column("text"), docs.evidence, docs.column("source"), docs.column("speaker"), forms)
         ):
             if not (speaker or chat or script or prose):
                 continue
-            for pid, (turns, spoken, method, written) in self._tally(text, support, source, speaker, chat, script, prose, opens).items():
+            for pid, (turns, spoken, method, written) in self._tally(text, support, source, speaker, chat, script, prose, opens, cast).items():
                 rows.add(i, pid, self.role, turns, spoken, method=method, name=written)
         return rows.table()
 
@@ -84,11 +85,11 @@ class SpeakerTagger(Tagger):
         return {pid: (c, w, m) for pid, (c, w, m, _) in self._tally(text, evidence, source, speaker).items()}
 
     def _tally(self, text: str, evidence: dict[int, int], source: str, speaker: str | None, chat: bool = True,
-               script: bool = True, prose: bool = True, opens: Sequence[bool] | None = None
+               script: bool = True, prose: bool = True, opens: Sequence[bool] | None = None, cast: bool = True
                ) -> dict[str, tuple[int, int, str, str | None]]:
-        """The speakers of one document; `chat`, `script` and `prose` False skip a reading that is known to
-        find nothing (`may_be_chat`, `may_have_script`, `may_have_speaker`); `opens`, the lines that may
-        open a turn (`script_line_gate`)."""
+        """The speakers of one document; `chat`, `script`, `prose` and `cast` False skip a reading that is
+        known to find nothing (`may_be_chat`, `may_have_script`, `may_have_speaker`, `may_have_cast`);
+        `opens`, the lines that may open a turn (`script_line_gate`)."""
         if speaker:
             pid, written = self._resolve(speaker, evidence, source)
             return {pid: (1, len(text.split()), "field", written)}
@@ -101,14 +102,14 @@ class SpeakerTagger(Tagger):
             return resolved[name]
 
         turns = chat_turns(text) if chat else []
-        cast = Cast()
+        cast_names = Cast()
         if not turns and script:
-            cast = cast_list(text.splitlines())
-            turns = script_turns(text, skip=cast.lines, opens=opens)
+            cast_names = cast_list(text.splitlines()) if cast else Cast()
+            turns = script_turns(text, skip=cast_names.lines, opens=opens)
         if turns:
             for t in turns:
                 method = "chat" if t.form in ("chat", "chatml", "llama") else "script"
-                pid, written = resolve(cast.resolve(t.speaker))
+                pid, written = resolve(cast_names.resolve(t.speaker))
                 entry = totals.setdefault(pid, [0, 0, method, written])
                 entry[0] += 1
                 entry[1] += t.words

@@ -7,6 +7,8 @@ every text, at Arrow speed (tests/unit/test_words.py walks all of Unicode).
 
 from __future__ import annotations
 
+import re
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -15,6 +17,18 @@ from prevalence.tagging.spacing import single_spaced
 
 # Every whitespace character of str.isspace() lies below U+3001 (the test checks all of Unicode).
 WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+
+
+# The characters outside ASCII that Python's re.IGNORECASE matches to an ASCII letter: `İ` and `ı` to
+# `i`, the Kelvin sign to `k`, `ſ` to `s` (the test walks all of Unicode).
+RE_CASELESS_EXTRA = "\u0130\u0131\u212a\u017f"
+
+
+def re2_caseless(word: str) -> str:
+    """An RE2 pattern of `word` (ASCII) in any case as Python's re.IGNORECASE reads it: each character as a
+    class of itself, its capital and the characters of RE_CASELESS_EXTRA that re reads as it."""
+    return "".join("[" + ch + ch.upper() + "".join(c for c in RE_CASELESS_EXTRA if re.fullmatch(re.escape(ch), c, re.IGNORECASE)) + "]"
+                   for ch in word)
 
 
 def re2_class(chars: str, negated: bool = False) -> str:

@@ -17,8 +17,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from prevalence.tagging import assistant, dialogue, scripts
+from prevalence.tagging import assistant, cast, dialogue, scripts
 from prevalence.tagging.cast import cast_list
+from prevalence.tagging.line_breaks import other_line_breaks
 from tests.unit.test_speakers import _lines_to_check, _texts_to_check
 
 LINE_BREAKS = ["\n", "\r\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
@@ -107,7 +108,8 @@ def test_script_gate_reads_every_line_break(line_break):
 def _chat_variants(rng: random.Random, n: int) -> list[str]:
     """Chats in every markup, with role words in random case, letters swapped for the characters
     re.IGNORECASE folds to them, and line breaks of every kind."""
-    roles = ["User", "Human", "Prompter", "Assistant", "AI", "GPT", "System", "### Instruction", "### Input", "### Response"]
+    roles = ["User", "Human", "Prompter", "Assistant", "AI", "GPT", "Bot", "Chatbot", "Model", "AI Assistant", "System",
+             "### Instruction", "### Input", "### Response", "## Assistant", "Response"]
     out = []
     for _ in range(n):
         parts = []
@@ -129,26 +131,69 @@ def test_chat_gate_never_hides_a_chat(real_texts):
 
 
 def test_chat_gate_reads_the_chat_pattern_as_re2_does(real_texts):
-    """Markers anywhere and role words at line starts give what the one pattern _MAY_BE_CHAT gives, with
-    and without the caller's lines, on real text and chats broken at every kind of line break."""
-    texts = pa.array(real_texts + _chat_variants(random.Random(6), 3000) + ["", "\n", "x\n  ## User: a"] + [None])
-    whole = pc.fill_null(pc.match_substring_regex(texts, assistant._MAY_BE_CHAT), False).to_numpy(zero_copy_only=False)
+    """Line by line, the gate gives what RE2 gives over each whole text: a marker anywhere, or both a
+    user-side and an assistant-side role line (`(?m:^)`), with and without the caller's lines, on real
+    text and chats broken at every kind of line break."""
+    texts = pa.array(real_texts + _chat_variants(random.Random(6), 3000)
+                     + ["", "\n", "x\n  ## User: a", "x\n  ## User: a\nAI assistant : b", "User: a\nAI assistant b", None])
+
+    def found(pattern: str) -> np.ndarray:
+        return pc.fill_null(pc.match_substring_regex(texts, pattern), False).to_numpy(zero_copy_only=False)
+
+    whole = found("|".join(assistant._MARKERS)) | (found(f"(?m:{assistant._USER_LINE})") & found(f"(?m:{assistant._ASSISTANT_LINE})"))
     assert np.array_equal(assistant.may_be_chat(texts), whole)
     assert np.array_equal(assistant.may_be_chat(texts, pc.split_pattern(pc.fill_null(texts, ""), "\n")), whole)
-    assert 1000 < whole.sum() < len(texts) - 500
+    assert whole[-3:].tolist() == [True, False, False]
+    assert 300 < whole.sum() < len(texts) - 500
 
 
-def test_chat_gate_covers_every_character_re_folds_to_a_role_letter():
-    """The gate's letter classes hold every character Python's re.IGNORECASE matches to each letter."""
-    letters = "".join(sorted(set("".join(assistant._USER_SIDE_WORDS))))
-    any_letter = re.compile(f"[{letters}]", re.IGNORECASE)
-    for code in range(0x80, 0x110000):
-        ch = chr(code)
-        if not any_letter.fullmatch(ch):
-            continue
-        for letter in letters:
-            if re.fullmatch(letter, ch, re.IGNORECASE):
-                assert ch in assistant._caseless(letter), (letter, hex(code))
+def test_chat_gate_turns_away_one_side_and_role_words_without_a_colon():
+    """A user side alone, an assistant side alone, and role words that open a line but no role line
+    (`Humans are`, `Instructions`, `userinfo`) do not pass; a marker passes alone."""
+    texts = ["User: hi\nUser: again", "Assistant: hello\nAI: again", "Humans are odd.\nAI is new.", "Instructions\nResponse: x",
+             "userinfo: a\nAssistant: b", "User: hi\nAssistant: hello", "### Instruction:\nsay hi\n### Response:\nhi",
+             "<|im_start|>user", "[INST] hi"]
+    assert assistant.may_be_chat(pa.array(texts)).tolist() == [False] * 5 + [True] * 4
+    for text in texts[:5]:
+        assert assistant.chat_turns(text) == []
+
+
+def _with_casts(rng: random.Random, texts: list[str], n: int) -> list[str]:
+    """Texts with a cast list put in at a random line: every heading form, in random case, with the
+    characters re.IGNORECASE folds to its letters, Unicode spaces before it, and every line break."""
+    headings = ["Dramatis Personae", "DRAMATIS PERSONÆ", "Persons Represented", "persons of the play", "Persons of the Drama",
+                "Characters", "Characters in the Play", "Cast", "Cast of Characters", "Persons", "Names of the Actors"]
+    out = []
+    for _ in range(n):
+        heading = "".join(c.upper() if rng.random() < 0.4 else c for c in rng.choice(headings))
+        heading = heading.replace("s", rng.choice(["s", "ſ"])).replace("i", rng.choice(["i", "ı"])).replace("I", rng.choice(["I", "İ"]))
+        heading = rng.choice(SPACES + [""]) + rng.choice(["", "The ", "the\u2003"]) + heading + rng.choice(["", ".", ":", " :"])
+        brk = rng.choice(LINE_BREAKS)
+        lines = rng.choice(texts).splitlines()[:60]
+        at = rng.randint(0, len(lines))
+        lines[at:at] = [heading, "HAMLET, Prince of Denmark.", "HORATIO, his friend.", "", ""]
+        out.append(brk.join(lines))
+    return out
+
+
+def test_cast_gate_never_hides_a_cast_list(real_texts):
+    """Where the gate says False, cast_list finds nothing: on real texts and on texts with cast lists of
+    every heading form and line break; and it turns most real texts away."""
+    texts = real_texts + _with_casts(random.Random(9), real_texts, 3000) + ["", "Cast\n", None]
+    array = pa.array(texts)
+    lines = pc.split_pattern(pc.fill_null(array, ""), "\n")
+    other = other_line_breaks(array)
+    everyone = np.ones(len(texts), dtype=bool)
+    gate = cast.may_have_cast(lines, other, everyone)
+    found = 0
+    for text, passed in zip(texts, gate):
+        listed = cast_list((text or "").splitlines())
+        assert passed or listed == cast.Cast(), (text or "")[:300]
+        found += bool(listed.names)
+    assert found > 2500 and (~gate[: len(real_texts)]).sum() > 0.9 * len(real_texts)
+    assert gate[other].all()  # a text that breaks lines otherwise is read in Python
+    assert not cast.may_have_cast(lines, other, ~everyone).any()
+    assert cast.may_have_cast(lines, None, everyone).all()  # no kernel: every document is read
 
 
 def _quoted_prose(rng: random.Random, n: int) -> list[str]:
@@ -204,7 +249,7 @@ def test_speaker_tagger_gives_the_same_hits_with_and_without_gates(real_texts, m
     from prevalence.tagging import speakers as module
 
     everything = lambda texts, *_, **__: np.ones(len(texts), dtype=bool)  # noqa: E731
-    for name in ("may_be_chat", "may_have_speaker"):
+    for name in ("may_be_chat", "may_have_speaker", "may_have_cast"):
         monkeypatch.setattr(module, name, everything)
     # Every document read as a script, every line tested in Python.
     monkeypatch.setattr(module, "script_line_gate", lambda texts, *_, **__: (everything(texts), [None] * len(texts)))

@@ -7,7 +7,13 @@ import sys
 
 import pyarrow as pa
 
-from prevalence.tagging.words import WHITESPACE, normalise_whitespace
+import re
+import string
+
+import numpy as np
+import pyarrow.compute as pc
+
+from prevalence.tagging.words import RE_CASELESS_EXTRA, WHITESPACE, normalise_whitespace, re2_caseless
 
 
 def _check(texts: list[str | None]) -> None:
@@ -41,3 +47,21 @@ def test_sliced_large_and_chunked_arrays():
         single, n_words = normalise_whitespace(array)
         assert single.to_pylist() == [None if t is None else " ".join(t.split()) for t in texts]
         assert n_words.to_pylist() == expected
+
+
+def test_re2_caseless_reads_each_letter_as_re_ignorecase_does():
+    """Over all of Unicode, RE2 matches `re2_caseless(letter)` to exactly the characters Python's
+    re.IGNORECASE matches to that letter, for every ASCII letter (so a gate written with it never misses
+    what a Python pattern with re.IGNORECASE reads)."""
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    array = pa.array(chars)
+    letters = re.compile("[a-z]", re.IGNORECASE)
+    folded = [c for c in chars if letters.fullmatch(c)]  # what re matches to some letter: each letter's candidates
+    extra = set()
+    for letter in string.ascii_lowercase:
+        in_re2 = pc.match_substring_regex(array, f"^{re2_caseless(letter)}$").to_numpy(zero_copy_only=False)
+        in_re = {c for c in folded if re.fullmatch(letter, c, re.IGNORECASE)}
+        assert {chars[i] for i in np.flatnonzero(in_re2)} == in_re, letter
+        extra |= {c for c in in_re if not c.isascii()}
+    assert extra == set(RE_CASELESS_EXTRA)
+    assert re2_caseless("ai s") == "[aA][iI\u0130\u0131][  ][sS\u017f]"
