@@ -25,7 +25,9 @@ import pyarrow as pa
 from prevalence.catalog import Catalog
 from prevalence.tagging.author_lines import DASH_MARKS, NewlineLines, SplitLines
 from prevalence.tagging.base import Documents, HitRows, Tagger
+from prevalence.tagging.matcher import rows_matching
 from prevalence.tagging.names import NameResolver
+from prevalence.tagging.words import WHITESPACE, re2_class
 
 HEAD_LINES = 6
 TAIL_LINES = 6
@@ -45,6 +47,10 @@ _DASH_LINE = re.compile(rf"^{_DASH}\s*(?P<name>[\"“]?[^\W\d_].*?)\s*$")
 _QUOTE_THEN_DASH = re.compile(rf"^(?P<quote>.*[\"”’'])\s*{_DASH}\s*(?P<name>[^\W\d_][^\"“”]*?)\s*$")
 # What _QUOTE_THEN_DASH needs somewhere in the line, found without its backtracking over long lines.
 _QUOTE_BEFORE_DASH = re.compile(rf"[\"”’']\s*{_DASH}")
+# What every attribution needs somewhere in the text, in the syntax of RE2 and Hyperscan (`matcher.rows_matching`):
+# a quotation mark, then whitespace (line breaks included), then a dash. _QUOTE_THEN_DASH has them on one line,
+# and a dash line (_DASH_LINE) starts right under a line that ends with a closing quotation mark.
+MAY_ATTRIBUTE = "[\"”’']" + re2_class(WHITESPACE) + "*" + _DASH
 _VALEDICTION = re.compile(
     r"^(?:yours truly|yours sincerely|sincerely yours|sincerely|yours faithfully|faithfully yours|respectfully yours|"
     r"very respectfully|respectfully submitted|respectfully|your obedient servant|your friend|cordially|best regards|"
@@ -171,11 +177,12 @@ class AuthorTagger(Tagger):
         super().__init__(catalog)
         self.names = NameResolver(catalog, self.role)
 
-    def found_names(self, text: str, metadata: str | None = None, newlines_only: bool = False
+    def found_names(self, text: str, metadata: str | None = None, newlines_only: bool = False, quoted: bool = True
                     ) -> tuple[list[str], str | None, list[tuple[str, int]]]:
         """(document author names, their method, [(attributed name, quotation words)]), unresolved.
         `newlines_only`: the text breaks lines at `\n` alone, so its lines are found where they are needed
-        instead of all split (`tagging.author_lines`; the same names either way)."""
+        instead of all split (`tagging.author_lines`; the same names either way). `quoted` False: the text
+        holds no MAY_ATTRIBUTE, so no attribution is looked for."""
         lines = NewlineLines(text) if newlines_only else SplitLines(text)
         authors: list[str] = []
         method = None
@@ -197,7 +204,7 @@ class AuthorTagger(Tagger):
                     if names:
                         authors, method = names, "byline"
                         break
-        attributions, attributed_lines = self._attributions(lines)
+        attributions, attributed_lines = self._attributions(lines) if quoted else ([], set())
         if not authors:
             name = self._signature(lines.last_lines(TAIL_LINES), attributed_lines)
             if name:
@@ -279,9 +286,10 @@ class AuthorTagger(Tagger):
         rows = HitRows()
         other = docs.other_line_breaks("text")
         newlines_only = (~other).tolist() if other is not None else [False] * len(docs)
-        columns = (docs.column("text"), docs.evidence, docs.column("source"), docs.column("n_tokens"), docs.column("author"), newlines_only)
-        for i, (text, support, source, n_tokens, author, plain) in enumerate(zip(*columns)):
-            for pid, (count, written, method, name) in self._tally(text, support, source, n_tokens, author, plain).items():
+        quoted = rows_matching(docs.batch.column("text"), MAY_ATTRIBUTE).tolist()  # which texts may hold an attribution
+        columns = (docs.column("text"), docs.evidence, docs.column("source"), docs.column("n_tokens"), docs.column("author"), newlines_only, quoted)
+        for i, (text, support, source, n_tokens, author, plain, quotes) in enumerate(zip(*columns)):
+            for pid, (count, written, method, name) in self._tally(text, support, source, n_tokens, author, plain, quotes).items():
                 rows.add(i, pid, self.role, count, written, method=method, name=name)
         return rows.table()
 
@@ -290,8 +298,8 @@ class AuthorTagger(Tagger):
         return {pid: (c, w, m) for pid, (c, w, m, _) in self._tally(text, evidence, source, n_tokens, metadata).items()}
 
     def _tally(self, text: str, evidence: dict[int, int], source: str, n_tokens: int, metadata: str | None,
-               newlines_only: bool = False) -> dict[str, tuple]:
-        authors, method, attributions = self.found_names(text, metadata, newlines_only)
+               newlines_only: bool = False, quoted: bool = True) -> dict[str, tuple]:
+        authors, method, attributions = self.found_names(text, metadata, newlines_only, quoted)
         out: dict[str, list] = {}
         if authors:
             share, extra = divmod(n_tokens, len(authors))

@@ -4,6 +4,7 @@ bylines, quotations, attribution and signature lines, blank and indented lines."
 
 import random
 
+import numpy as np
 import pytest
 
 from prevalence.catalog import load_catalog
@@ -67,3 +68,38 @@ def test_the_tagger_finds_the_same_names_with_either_reader(texts):
         assert tagger.found_names(text, newlines_only=True) == names, text[:300]
         found += bool(names[0] or names[2])
     assert found > 500  # the documents do hold bylines, signatures and attributions
+
+
+def _with_every_break(texts: list[str], rng: random.Random) -> list[str]:
+    """The texts with their line breaks swapped for any of str.splitlines's, and spaces for Unicode ones."""
+    return [t.replace("\n", rng.choice(("\n", "\r\n", *OTHER_BREAKS))).replace(" ", rng.choice((" ", " ", "\u2003", "\xa0")))
+            for t in texts]
+
+
+def test_the_attribution_gate_never_hides_an_attribution(sample_texts, monkeypatch):  # noqa: F811
+    """Where MAY_ATTRIBUTE does not match, the tagger finds no attribution (on real and generated texts,
+    with every line break and Unicode spaces); the gate turns most real texts away, and the tagger gives
+    the same hits with the gate and with every text let through."""
+    import pyarrow as pa
+
+    from prevalence.tagging import authors
+    from prevalence.tagging.base import Documents
+    from prevalence.tagging.matcher import rows_matching
+
+    rng = random.Random(11)
+    made = generated(12, 3000)
+    texts = sample_texts + made + _with_every_break(made, rng)
+    gate = rows_matching(pa.array(texts), authors.MAY_ATTRIBUTE)
+    tagger = AuthorTagger(load_catalog())
+    attributed = 0
+    for text, passed in zip(texts, gate):
+        for newlines_only in ((False, True) if text.count("\n") == len(text.splitlines()) else (False,)):
+            found = tagger.found_names(text, newlines_only=newlines_only)[2]
+            assert passed or not found, text[:300]
+        attributed += bool(found)
+    assert attributed > 1000 and (~gate[: len(sample_texts)]).sum() > 0.8 * len(sample_texts)
+    docs = Documents.of(texts).with_evidence([{}] * len(texts))
+    gated = tagger.tag(docs)
+    monkeypatch.setattr(authors, "rows_matching", lambda array, _pattern: np.ones(len(array), dtype=bool))
+    assert tagger.tag(docs).equals(gated)
+    assert gated.num_rows > 1000

@@ -6,12 +6,13 @@ import random
 import pickle
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from prevalence.catalog import load_catalog
 from prevalence.config import ReadOptions
 from prevalence.corpus import list_shards, read_shard
-from prevalence.tagging.matcher import AhoCorasickMatcher, as_arrow, build_matcher, hyperscan_available, rows_containing
+from prevalence.tagging.matcher import AhoCorasickMatcher, as_arrow, build_matcher, hyperscan_available, rows_containing, rows_matching
 from prevalence.tagging.lowercase import lower_same_length
 from prevalence.tagging.base import Documents
 from prevalence.tagging.mentions import MentionTagger
@@ -192,3 +193,23 @@ def test_rows_containing_finds_each_character(hyperscan, monkeypatch):
 def test_batch_scan_without_keys():
     matcher = build_matcher([], "hyperscan")
     assert matcher.candidates_arrow(as_arrow(["lincoln", ""])) == [[], []]
+
+
+@pytest.mark.parametrize("pattern", [None, "ab+c", "x[^z]*c", "[\"”’'][ \\t\\n]*(?:--|—)"])
+def test_rows_matching_is_re2s_answer(sample_texts, pattern):
+    """One Hyperscan scan of a batch gives each text what RE2 gives it: real texts, and texts whose
+    neighbours end and start with part of a match (a match across two texts counts for neither, unless
+    the later text holds one of its own: `x` then `xc` for `x[^z]*c`, where the match that starts
+    leftmost runs across), nulls, empty texts, slices and large strings."""
+    from prevalence.tagging.authors import MAY_ATTRIBUTE
+
+    pattern = pattern or MAY_ATTRIBUTE
+    rng = random.Random(3)
+    pieces = ['he said "', "-- Twain", "ab", "bc", "abbc", "x", "xc", "“Yes.”", "\n— Ann", "x", "’ ", "~ b", "a ’\n~b", "c", "", "é"]
+    made = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 3))) for _ in range(3000)]
+    texts = sample_texts[:300] + made + [None, "", '"', "-- Ann", '"', 'x "--', "a", "bc", "x", "xc"]
+    for array in (pa.array(texts), pa.array(texts, pa.large_string()), pa.array(["ab", *texts]).slice(1)):
+        expected = pc.fill_null(pc.match_substring_regex(array, pattern), False).to_numpy(zero_copy_only=False)
+        assert rows_matching(array, pattern).tolist() == expected.tolist()
+        assert 20 < expected.sum() < len(texts) - 20
+    assert rows_matching(pa.array([], pa.string()), pattern).tolist() == []
