@@ -208,6 +208,19 @@ class MentionTagger(Tagger):
         weak_spans: list[tuple[int, int, list[_Entry], bool]] = []
         anti_cues = self._anti_cues
         for start, end, entries, clear in spans:
+            if len(entries) == 1:  # most spans: what the general case below does with one entry
+                e = entries[0]
+                if e.persona in anti_cues and _next_to_anti_cue(anti_cues[e.persona], low, start, end):
+                    continue
+                if e.strength == WEAK:
+                    weak_spans.append((start, end, entries, clear))
+                elif clear or self._in_context(e, text, start, end):
+                    strong[e.persona] += 1
+                    if located is not None:
+                        located.append((start, self.persona_ids[e.persona]))
+                else:
+                    support[e.persona] += 1
+                continue
             unvetoed = [e for e in entries if e.persona not in anti_cues or not _next_to_anti_cue(anti_cues[e.persona], low, start, end)]
             live_strong = [e for e in unvetoed if e.strength == STRONG and (clear or self._in_context(e, text, start, end))]
             for e in unvetoed:

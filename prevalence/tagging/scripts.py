@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
+from itertools import accumulate
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -117,9 +118,8 @@ def script_turns(text: str, skip: tuple[int, int] = (0, 0), opens: Sequence[bool
     lines = text.splitlines(keepends=True)
     if skip[1] > skip[0]:
         lines = [("\n" if skip[0] <= i < skip[1] else line) for i, line in enumerate(lines)]
-    offsets = [0]
-    for line in lines:
-        offsets.append(offsets[-1] + len(line))
+    offsets = [0, *accumulate(map(len, lines))]
+    tested = len(opens) if opens is not None else 0  # lines from here on are tested in Python
     found: dict[str, list[Turn]] = {}
     current: tuple[str, str, int] | None = None  # (speaker, form, start)
     words = 0
@@ -127,28 +127,29 @@ def script_turns(text: str, skip: tuple[int, int] = (0, 0), opens: Sequence[bool
     seen: set[str] = set()
 
     def close() -> None:
-        nonlocal current, words
-        if current is not None and words > 0:
+        if words > 0:
             found.setdefault(current[1], []).append(Turn(current[0], words, current[2], current[1]))
-        current, words = None, 0
 
     for i, raw in enumerate(lines):
         line = raw.rstrip("\r\n")
         if not line.strip():
-            close()
+            if current is not None:
+                close()
+                current, words = None, 0
             previous_blank = True
             continue
         start = None
         # Most lines cannot open a turn: no next line to read for them.
-        if (opens is None or i >= len(opens) or opens[i]) and may_open_turn(line, previous_blank):
+        if (i >= tested or opens[i]) and may_open_turn(line, previous_blank):
             start = _match_turn(line, lines[i + 1].rstrip("\r\n") if i + 1 < len(lines) else "", previous_blank)
-        if start is not None and current is not None and not previous_blank:
-            # Inside a speech (`Come:`, `Here: what's the matter?`), only a clear cue opens a new turn.
-            name, form = start[0], start[1]
-            if form != current[1] or not (form in LINE_FORMS or name.isupper() or name in seen):
-                start = None
+            if start is not None and current is not None and not previous_blank:
+                # Inside a speech (`Come:`, `Here: what's the matter?`), only a clear cue opens a new turn.
+                name, form = start[0], start[1]
+                if form != current[1] or not (form in LINE_FORMS or name.isupper() or name in seen):
+                    start = None
         if start is not None:
-            close()
+            if current is not None:
+                close()
             seen.add(start[0])
             speaker, form, speech = start
             current = (speaker, form, offsets[i])
@@ -156,7 +157,8 @@ def script_turns(text: str, skip: tuple[int, int] = (0, 0), opens: Sequence[bool
         elif current is not None and not _is_stage_direction(line):
             words += _spoken_words(line)
         previous_blank = False
-    close()
+    if current is not None:
+        close()
     turns = [t for form_turns in found.values() if _is_dialogue(form_turns) for t in form_turns]
     return sorted(turns, key=lambda t: t.start)
 
