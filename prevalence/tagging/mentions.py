@@ -19,6 +19,7 @@ Input text is expected whitespace-normalised: runs of whitespace as one space (s
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,9 +96,13 @@ class MentionTagger(Tagger):
         self._entries = [tuple(v) for v in entries.values()]
         # Keys with an alias: their occurrences may reach the context rules (a cue's never does).
         self._aliased = np.array([any(e.strength != CUE for e in v) for v in self._entries], dtype=bool)
+        # Per key: its alias entries, the personas of its cues, and whether it starts with a digit.
+        self._aliases = [tuple(e for e in v if e.strength != CUE) for v in self._entries]
+        self._cues = [tuple(e.persona for e in v if e.strength == CUE) for v in self._entries]
+        self._digit_led = [key[:1].isdigit() for key in entries]
         # Keys that are only cues and do not start with a digit (`_inside_number` never drops them): each
         # occurrence adds one to the cue count of each of its entries, counted in numpy (`_cue_counts`).
-        self._cue_only = np.array([not self._aliased[k] and not key[:1].isdigit() for k, key in enumerate(entries)], dtype=bool)
+        self._cue_only = ~self._aliased & ~np.array(self._digit_led, dtype=bool)
         cue_personas = [[e.persona for e in v] if self._cue_only[k] else [] for k, v in enumerate(self._entries)]
         self._cue_starts = np.cumsum([0, *map(len, cue_personas)]).astype(np.int64)
         self._cue_personas = np.array([p for v in cue_personas for p in v], dtype=np.int64)
@@ -181,19 +186,24 @@ class MentionTagger(Tagger):
         """`analyse` given the lowercase text and the matcher's whole-word candidates in it, each with
         whether it is proven clear of the context rules; `cues`, the cue counts of occurrences counted
         already and left out of `candidates` (`_cue_counts`)."""
-        spans: list[tuple[int, int, list[_Entry], bool]] = []
+        spans: list[tuple[int, int, Sequence[_Entry], bool]] = []
         cues_seen: dict[int, int] = defaultdict(int, cues or {})
+        alias_entries, cue_personas, digit_led = self._aliases, self._cues, self._digit_led
         for start, end, index, clear in candidates:
-            if low[start].isdigit() and _inside_number(low, start):
+            if digit_led[index] and _inside_number(low, start):  # low[start:end] is the key
                 continue
-            aliases = []
-            for e in self._entries[index]:
-                if e.strength == CUE:
-                    cues_seen[e.persona] += 1
-                elif _case_ok(e, text, start, end):
-                    aliases.append(e)
-            if aliases:
-                spans.append((start, end, aliases, clear))
+            cues = cue_personas[index]
+            if cues:
+                for persona in cues:
+                    cues_seen[persona] += 1
+            entries = alias_entries[index]
+            if len(entries) == 1:  # most keys
+                if _case_ok(entries[0], text, start, end):
+                    spans.append((start, end, entries, clear))
+            elif entries:
+                aliases = [e for e in entries if _case_ok(e, text, start, end)]
+                if aliases:
+                    spans.append((start, end, aliases, clear))
         counts, named = self._resolve(text, low, _leftmost_longest(spans), cues_seen, located)
         evidence = {p: named.get(p, 0) + cues_seen.get(p, 0) for p in set(named) | set(cues_seen)}
         return counts, evidence
