@@ -16,6 +16,7 @@ A key matches as a whole word when the characters around it are not letters, dig
 from __future__ import annotations
 
 import functools
+import re
 
 import numpy as np
 import pyarrow as pa
@@ -315,6 +316,10 @@ def rows_containing(texts: pa.Array, chars: str) -> np.ndarray:
     return out
 
 
+# Anchors and word boundaries in a pattern (once `[^` class openers and escaped `^` and `$` are removed).
+_BOUNDARY = re.compile(r"\^|\$|\\[bBAzZ]")
+
+
 @functools.cache
 def _regex_database(pattern: str):
     import hyperscan
@@ -328,7 +333,11 @@ def rows_matching(texts: pa.Array, pattern: str) -> np.ndarray:
     """Per text of a string array, True when the regular expression `pattern` (in the syntax RE2 and
     Hyperscan share; no empty match) matches in it (null: False). One Hyperscan scan of the whole buffer:
     a match counts for the text it starts and ends in, and a text where a match runs in from the texts
-    before is scanned alone. Without hyperscan, one RE2 pass: the same answer."""
+    before is scanned alone. Without hyperscan, one RE2 pass: the same answer. The scan reads the batch
+    as one buffer, where a text's first character is no line start: a pattern with an anchor or a word
+    boundary (`^`, `$`, `\\b`, `\\A`, `\\z`) is refused."""
+    if _BOUNDARY.search(pattern.replace("[^", "[").replace("\\^", "").replace("\\$", "")):
+        raise ValueError(f"rows_matching scans a batch as one buffer and cannot read anchors or word boundaries: {pattern[:60]!r}")
     if isinstance(texts, pa.ChunkedArray):
         texts = texts.combine_chunks()
     n = len(texts)

@@ -213,3 +213,12 @@ def test_rows_matching_is_re2s_answer(sample_texts, pattern):
         assert rows_matching(array, pattern).tolist() == expected.tolist()
         assert 20 < expected.sum() < len(texts) - 20
     assert rows_matching(pa.array([], pa.string()), pattern).tolist() == []
+
+
+@pytest.mark.parametrize("pattern", ["(?m:^a)", "^a", "a$", r"\bab", r"a\B", r"\Aa"])
+def test_rows_matching_refuses_anchors_and_word_boundaries(pattern):
+    """The batch is one buffer to the scan, where a text's first character is no line start: a pattern
+    that reads text edges is refused in one line, not answered wrong (a `[^` class is no anchor)."""
+    with pytest.raises(ValueError, match="anchors or word boundaries"):
+        rows_matching(pa.array(["a", "ab"]), pattern)
+    assert rows_matching(pa.array(["a", "xb", r"a^b"]), r"[^a]b|a\^b").tolist() == [False, True, True]
