@@ -134,7 +134,6 @@ def may_be_chat(texts: pa.Array, lines: pa.Array | None = None) -> np.ndarray:
     return out
 
 
-
 def _role_line_side(word: str) -> str:
     """The side of a role word _ROLE_LINE matched, read as re.IGNORECASE reads it (`uſer` is `user`)."""
     for role, side in (*ALPACA.items(), *((w, speaker_side(w)) for w in _ROLE_WORDS)):

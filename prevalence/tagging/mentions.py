@@ -103,7 +103,7 @@ class MentionTagger(Tagger):
         # Keys that are only cues and do not start with a digit (`_inside_number` never drops them): each
         # occurrence adds one to the cue count of each of its entries, counted in numpy (`_cue_counts`).
         self._cue_only = ~self._aliased & ~np.array(self._digit_led, dtype=bool)
-        cue_personas = [[e.persona for e in v] if self._cue_only[k] else [] for k, v in enumerate(self._entries)]
+        cue_personas = [cues if only else () for cues, only in zip(self._cues, self._cue_only)]
         self._cue_starts = np.cumsum([0, *map(len, cue_personas)]).astype(np.int64)
         self._cue_personas = np.array([p for v in cue_personas for p in v], dtype=np.int64)
         # Candidate finding: hyperscan where its wheel exists, else Aho-Corasick (`tagging.matcher`).
