@@ -281,39 +281,14 @@ def as_arrow(texts: list[str]) -> pa.Array:
     return pa.Array.from_buffers(pa.large_string(), len(encoded), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))])
 
 
-@functools.cache
-def _character_database(chars: str):
-    import hyperscan
-
-    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    encoded = [c.encode("utf-8") for c in chars]
-    db.compile(expressions=encoded, ids=list(range(len(encoded))), elements=len(encoded), flags=0, literal=True)
-    return db, hyperscan.Scratch(db)
-
-
 def rows_containing(texts: pa.Array, chars: str) -> np.ndarray:
-    """Per text of a string array, True when it holds one of `chars` (null: False): one Hyperscan scan of
-    the whole buffer (a character cannot straddle two valid UTF-8 texts), or one RE2 pass without it."""
-    if isinstance(texts, pa.ChunkedArray):
-        texts = texts.combine_chunks()
-    n = len(texts)
-    if n == 0 or not chars:
-        return np.zeros(n, dtype=bool)
-    if not hyperscan_available():
-        from prevalence.tagging.words import re2_class
+    """Per text of a string array, True when it holds one of `chars` (null: False): `rows_matching` of their
+    class (a character cannot straddle two valid UTF-8 texts, so nothing is rechecked)."""
+    if not chars:
+        return np.zeros(len(texts), dtype=bool)
+    from prevalence.tagging.words import re2_class
 
-        return pc.fill_null(pc.match_substring_regex(texts, re2_class(chars)), False).to_numpy(zero_copy_only=False)
-    offsets = _offsets(texts)
-    ends: list[int] = []
-    db, scratch = _character_database(chars)
-    data = texts.buffers()[2]
-    if data is not None and offsets[-1] > offsets[0]:
-        db.scan(memoryview(data)[int(offsets[0]) : int(offsets[-1])], match_event_handler=lambda _k, _f, to, _fl, _c: ends.append(to),
-                scratch=scratch)
-    out = np.zeros(n, dtype=bool)
-    if ends:
-        out[np.searchsorted(offsets, np.array(ends, dtype=np.int64) + offsets[0] - 1, side="right") - 1] = True
-    return out
+    return rows_matching(texts, re2_class(chars))
 
 
 # Anchors and word boundaries in a pattern (once `[^` class openers and escaped `^` and `$` are removed).
