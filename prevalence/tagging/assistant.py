@@ -29,7 +29,7 @@ from prevalence.tagging.line_breaks import any_line_matches
 from prevalence.tagging.lowercase import lower_array
 from prevalence.tagging.matcher import build_matcher
 from prevalence.tagging.scripts import Turn
-from prevalence.tagging.words import re2_caseless
+from prevalence.tagging.words import RE_CASELESS_EXTRA, re2_caseless
 
 PERSONA = "assistant"
 METHOD = "assistant_style"
@@ -89,14 +89,12 @@ _DISPLAY = {"assistant": "Assistant", "user": "User", "system": "System"}
 # of each.
 _USER_SIDE_WORDS = tuple(sorted(USER_NAMES | {k for k, v in ALPACA.items() if v == "user"}))
 _ASSISTANT_SIDE_WORDS = tuple(sorted(ASSISTANT_NAMES | {k for k, v in ALPACA.items() if v == "assistant"}))
-# Characters that re.IGNORECASE matches to a letter of those words though str.lower() does not give it.
-_CASELESS_EXTRA = ("İ", "ı", "ſ")
 
 
 def _may_have_user_turn(text: str) -> bool:
     """False when no line can open a user turn: none of the user-side role words occurs in any case."""
     low = text.lower()
-    return any(w in low for w in _USER_SIDE_WORDS) or any(c in text for c in _CASELESS_EXTRA)
+    return any(w in low for w in _USER_SIDE_WORDS) or any(c in text for c in RE_CASELESS_EXTRA)
 
 
 

@@ -72,7 +72,7 @@ def test_user_turn_gate_covers_every_caseless_match():
         if caseless.fullmatch(ch):
             matched = [c for c in letters if re.fullmatch(c, ch, re.IGNORECASE)]
             if ch.lower() not in matched:  # lowering does not give the letter the regex reads it as
-                assert ch in assistant._CASELESS_EXTRA, hex(code)
+                assert ch in assistant.RE_CASELESS_EXTRA, hex(code)
     assert assistant._may_have_user_turn("### Instruction:\nsay hi\n### Response:\nhi")
     assert assistant._may_have_user_turn("HUMAN: hi\nAI: hello")
     assert assistant._may_have_user_turn("uſer: hi")
