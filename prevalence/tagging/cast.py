@@ -20,8 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from prevalence.tagging.line_breaks import any_line_matches
+from prevalence.tagging.scripts import split_lines
 from prevalence.tagging.words import WHITESPACE, re2_caseless, re2_class
 
 HEADINGS = re.compile(
@@ -111,14 +113,11 @@ def cast_list(lines: list[str]) -> Cast:
     return Cast()
 
 
-def may_have_cast(lines: pa.Array, other: np.ndarray | None, documents: np.ndarray) -> np.ndarray:
-    """Per document, False when `cast_list` of its lines must be Cast(): no line starts the way a heading
-    does. `lines`: the texts split at `\n`; read only for the `documents` (a mask: the others are False)
-    whose only line break is `\n` (`other` False, `tagging.line_breaks`); the rest of `documents` pass."""
-    out = documents.copy()
-    if other is None:  # no kernel to tell which documents break lines at `\n` alone
-        return out
-    rows = np.flatnonzero(documents & ~other)
-    if len(rows):
-        out[rows] = any_line_matches(lines.take(pa.array(rows)), _HEADING_START)
+def may_have_cast(texts: pa.Array, other: np.ndarray | None, lines: pa.Array | None, documents: np.ndarray) -> np.ndarray:
+    """Per document, False when `cast_list` of its lines (str.splitlines) must be Cast(): no line starts the
+    way a heading does. Read only for the `documents` (a mask: the others are False); `other` and `lines`
+    as `scripts.split_lines` takes them."""
+    out = np.zeros(len(documents), dtype=bool)
+    for group, split in split_lines(pc.fill_null(texts, ""), other, lines, np.flatnonzero(documents)):
+        out[group] = any_line_matches(split, _HEADING_START)
     return out

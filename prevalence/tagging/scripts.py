@@ -248,7 +248,7 @@ def script_line_gate(texts: pa.Array, literal_split: bool = True, other: np.ndar
     n = len(texts)
     other = (other if other is not None else other_line_breaks(texts)) if literal_split else None
     gate, opens = np.zeros(n, dtype=bool), [None] * n
-    for rows, split in _split_lines(texts, other, lines):
+    for rows, split in split_lines(texts, other, lines):
         flags, starts = _lines_that_may_open(split)
         passed = np.cumsum(np.concatenate([[0], flags]))
         enough = (passed[starts[1:]] - passed[starts[:-1]]) >= MIN_TURNS
@@ -258,19 +258,27 @@ def script_line_gate(texts: pa.Array, literal_split: bool = True, other: np.ndar
     return gate, opens
 
 
-def _split_lines(texts: pa.Array, other: np.ndarray | None, lines: pa.Array | None) -> Iterator[tuple[np.ndarray, pa.Array]]:
-    """(documents, their lines as a list array), one group at a time: the documents with no break but `\n`
-    (`other` False) split at `\n` (`lines`, where the caller has them), the others at every break."""
+def split_lines(texts: pa.Array, other: np.ndarray | None, lines: pa.Array | None,
+                rows: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, pa.Array]]:
+    """(documents, their lines as a list array), one group at a time, as str.splitlines cuts them (at most
+    one empty last piece more), for the documents `rows` of `texts` (all by default; `texts` without nulls):
+    those with no break but `\n` (`other` False) split at `\n` (`lines`, where the caller has them), the
+    others (all of them with `other` None) at every break. A group that is the whole batch is not copied."""
     n = len(texts)
-    if other is None or other.all():
-        yield np.arange(n), pc.split_pattern_regex(texts, LINE_BREAKS)
-    elif not other.any():
-        yield np.arange(n), lines if lines is not None else pc.split_pattern(texts, "\n")
-    else:
-        rows = np.flatnonzero(~other)
-        yield rows, lines.take(pa.array(rows)) if lines is not None else pc.split_pattern(texts.take(pa.array(rows)), "\n")
-        rows = np.flatnonzero(other)
-        yield rows, pc.split_pattern_regex(texts.take(pa.array(rows)), LINE_BREAKS)
+    rows = np.arange(n) if rows is None else rows
+    breaks = np.ones(len(rows), dtype=bool) if other is None else other[rows]
+    for group, at_every_break in ((rows[~breaks], False), (rows[breaks], True)):
+        if not len(group):
+            continue
+        whole = len(group) == n
+
+        def picked(array: pa.Array) -> pa.Array:
+            return array if whole else array.take(pa.array(group))
+
+        if at_every_break:
+            yield group, pc.split_pattern_regex(picked(texts), LINE_BREAKS)
+        else:
+            yield group, picked(lines) if lines is not None else pc.split_pattern(picked(texts), "\n")
 
 
 def _lines_that_may_open(lines: pa.Array) -> tuple[np.ndarray, np.ndarray]:

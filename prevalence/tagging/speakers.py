@@ -66,9 +66,9 @@ class SpeakerTagger(Tagger):
         texts = docs.batch.column("text")
         # Which of the three readings can find anything, per document, from Arrow passes over the batch.
         other = docs.other_line_breaks("text")
-        lines = pc.split_pattern(pc.fill_null(texts, ""), "\n")  # read by the chat gate, and the script gate
+        lines = pc.split_pattern(pc.fill_null(texts, ""), "\n")  # read by the chat, script and cast gates
         script_gate, line_opens = script_line_gate(texts, other=other, lines=lines)  # and which lines may open a turn
-        heading = may_have_cast(lines, other, script_gate)
+        heading = may_have_cast(texts, other, lines, script_gate)
         forms = zip(may_be_chat(texts, lines), script_gate, line_opens, heading, may_have_speaker(texts))
         for i, (text, support, source, speaker, (chat, script, opens, cast, prose)) in enumerate(
             zip(docs.column("text"), docs.evidence, docs.column("source"), docs.column("speaker"), forms)

@@ -177,23 +177,26 @@ def _with_casts(rng: random.Random, texts: list[str], n: int) -> list[str]:
 
 
 def test_cast_gate_never_hides_a_cast_list(real_texts):
-    """Where the gate says False, cast_list finds nothing: on real texts and on texts with cast lists of
-    every heading form and line break; and it turns most real texts away."""
-    texts = real_texts + _with_casts(random.Random(9), real_texts, 3000) + ["", "Cast\n", None]
+    """Where the gate says False, cast_list finds nothing: on real texts (also with `\r\n` and `\u2028` line
+    ends) and on texts with cast lists of every heading form and line break; and it turns most real texts
+    away, whatever their line breaks."""
+    other_breaks = [t.replace("\n", "\r\n" if i % 2 else "\u2028") for i, t in enumerate(real_texts)]
+    texts = real_texts + other_breaks + _with_casts(random.Random(9), real_texts, 3000) + ["", "Cast\n", None]
     array = pa.array(texts)
     lines = pc.split_pattern(pc.fill_null(array, ""), "\n")
     other = other_line_breaks(array)
     everyone = np.ones(len(texts), dtype=bool)
-    gate = cast.may_have_cast(lines, other, everyone)
+    gate = cast.may_have_cast(array, other, lines, everyone)
     found = 0
     for text, passed in zip(texts, gate):
         listed = cast_list((text or "").splitlines())
         assert passed or listed == cast.Cast(), (text or "")[:300]
         found += bool(listed.names)
     assert found > 2500 and (~gate[: len(real_texts)]).sum() > 0.9 * len(real_texts)
-    assert gate[other].all()  # a text that breaks lines otherwise is read in Python
-    assert not cast.may_have_cast(lines, other, ~everyone).any()
-    assert cast.may_have_cast(lines, None, everyone).all()  # no kernel: every document is read
+    assert np.array_equal(gate[len(real_texts) : 2 * len(real_texts)], gate[: len(real_texts)])  # whatever the breaks
+    assert not cast.may_have_cast(array, other, lines, ~everyone).any()
+    # Without the line-break kernel every text is split at every break: the same answers.
+    assert np.array_equal(cast.may_have_cast(array, None, None, everyone), gate)
 
 
 def _quoted_prose(rng: random.Random, n: int) -> list[str]:
