@@ -94,12 +94,12 @@ class MentionTagger(Tagger):
                            for i, p in enumerate(catalog.personas)}
         self._fictional = {i for i, p in enumerate(catalog.personas) if p.kind == "fictional_character"}
         self._entries = [tuple(v) for v in entries.values()]
-        # Keys with an alias: their occurrences may reach the context rules (a cue's never does).
-        self._aliased = np.array([any(e.strength != CUE for e in v) for v in self._entries], dtype=bool)
         # Per key: its alias entries, the personas of its cues, and whether it starts with a digit.
         self._aliases = [tuple(e for e in v if e.strength != CUE) for v in self._entries]
         self._cues = [tuple(e.persona for e in v if e.strength == CUE) for v in self._entries]
         self._digit_led = [key[:1].isdigit() for key in entries]
+        # Keys with an alias: their occurrences may reach the context rules (a cue's never does).
+        self._aliased = np.array([bool(aliases) for aliases in self._aliases], dtype=bool)
         # Keys that are only cues and do not start with a digit (`_inside_number` never drops them): each
         # occurrence adds one to the cue count of each of its entries, counted in numpy (`_cue_counts`).
         self._cue_only = ~self._aliased & ~np.array(self._digit_led, dtype=bool)
