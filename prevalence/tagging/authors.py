@@ -27,7 +27,7 @@ from prevalence.tagging.author_lines import DASH_MARKS, NewlineLines, SplitLines
 from prevalence.tagging.base import Documents, HitRows, Tagger
 from prevalence.tagging.matcher import rows_matching
 from prevalence.tagging.names import NameResolver
-from prevalence.tagging.words import WHITESPACE, re2_class
+from prevalence.tagging.words import RE2_SPACE
 
 HEAD_LINES = 6
 TAIL_LINES = 6
@@ -50,7 +50,7 @@ _QUOTE_BEFORE_DASH = re.compile(rf"[\"”’']\s*{_DASH}")
 # What every attribution needs somewhere in the text, in the syntax of RE2 and Hyperscan (`matcher.rows_matching`):
 # a quotation mark, then whitespace (line breaks included), then a dash. _QUOTE_THEN_DASH has them on one line,
 # and a dash line (_DASH_LINE) starts right under a line that ends with a closing quotation mark.
-MAY_ATTRIBUTE = "[\"”’']" + re2_class(WHITESPACE) + "*" + _DASH
+MAY_ATTRIBUTE = "[\"”’']" + RE2_SPACE + "*" + _DASH
 _VALEDICTION = re.compile(
     r"^(?:yours truly|yours sincerely|sincerely yours|sincerely|yours faithfully|faithfully yours|respectfully yours|"
     r"very respectfully|respectfully submitted|respectfully|your obedient servant|your friend|cordially|best regards|"

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from prevalence.tagging.line_breaks import any_line_matches
 from prevalence.tagging.scripts import split_lines
-from prevalence.tagging.words import WHITESPACE, re2_caseless, re2_class
+from prevalence.tagging.words import RE2_SPACE, re2_caseless
 
 HEADINGS = re.compile(
     r"^\s*(?:the\s+)?(?:dramatis\s+person(?:ae|æ)|persons\s+represented|persons\s+of\s+the\s+(?:play|drama)|"
@@ -42,7 +42,7 @@ MAX_ENTRIES = 150
 HEADING_FIRSTS = frozenset("tdpcnTDPCN")
 # RE2, at the start of a line: what every match of HEADINGS starts with (its `\s` is str.isspace(), its
 # letters as re.IGNORECASE reads them), a superset read over the lines of a whole batch.
-_SPACE = re2_class(WHITESPACE)
+_SPACE = RE2_SPACE
 _HEADING_START = (rf"^{_SPACE}*(?:{re2_caseless('the')}{_SPACE}+)?(?:"
                   + "|".join(re2_caseless(w) for w in ("dramatis", "persons", "characters", "cast", "names")) + ")")
 _DIGITS = {"1": "first", "2": "second", "3": "third", "4": "fourth", "5": "fifth", "6": "sixth"}

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from prevalence.tagging.words import WHITESPACE, re2_class
+from prevalence.tagging.words import RE2_SPACE, WHITESPACE, re2_class
 
 VERBS = (
     "said|says|say|asked|asks|replied|replies|answered|cried|shouted|whispered|muttered|exclaimed|remarked|"
@@ -58,7 +58,7 @@ ATTRIBUTION_WINDOW = 100
 # RE2, as a superset of both: Python's `\s` is str.isspace() (`words.WHITESPACE`), and a word of a name
 # (`[\w'’.-]`) is a capital and a run of characters that are no space, double quote, `‘` or punctuation
 # mark; the distance from the quote is not bounded.
-_SPACE = re2_class(WHITESPACE)
+_SPACE = RE2_SPACE
 _WORD_CHAR = re2_class(WHITESPACE + "\"“”‘,;:!?()", negated=True)
 _VERB = "(?:" + "|".join(verb.replace(" ", "[ \n]") for verb in VERBS.split("|")) + ")"  # `went\non` is `went on` in flat text
 _MAY_FOLLOW = (rf"[”\"’'](?:{_SPACE}|[,;—–-])*(?:{_VERB}{_SPACE}+(?:the|[A-Z])"

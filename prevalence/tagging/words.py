@@ -36,9 +36,11 @@ def re2_class(chars: str, negated: bool = False) -> str:
     return ("[^" if negated else "[") + "".join(f"\\x{{{ord(c):x}}}" for c in chars) + "]"
 
 
+# Python's `\s` (str.isspace()) as an RE2 class: RE2's own `\s` is ASCII only.
+RE2_SPACE = re2_class(WHITESPACE)
 # Runs of whitespace that are not a lone space: replacing these by one space, then trimming the ends,
 # equals `" ".join(text.split())`; lone spaces, most of a text's whitespace, are left in place.
-_RUNS = f"{re2_class(WHITESPACE)}{{2,}}|{re2_class(WHITESPACE.replace(' ', ''))}"
+_RUNS = f"{RE2_SPACE}{{2,}}|{re2_class(WHITESPACE.replace(' ', ''))}"
 
 
 def normalise_whitespace(texts: pa.Array) -> tuple[pa.Array, pa.Array]:
