@@ -63,7 +63,7 @@ def _run(config: RunConfig, spark, progress: Callable[[str], None]) -> dict:
     with writer, session_for(config, spark) as session:
         prints = {s.name: shard_fingerprint(s) for s in shards}
         _import_driver_libraries(config)
-        spark = session()
+        spark = session.result()
         progress(f"corpus: {len(shards)} shard(s); catalog: {len(res.catalog.personas)} personas")
         timings["session_s"] = time.time() - step.started
         first_job = last_job_id(spark)
@@ -102,7 +102,7 @@ def _run(config: RunConfig, spark, progress: Callable[[str], None]) -> dict:
         counts["personas_found"] = len(set(persona_table.column("persona_id").to_pylist()))
         tagged.unpersist()
         timings["total_s"] = time.time() - step.started
-        engine = {**spark_info(spark), "spark_jobs": last_job_id(spark) - first_job}
+        engine = {**spark_info(spark), "spark_jobs": last_job_id(spark) - first_job, "warm_workers": session.warm_workers()}
         manifest = build_manifest(config, shards, skipped, prints, res, counts, timings, engine)
         check_unchanged(shards, prints)  # no tables that mix two versions of a shard
         writer.commit(manifest)

@@ -3,6 +3,7 @@
 - `session`: the SparkSession (local[*] or a cluster) and progress of running stages;
 - `class_archive`: the JVM class archive that shortens a local session's start;
 - `daemon`: the Python worker daemon of a local session, which starts workers a second sooner;
+- `zygote`: a warm process, started by the driver beside the JVM, that the local daemon is forked from;
 - `worker`: what every worker-side function does first: settle its process once (`gc.freeze`);
 - `tagging`: shards -> document stages on the workers (`mapInArrow`) -> the shard store;
 - `clusters`: LSH candidate edges, verification and connected components of near-duplicates;

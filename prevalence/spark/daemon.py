@@ -13,6 +13,9 @@ Spark also puts the jar that holds its `PythonUtils` class (spark-core, about 6,
 Python) on the path, a relic of builds that packed pyspark into the assembly jar. Every worker's first
 task rereads a zip's directory there (`importlib.invalidate_caches()`): 0.14 s. A jar of the installed
 pyspark's own `jars` folder is dropped too.
+
+Where the driver started a warm process for it (`spark.zygote`), this process hands its streams over to
+it and stands in for the daemon forked there; else it runs the daemon itself.
 """
 
 from __future__ import annotations
@@ -61,6 +64,15 @@ def use_installed_pyspark() -> list[str]:
 
 
 if __name__ == "__main__":
+    from prevalence.spark import zygote
+
+    # A warm process started by the driver (`spark.zygote`) runs the daemon if there is one; this process
+    # then stands in for it.
+    zygote_path = os.environ.get(zygote.SOCKET_VARIABLE)
+    daemon_pid = zygote.hand_over(zygote_path) if zygote_path else None
+    if daemon_pid is not None:
+        zygote.stand_in(daemon_pid)
+        sys.exit(0)
     use_installed_pyspark()
     import pyspark.daemon
     import pyspark.worker  # noqa: F401  (imports no pyarrow or pandas: nothing that starts a thread)

@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from prevalence.errors import PrevalenceError
-from prevalence.spark import class_archive
+from prevalence.spark import class_archive, zygote
 
 DEFAULTS_FILE = "spark-defaults.conf"
 
@@ -112,6 +112,13 @@ def build_session(master: str | None = "local[*]", extra: tuple[tuple[str, str],
 spark_log_path: str | None = None
 
 
+def _launches_jvm() -> bool:
+    """`_may_launch_jvm` without importing pyspark where it is not imported yet (then no JVM runs here)."""
+    if "PYSPARK_GATEWAY_PORT" in os.environ:
+        return False
+    return "pyspark" not in sys.modules or _may_launch_jvm()
+
+
 def _may_launch_jvm() -> bool:
     """True when building a context starts a JVM: none is running in this process, and spark-submit
     did not start this process beside one."""
@@ -140,6 +147,11 @@ class PendingSession:
     def __init__(self, master: str | None, extra: tuple[tuple[str, str], ...] = ()):
         self._spark = None
         self._error: BaseException | None = None
+        # The warm process the workers' daemon is forked from, started before the JVM (`spark.zygote`).
+        self._zygote = None
+        if _launches_jvm() and zygote.may_use(master, session_settings(master, extra).get("spark.python.daemon.module")):
+            self._zygote = zygote.start_zygote()
+        self._warm_workers: bool | None = None
         self._thread = threading.Thread(target=self._build, args=(master, extra), name="spark-session", daemon=True)
         self._thread.start()
 
@@ -156,11 +168,22 @@ class PendingSession:
             raise self._error
         return self._spark
 
+    def warm_workers(self) -> bool | None:
+        """Whether the workers' daemon was forked from the warm process (None: none was started). Known
+        once a Python task has run; final after `stop`."""
+        if self._zygote is None:
+            return None
+        return self._warm_workers if self._warm_workers is not None else self._zygote.served()
+
     def stop(self) -> None:
-        """Stop the session once it is built (nothing to do if building it failed)."""
+        """Stop the session once it is built (nothing to do if building it failed), and the warm process."""
         self._thread.join()
-        if self._spark is not None:
-            stop_session(self._spark)
+        try:
+            if self._spark is not None:
+                stop_session(self._spark)
+        finally:
+            if self._zygote is not None:
+                self._warm_workers = self._zygote.close()
 
 
 def stop_session(spark) -> None:
@@ -211,16 +234,30 @@ def stage_progress(spark, say, label: str, every: float = 2.0):
         thread.join(timeout=every + 1)
 
 
+class GivenSession:
+    """A session the caller built: `PendingSession`'s interface, with nothing pending."""
+
+    def __init__(self, spark):
+        self._spark = spark
+
+    def result(self):
+        return self._spark
+
+    def warm_workers(self) -> None:
+        return None
+
+
 @contextlib.contextmanager
 def session_for(config, spark=None):
-    """A function that returns the session: the given one, or one built in a thread from the run's
-    master and settings while the block prepares (the function waits for it), stopped afterwards."""
+    """The session to come (`result()` waits for it, `warm_workers()` says how its workers started): the
+    given one, or one built in a thread from the run's master and settings while the block prepares,
+    stopped afterwards."""
     if spark is not None:
-        yield lambda: spark
+        yield GivenSession(spark)
         return
     pending = PendingSession(config.master, config.spark_conf)
     try:
-        yield pending.result
+        yield pending
     finally:
         pending.stop()
 

@@ -51,7 +51,7 @@ def build_manifest(config: RunConfig, shards, skipped: list[str], prints: dict, 
         "throughput": {"file_mb_s": round(corpus_bytes / 1e6 / seconds["total_s"], 3),
                        "text_mchars_s": round(counts["chars"] / 1e6 / seconds["total_s"], 3)} if seconds.get("total_s") else None,
         "spark": {"master": engine["master"], "default_parallelism": engine["default_parallelism"], "jobs": engine.get("spark_jobs"),
-                  "class_archive": engine.get("class_archive")},
+                  "class_archive": engine.get("class_archive"), "warm_workers": engine.get("warm_workers")},
         "versions": {"python": platform.python_version(), "pyspark": engine["pyspark"], "pyarrow": pa.__version__,
                      "duckdb": duckdb.__version__},
         "estimates": {

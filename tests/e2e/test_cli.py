@@ -48,6 +48,18 @@ def test_run_prints_the_accounting_summary(demo):
     assert "WARN" not in result.stderr and "Setting default log level" not in result.stderr
 
 
+def test_workers_forked_warm_or_cold_give_the_same_tables(demo, tmp_path):
+    reference, _ = demo
+    assert json.loads((reference / "manifest.json").read_text())["spark"]["warm_workers"] is True
+    out = tmp_path / "cold"
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PREVALENCE_WARM_WORKERS": "off"}
+    result = subprocess.run([str(BIN / "prevalence"), "run", "data/sample", "--out", str(out)], capture_output=True, text=True,
+                            cwd=REPO, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((out / "manifest.json").read_text())["spark"]["warm_workers"] is None
+    assert_same_tables(out, reference)
+
+
 def test_rank_prints_a_ranked_table(demo):
     out, _ = demo
     result = cli("rank", out, "--top", "5")
