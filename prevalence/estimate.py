@@ -208,21 +208,28 @@ def _replicates_by_key(replicates: pa.Table) -> dict[tuple[str, str], dict[str, 
     key has one row per replicate, so the columns reshape to [keys x R] once the rows are grouped by key in
     replicate order: as `replicate_rows` writes them (checked), else after a sort."""
     r = int(pc.max(replicates.column("replicate")).as_py()) + 1
-    t = replicates if _grouped(replicates, r) else replicates.sort_by(
-        [("persona_id", "ascending"), ("role", "ascending"), ("replicate", "ascending")])
-    if t.num_rows % r or not np.array_equal(t.column("replicate").to_numpy()[:r], np.arange(r)):
-        raise ValueError("replicates table does not hold every replicate of every persona")
-    firsts = pa.array(np.arange(0, t.num_rows, r))
-    keys = zip(t.column("persona_id").take(firsts).to_pylist(), t.column("role").take(firsts).to_pylist())
+    t, keys = replicates, _run_keys(replicates, r)
+    if keys is None:
+        t = replicates.sort_by([("persona_id", "ascending"), ("role", "ascending"), ("replicate", "ascending")])
+        keys = _run_keys(t, r)  # sorted, every key's run must hold each replicate once
+        if keys is None:
+            raise ValueError("replicates table does not hold every replicate of every persona exactly once")
     docs = t.column("docs").to_numpy().reshape(-1, r)
     tokens = t.column("tokens").to_numpy().reshape(-1, r)
     return {key: {"docs": docs[i], "tokens": tokens[i]} for i, key in enumerate(keys)}
 
 
-def _grouped(t: pa.Table, r: int) -> bool:
-    """Whether each run of `r` rows holds replicates 0..r-1 of one key, and no key has two runs."""
+def _first_keys(t: pa.Table, r: int) -> list[tuple[str, str]]:
+    """(persona_id, role) of the first row of each run of `r` rows."""
+    firsts = pa.array(np.arange(0, t.num_rows, r))
+    return list(zip(t.column("persona_id").take(firsts).to_pylist(), t.column("role").take(firsts).to_pylist()))
+
+
+def _run_keys(t: pa.Table, r: int) -> list[tuple[str, str]] | None:
+    """The key of each run of `r` rows when each run holds replicates 0..r-1 of one key and no key has two
+    runs; else None."""
     if t.num_rows % r or not np.array_equal(t.column("replicate").to_numpy(), np.tile(np.arange(r, dtype=np.int32), t.num_rows // r)):
-        return False
+        return None
     n = t.num_rows
     inside = np.ones(max(n - 1, 0), dtype=bool)
     inside[r - 1 :: r] = False  # row i and row i + 1 in one run
@@ -230,10 +237,9 @@ def _grouped(t: pa.Table, r: int) -> bool:
         column = t.column(c)
         same = pc.fill_null(pc.equal(column.slice(1), column.slice(0, n - 1)), False).to_numpy(zero_copy_only=False)
         if not same[inside].all():
-            return False
-    firsts = pa.array(np.arange(0, n, r))
-    keys = list(zip(t.column("persona_id").take(firsts).to_pylist(), t.column("role").take(firsts).to_pylist()))
-    return len(set(keys)) == len(keys)
+            return None
+    keys = _first_keys(t, r)
+    return keys if len(set(keys)) == len(keys) else None
 
 
 def _adjusted(r: dict, audits: dict, total_docs: int, level: float) -> tuple | None:

@@ -283,6 +283,10 @@ def test_replicates_are_read_by_key_in_any_row_order():
     assert sorted(a) == sorted(b) == sorted(keys)
     for k in keys:
         assert np.array_equal(a[k]["docs"], b[k]["docs"]) and np.array_equal(a[k]["tokens"], b[k]["tokens"])
-    twice = pa.concat_tables([grouped, grouped.slice(0, r)])  # ("a", "mention")'s run again, at the end
+    for k in range(len(keys)):  # each key's run again, at the end: wherever the key sorts, it is refused
+        twice = pa.concat_tables([grouped, grouped.slice(k * r, r)])
+        with pytest.raises(ValueError, match="every replicate"):
+            _replicates_by_key(twice)
+    missing = grouped.filter(pa.array(np.arange(grouped.num_rows) != 3 * r + 7))  # the last key lacks replicate 7
     with pytest.raises(ValueError, match="every replicate"):
-        _replicates_by_key(twice)
+        _replicates_by_key(missing)
