@@ -80,10 +80,11 @@ def session_settings(master: str | None, extra: tuple[tuple[str, str], ...] = ()
     return conf
 
 
-def build_session(master: str | None = "local[*]", extra: tuple[tuple[str, str], ...] = ()):
+def build_session(master: str | None = "local[*]", extra: tuple[tuple[str, str], ...] = (), log_path: str | None = None):
     """A SparkSession whose Python workers run this interpreter; master None keeps spark-submit's.
     A JVM this process starts writes its console output (Spark's banners, worker noise) to a log file
-    for its whole life (`spark_log_path`; PREVALENCE_SPARK_LOG=console keeps it on the console)."""
+    for its whole life (`log_path`, else a new one: `spark_log_path`; PREVALENCE_SPARK_LOG=console keeps
+    it on the console)."""
     from pyspark import SparkConf, SparkContext
     from pyspark.sql import SparkSession
 
@@ -98,7 +99,7 @@ def build_session(master: str | None = "local[*]", extra: tuple[tuple[str, str],
     try:
         if SparkContext._active_spark_context is None and _may_launch_jvm():
             spark_conf = SparkConf().setAppName(APP_NAME).setAll(list(conf.items()))
-            SparkContext(conf=spark_conf, gateway=_launch_jvm(spark_conf))
+            SparkContext(conf=spark_conf, gateway=_launch_jvm(spark_conf, log_path))
         spark = builder.getOrCreate()
     except Exception as error:
         if "JAVA_GATEWAY_EXITED" not in str(error):
@@ -127,16 +128,27 @@ def _may_launch_jvm() -> bool:
     return SparkContext._gateway is None and "PYSPARK_GATEWAY_PORT" not in os.environ
 
 
-def _launch_jvm(spark_conf):
-    """Start the JVM (py4j gateway) with its stderr in a log file, unless PREVALENCE_SPARK_LOG=console.
-    Only the child's stderr is redirected, so this may run in a thread while this process prints."""
-    from pyspark.java_gateway import launch_gateway
-
+def new_spark_log() -> str | None:
+    """A new log file for a JVM this process is about to start (`spark_log_path`), None where
+    PREVALENCE_SPARK_LOG=console keeps its output on the console."""
     global spark_log_path
     if os.environ.get("PREVALENCE_SPARK_LOG") == "console":
-        return launch_gateway(spark_conf)
+        return None
     fd, spark_log_path = tempfile.mkstemp(prefix="prevalence-spark-", suffix=".log")
-    with os.fdopen(fd, "wb") as log:
+    os.close(fd)
+    return spark_log_path
+
+
+def _launch_jvm(spark_conf, log_path: str | None = None):
+    """Start the JVM (py4j gateway) with its stderr in a log file (`log_path`, else a new one), unless
+    PREVALENCE_SPARK_LOG=console. Only the child's stderr is redirected, so this may run in a thread
+    while this process prints."""
+    from pyspark.java_gateway import launch_gateway
+
+    log_path = log_path or new_spark_log()
+    if log_path is None:
+        return launch_gateway(spark_conf)
+    with open(log_path, "ab") as log:  # appended: the warm workers' process may write there too
         return launch_gateway(spark_conf, popen_kwargs={"stderr": log})
 
 
@@ -149,15 +161,18 @@ class PendingSession:
         self._error: BaseException | None = None
         # The warm process the workers' daemon is forked from, started before the JVM (`spark.zygote`).
         self._zygote = None
-        if _launches_jvm() and zygote.may_use(master, session_settings(master, extra).get("spark.python.daemon.module")):
-            self._zygote = zygote.start_zygote()
+        self._log = None  # the log of the JVM, and of the warm process, when this process starts them
+        if _launches_jvm():
+            self._log = new_spark_log()
+            if zygote.may_use(master, session_settings(master, extra).get("spark.python.daemon.module")):
+                self._zygote = zygote.start_zygote(self._log)
         self._warm_workers: bool | None = None
         self._thread = threading.Thread(target=self._build, args=(master, extra), name="spark-session", daemon=True)
         self._thread.start()
 
     def _build(self, master, extra) -> None:
         try:
-            self._spark = build_session(master, extra)
+            self._spark = build_session(master, extra, self._log)
         except BaseException as error:  # re-raised by result(), in the caller's thread
             self._error = error
 

@@ -242,17 +242,23 @@ def may_use(master: str | None, daemon_module: str | None) -> bool:
             and (python is None or os.path.realpath(python) == os.path.realpath(sys.executable)))
 
 
-def start_zygote() -> Zygote:
+def start_zygote(log_path: str | None = None) -> Zygote:
     """Start a zygote for the session about to start (its socket in SOCKET_VARIABLE, which the JVM and
-    so the daemon inherit)."""
+    so the daemon inherit); its errors go to `log_path` (appended: the JVM's log), else to this
+    process's stderr."""
     folder = tempfile.mkdtemp(prefix="prevalence-zygote-")
     path = os.path.join(folder, "socket")
     environment = dict(os.environ)
     environment.setdefault("OMP_NUM_THREADS", "1")
     environment["PYTHONHASHSEED"] = os.environ.get("PYTHONHASHSEED", "0")  # as PySpark gives its workers
     environment["PYTHONUNBUFFERED"] = "YES"
-    process = subprocess.Popen([sys.executable, "-m", __name__, path], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, env=environment, cwd=os.getcwd())
+    log = open(log_path, "ab") if log_path else None
+    try:
+        process = subprocess.Popen([sys.executable, "-m", __name__, path], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                   stderr=log, env=environment, cwd=os.getcwd())
+    finally:
+        if log is not None:
+            log.close()
     os.environ[SOCKET_VARIABLE] = path
     return Zygote(path, process, folder)
 

@@ -83,7 +83,7 @@ def test_a_pending_session_raises_its_error_in_the_caller(monkeypatch):
     from prevalence.errors import PrevalenceError
     from prevalence.spark import session
 
-    def fail(master, extra):
+    def fail(master, extra, log_path=None):
         raise PrevalenceError("Spark could not start")
 
     monkeypatch.setattr(session, "build_session", fail)
