@@ -24,8 +24,11 @@ from prevalence.tables.store import ShardStore, write_stored_shard
 # Rows written for a shard; CHANGED when its fingerprint is no longer the one the driver took.
 CHANGED = -1
 _STORED_SCHEMA = pa.schema([("name", pa.string()), ("rows", pa.int64())])
-# Model files registered with SparkContext.addFile, by model fingerprint (once per driver).
-_shipped: dict[str, str] = {}
+# Model files staged for SparkContext.addFile, by model fingerprint (once per driver), and the
+# (application, model) pairs registered (once per SparkContext: a later one in the same process has
+# files of its own).
+_staged: dict[str, str] = {}
+_registered: set[tuple[str, str]] = set()
 # Models loaded in this worker process, by shipped name.
 _loaded: dict[str, ArchetypeModel] = {}
 
@@ -50,12 +53,17 @@ def ship_model(spark, model: ArchetypeModel) -> ShippedModel:
     """Register the model's two files with Spark under names unique to its content (a cluster master
     takes files, not directories)."""
     name = f"archetypes-{model.fingerprint}"
-    if name not in _shipped:
+    files = {".ftz": MODEL_FILE, ".json": META_FILE}
+    if name not in _staged:
         staged = tempfile.mkdtemp(prefix="prevalence-model-")
-        for source, suffix in ((MODEL_FILE, ".ftz"), (META_FILE, ".json")):
+        for suffix, source in files.items():
             shutil.copyfile(os.path.join(model.path, source), os.path.join(staged, name + suffix))
-            spark.sparkContext.addFile(os.path.join(staged, name + suffix))
-        _shipped[name] = staged
+        _staged[name] = staged
+    context = spark.sparkContext
+    if (context.applicationId, name) not in _registered:
+        for suffix in files:
+            context.addFile(os.path.join(_staged[name], name + suffix))
+        _registered.add((context.applicationId, name))
     return ShippedModel(name, model.threshold, model.top_k)
 
 

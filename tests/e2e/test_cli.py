@@ -60,6 +60,24 @@ def test_workers_forked_warm_or_cold_give_the_same_tables(demo, tmp_path):
     assert_same_tables(out, reference)
 
 
+def test_two_runs_in_one_python_process_give_the_same_tables(tmp_path):
+    """As in a notebook: the second run has a SparkContext of its own, to which the archetype model is
+    shipped again (it was shipped once per process, and the second run's workers found no model file)."""
+    script = (
+        "import sys\n"
+        "from prevalence.config import RunConfig\n"
+        "from prevalence.job import run\n"
+        "for out in sys.argv[2:]:\n"
+        "    run(RunConfig(corpus=(sys.argv[1],), out=out, master='local[1]'))\n"
+    )
+    outs = [tmp_path / "first", tmp_path / "second"]
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
+    result = subprocess.run([sys.executable, "-c", script, str(SAMPLE / "wikitext2.jsonl.gz"), *map(str, outs)],
+                            capture_output=True, text=True, cwd=REPO, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert_same_tables(outs[0], outs[1])
+
+
 def test_rank_prints_a_ranked_table(demo):
     out, _ = demo
     result = cli("rank", out, "--top", "5")
