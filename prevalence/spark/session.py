@@ -165,7 +165,10 @@ class PendingSession:
         if _launches_jvm():
             self._log = new_spark_log()
             if zygote.may_use(master, session_settings(master, extra).get("spark.python.daemon.module")):
-                self._zygote = zygote.start_zygote(self._log)
+                try:
+                    self._zygote = zygote.start_zygote(self._log)
+                except OSError:  # no temporary folder or process to spare: the workers start cold
+                    self._zygote = None
         self._warm_workers: bool | None = None
         self._thread = threading.Thread(target=self._build, args=(master, extra), name="spark-session", daemon=True)
         self._thread.start()

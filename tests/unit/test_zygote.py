@@ -127,3 +127,18 @@ def test_the_driver_ends_an_unused_zygote_and_cleans_up(monkeypatch):
     assert os.environ[zygote.SOCKET_VARIABLE] == started.path
     assert started.close() is False  # it served no daemon
     assert zygote.SOCKET_VARIABLE not in os.environ and not os.path.exists(started.folder)
+
+
+def test_a_zygote_that_cannot_start_leaves_the_workers_cold(monkeypatch):
+    from prevalence.spark import session
+
+    def no_zygote(log_path=None):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(session, "_launches_jvm", lambda: True)
+    monkeypatch.setattr(session.zygote, "start_zygote", no_zygote)
+    monkeypatch.setattr(session, "build_session", lambda master, extra, log_path=None: "the session")
+    monkeypatch.setattr(session, "stop_session", lambda spark: None)
+    pending = session.PendingSession("local[2]")
+    assert pending.result() == "the session" and pending.warm_workers() is None
+    pending.stop()
