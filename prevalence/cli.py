@@ -6,6 +6,7 @@ User errors print one line and exit with code 2; bugs still raise.
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import os
 import sys
@@ -219,8 +220,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _NoInterruptTracebacks(logging.Filter):
+    """Drops log records of an error that is, or came while handling, a KeyboardInterrupt: py4j logs
+    those, with their tracebacks, when Ctrl-C stops a command it sent and when it then closes the
+    connection; the interrupt itself still ends the command."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and record.exc_info[1] is not None and _after_interrupt(record.exc_info[1]))
+
+
+# Where py4j logs: the root logger (module-level `logging.exception`) and its own two.
+_PY4J_LOGGERS = ("", "py4j.java_gateway", "py4j.clientserver")
+
+
+def quiet_interrupts() -> None:
+    """`_NoInterruptTracebacks` on the loggers py4j logs on (a logger's filter sees only what is logged on
+    it; every other record goes where it went before), so that Ctrl-C ends in one line."""
+    for name in _PY4J_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _NoInterruptTracebacks) for f in logger.filters):
+            logger.addFilter(_NoInterruptTracebacks())
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    quiet_interrupts()
     try:
         return COMMANDS[args.command](args)
     except PrevalenceError as error:
@@ -241,7 +265,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         manifest = run(config, progress=say)
     except PrevalenceError:
         raise  # a one-line error says all there is
-    except Exception:
+    except Exception as error:
+        if _after_interrupt(error):  # py4j's cleanup after Ctrl-C can fail in turn: still an interrupt
+            raise KeyboardInterrupt from None
         from prevalence.spark import session
 
         if session.spark_log_path:
@@ -252,6 +278,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     elif not args.quiet:
         print(format_summary(manifest, config.out))
     return 0
+
+
+def _after_interrupt(error: BaseException) -> bool:
+    """Whether an error was raised while handling a KeyboardInterrupt (in its chain of causes)."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def json_summary(manifest: dict, out: str) -> str:

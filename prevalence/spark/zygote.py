@@ -264,4 +264,7 @@ def start_zygote(log_path: str | None = None) -> Zygote:
 
 
 if __name__ == "__main__":
+    # Ctrl-C is the driver's to handle, as PySpark has the JVM ignore it: so do this process, the waiter
+    # it becomes and the daemon it forks (the ignored signal goes along through fork and exec).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.exit(serve(sys.argv[1]))

@@ -411,6 +411,29 @@ def test_a_killed_run_resumes_with_the_shards_it_finished(demo, tmp_path):
     assert_same_tables(out, reference)
 
 
+def test_ctrl_c_ends_a_run_in_one_line(tmp_path):
+    import signal
+    import time
+
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
+    # One core, so that tagging the sample's 11 shards takes seconds: the interrupt comes while the driver
+    # waits on the tagging job's py4j command, where py4j logs it with a traceback.
+    proc = subprocess.Popen([str(BIN / "prevalence"), "run", "data/sample", "--out", str(tmp_path / "run"), "--master", "local[1]"],
+                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if "reading and tagging" in line:
+            break
+    time.sleep(1.0)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends to the foreground group
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=120) == 130, "".join(seen) + rest
+    assert rest.strip().splitlines()[-1] == "prevalence: interrupted"
+    assert "Traceback" not in rest and "KeyboardInterrupt" not in rest, rest
+    assert not (tmp_path / "run").exists()
+
+
 def test_resume_refuses_changed_parameters(tmp_path):
     from prevalence.tables.store import store_dir
 
