@@ -418,8 +418,10 @@ def test_ctrl_c_ends_a_run_in_one_line(tmp_path):
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
     # One core, so that tagging the sample's 11 shards takes seconds: the interrupt comes while the driver
     # waits on the tagging job's py4j command, where py4j logs it with a traceback.
+    # SIGINT handled as in a terminal, even where this test runs in the background (where it is ignored).
     proc = subprocess.Popen([str(BIN / "prevalence"), "run", "data/sample", "--out", str(tmp_path / "run"), "--master", "local[1]"],
-                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     seen = []
     for line in proc.stderr:
         seen.append(line)
