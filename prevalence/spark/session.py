@@ -74,7 +74,7 @@ def session_settings(master: str | None, extra: tuple[tuple[str, str], ...] = ()
     conf = {"spark.driver.extraJavaOptions": " ".join(o for o in options if o)}
     if local:
         # Workers run this interpreter and its installed packages: the daemon that starts them faster.
-        conf["spark.python.daemon.module"] = "prevalence.spark.daemon"
+        conf["spark.python.daemon.module"] = zygote.DAEMON_MODULE
     conf.update(read_spark_defaults(find_spark_defaults()))
     conf.update(dict(extra))
     return conf
@@ -113,19 +113,17 @@ def build_session(master: str | None = "local[*]", extra: tuple[tuple[str, str],
 spark_log_path: str | None = None
 
 
-def _launches_jvm() -> bool:
-    """`_may_launch_jvm` without importing pyspark where it is not imported yet (then no JVM runs here)."""
-    if "PYSPARK_GATEWAY_PORT" in os.environ:
-        return False
-    return "pyspark" not in sys.modules or _may_launch_jvm()
-
-
 def _may_launch_jvm() -> bool:
     """True when building a context starts a JVM: none is running in this process, and spark-submit
-    did not start this process beside one."""
+    did not start this process beside one. pyspark is not imported for it: where it is not imported
+    yet, no JVM runs here."""
+    if "PYSPARK_GATEWAY_PORT" in os.environ:
+        return False
+    if "pyspark" not in sys.modules:
+        return True
     from pyspark import SparkContext
 
-    return SparkContext._gateway is None and "PYSPARK_GATEWAY_PORT" not in os.environ
+    return SparkContext._gateway is None
 
 
 def new_spark_log() -> str | None:
@@ -162,14 +160,13 @@ class PendingSession:
         # The warm process the workers' daemon is forked from, started before the JVM (`spark.zygote`).
         self._zygote = None
         self._log = None  # the log of the JVM, and of the warm process, when this process starts them
-        if _launches_jvm():
+        if _may_launch_jvm():
             self._log = new_spark_log()
             if zygote.may_use(master, session_settings(master, extra).get("spark.python.daemon.module")):
                 try:
                     self._zygote = zygote.start_zygote(self._log)
                 except OSError:  # no temporary folder or process to spare: the workers start cold
                     self._zygote = None
-        self._warm_workers: bool | None = None
         self._thread = threading.Thread(target=self._build, args=(master, extra), name="spark-session", daemon=True)
         self._thread.start()
 
@@ -189,9 +186,7 @@ class PendingSession:
     def warm_workers(self) -> bool | None:
         """Whether the workers' daemon was forked from the warm process (None: none was started). Known
         once a Python task has run; final after `stop`."""
-        if self._zygote is None:
-            return None
-        return self._warm_workers if self._warm_workers is not None else self._zygote.served()
+        return None if self._zygote is None else self._zygote.served()
 
     def stop(self) -> None:
         """Stop the session once it is built (nothing to do if building it failed), and the warm process."""
@@ -201,7 +196,7 @@ class PendingSession:
                 stop_session(self._spark)
         finally:
             if self._zygote is not None:
-                self._warm_workers = self._zygote.close()
+                self._zygote.close()
 
 
 def stop_session(spark) -> None:

@@ -38,10 +38,16 @@ def settle(kernels: bool = False) -> bool:
         from prevalence.build_kernels import build
 
         build()
-    gc.collect()  # small: the garbage collector's pass in this worker; no rows reach the driver
-    gc.freeze()
+    freeze_alive()
     _settled = True
     return True
+
+
+def freeze_alive() -> None:
+    """Collect once, then move every object alive to the collector's permanent generation (`gc.freeze`),
+    which later collections skip (and a forked child leaves its pages shared)."""
+    gc.collect()  # small: the garbage collector's pass in this process; no rows reach the driver
+    gc.freeze()
 
 
 def on_worker(fn: Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]],

@@ -41,9 +41,7 @@ _MAX_MESSAGE = 1 << 20
 
 def warm() -> None:
     """Import what a worker's first task imports, load the compiled kernels, and freeze what is alive
-    (`gc.freeze`: forked children then share it untouched by their collections)."""
-    import gc
-
+    (`worker.freeze_alive`: forked children then share it untouched by their collections)."""
     import pyspark.daemon  # noqa: F401
     import pyspark.worker  # noqa: F401
     import prevalence.spark.aggregate  # noqa: F401
@@ -57,8 +55,9 @@ def warm() -> None:
         import hyperscan  # noqa: F401
     except ImportError:
         pass
-    gc.collect()
-    gc.freeze()
+    from prevalence.spark.worker import freeze_alive
+
+    freeze_alive()
 
 
 def run_daemon() -> None:
@@ -210,9 +209,12 @@ class Zygote:
         self.path = path
         self.process = process
         self.folder = folder
+        self._served_at_close: bool | None = None  # the folder, and its mark, go at `close`
 
     def served(self) -> bool:
         """Whether the zygote forked a daemon."""
+        if self._served_at_close is not None:
+            return self._served_at_close
         return os.path.exists(os.path.join(self.folder, SERVED))
 
     def close(self, wait: float = 5.0) -> bool:
@@ -229,6 +231,7 @@ class Zygote:
         if os.environ.get(SOCKET_VARIABLE) == self.path:
             del os.environ[SOCKET_VARIABLE]
         shutil.rmtree(self.folder, ignore_errors=True)
+        self._served_at_close = served
         return served
 
 

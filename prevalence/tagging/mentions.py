@@ -192,10 +192,8 @@ class MentionTagger(Tagger):
         for start, end, index, clear in candidates:
             if digit_led[index] and _inside_number(low, start):  # low[start:end] is the key
                 continue
-            cues = cue_personas[index]
-            if cues:
-                for persona in cues:
-                    cues_seen[persona] += 1
+            for persona in cue_personas[index]:
+                cues_seen[persona] += 1
             entries = alias_entries[index]
             if len(entries) == 1:  # most keys
                 if _case_ok(entries[0], text, start, end):

@@ -135,7 +135,7 @@ def test_a_zygote_that_cannot_start_leaves_the_workers_cold(monkeypatch):
     def no_zygote(log_path=None):
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(session, "_launches_jvm", lambda: True)
+    monkeypatch.setattr(session, "_may_launch_jvm", lambda: True)
     monkeypatch.setattr(session.zygote, "start_zygote", no_zygote)
     monkeypatch.setattr(session, "build_session", lambda master, extra, log_path=None: "the session")
     monkeypatch.setattr(session, "stop_session", lambda spark: None)
