@@ -10,13 +10,13 @@ def build() -> list[str]:
     """Compile every kernel, or load it from numba's cache; returns their names (none without numba)."""
     if not available():
         return []
-    from prevalence.classifier import layout
+    from prevalence.classifier import inference, layout
     from prevalence.dedup import compiled as dedup_kernels
     from prevalence.dedup import word_starts, xxh3
     from prevalence.stats import replicate_sums
     from prevalence.tagging import context_clear, line_breaks, spacing
 
-    return [*dedup_kernels.warm(), *xxh3.warm(), *word_starts.warm(), *layout.warm(), *spacing.warm(), *line_breaks.warm(), *context_clear.warm(),
+    return [*dedup_kernels.warm(), *xxh3.warm(), *word_starts.warm(), *layout.warm(), *inference.warm(), *spacing.warm(), *line_breaks.warm(), *context_clear.warm(),
             *replicate_sums.warm()]
 
 

@@ -40,13 +40,16 @@ class Kernel:
     """A function compiled with numba on its first call (cached, no bounds checks, GIL released).
     `compiled()` is the callable, or None where numba is not available."""
 
-    def __init__(self, fn: Callable, helpers: tuple[Callable, ...] = ()):
+    def __init__(self, fn: Callable, helpers: tuple[Callable, ...] = (), intrinsics: dict[str, str] | None = None):
         self.fn = fn
         self.helpers = helpers
+        self.intrinsics = intrinsics or {}
         self._compiled: Callable | None = None
 
     def compiled(self) -> Callable | None:
         if self._compiled is None and available():
+            for name, intrinsic in self.intrinsics.items():  # module names of Python stand-ins, bound to numba intrinsics
+                self.fn.__globals__[name] = _intrinsics()[intrinsic]
             for helper in self.helpers:  # compiled where `fn` calls them: its module's name then names the compiled one
                 self.fn.__globals__[helper.__name__] = Kernel(helper).compiled()
             try:
@@ -56,10 +59,42 @@ class Kernel:
         return self._compiled
 
 
-def kernel(fn: Callable, helpers: tuple[Callable, ...] = ()) -> Kernel:
+def kernel(fn: Callable, helpers: tuple[Callable, ...] = (), intrinsics: dict[str, str] | None = None) -> Kernel:
     """`fn` as a Kernel, compiled when first needed; `helpers` are the functions of its module that it
-    calls, compiled with it (listed callees first)."""
-    return Kernel(fn, helpers)
+    calls, compiled with it (listed callees first); `intrinsics` maps names `fn` calls to `_intrinsics()`."""
+    return Kernel(fn, helpers, intrinsics)
+
+
+_INTRINSICS: dict[str, Any] = {}
+
+
+def _intrinsics() -> dict[str, Any]:
+    """numba intrinsics the kernels may call (made once numba is imported):
+
+    - `prefetch_row(matrix, row)`: asks the CPU to bring a row of a C-ordered 2-D array into cache
+      (LLVM's `llvm.prefetch`, read, high locality); it changes no value."""
+    if not _INTRINSICS:
+        from llvmlite import ir
+        from numba.core import cgutils, types
+        from numba.extending import intrinsic
+
+        @intrinsic
+        def prefetch_row(typingctx, matrix, row):
+            def codegen(context, builder, signature, args):
+                array = context.make_array(signature.args[0])(context, builder, args[0])
+                zero = context.get_constant(types.intp, 0)
+                pointer = cgutils.get_item_pointer(context, builder, signature.args[0], array, [args[1], zero], wraparound=False)
+                byte_pointer = ir.IntType(8).as_pointer()
+                fnty = ir.FunctionType(ir.VoidType(), [byte_pointer, ir.IntType(32), ir.IntType(32), ir.IntType(32)])
+                prefetch = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch")
+                i32 = ir.IntType(32)
+                builder.call(prefetch, [builder.bitcast(pointer, byte_pointer), ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+                return context.get_dummy_value()
+
+            return types.void(matrix, row), codegen
+
+        _INTRINSICS["prefetch_row"] = prefetch_row
+    return _INTRINSICS
 
 
 def utf8_buffers(texts: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray, np.ndarray]:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from prevalence.classifier.text import MAX_CHARS, fasttext_lines
+from prevalence.classifier.inference import CompiledPredictor
+from prevalence.classifier.text import MAX_CHARS, fasttext_line_array
 from prevalence.errors import PrevalenceError
 
 MODEL_FILE = "model.ftz"
@@ -47,6 +48,7 @@ class ArchetypeModel:
     fingerprint: str
     _model: object = None
     _model_path: str | None = None
+    _predictor: object = None  # a CompiledPredictor, False where fastText predicts
 
     @classmethod
     def load(cls, path: str) -> "ArchetypeModel":
@@ -69,7 +71,8 @@ class ArchetypeModel:
     def with_options(self, threshold: float | None = None, top_k: int | None = None) -> "ArchetypeModel":
         """A copy with another threshold or number of labels per document."""
         return ArchetypeModel(self.path, self.labels, self.threshold if threshold is None else threshold,
-                              self.top_k if top_k is None else top_k, self.max_chars, self.fingerprint, None, self._model_path)
+                              self.top_k if top_k is None else top_k, self.max_chars, self.fingerprint, self._model,
+                              self._model_path, self._predictor)
 
     @property
     def model(self):
@@ -79,16 +82,30 @@ class ArchetypeModel:
             self._model = fasttext.load_model(self._model_path or os.path.join(self.path, MODEL_FILE))
         return self._model
 
+    @property
+    def predictor(self) -> CompiledPredictor | None:
+        """The compiled prediction (`classifier.inference`), or None where fastText's own runs. Once
+        built it holds what it needs of the model, so fastText's copy is let go."""
+        if self._predictor is None:
+            self._predictor = CompiledPredictor.load(self.model) or False
+            if self._predictor:
+                self._model = None
+        return self._predictor or None
+
     def predict(self, texts: pa.Array, lowered: pa.Array | None = None) -> list[list[tuple[str, float]]]:
         """[(label, probability)] per text, best first: at most top_k, each at least the threshold.
         `lowered`: `pc.utf8_lower(texts)`, when the caller has made it already."""
-        lines = fasttext_lines(texts, self.max_chars, collapse_whitespace=False, lowered=lowered)  # the same words for fastText
-        rows = [i for i, line in enumerate(lines) if line]
-        out: list[list[tuple[str, float]]] = [[] for _ in lines]
+        lines = fasttext_line_array(texts, self.max_chars, collapse_whitespace=False, lowered=lowered)  # the same words for fastText
+        cut = len(LABEL_PREFIX)
+        predictor = self.predictor
+        if predictor is not None:
+            return [[(label[cut:], min(p, 1.0)) for label, p in ls] for ls in predictor.predict(lines, self.top_k, self.threshold)]
+        texts_ = lines.to_pylist()
+        rows = [i for i, line in enumerate(texts_) if line]
+        out: list[list[tuple[str, float]]] = [[] for _ in texts_]
         if not rows:
             return out
-        labels, probs = self.model.predict([lines[i] for i in rows], k=self.top_k, threshold=self.threshold)
-        cut = len(LABEL_PREFIX)
+        labels, probs = self.model.predict([texts_[i] for i in rows], k=self.top_k, threshold=self.threshold)
         for i, ls, ps in zip(rows, labels, probs):
             out[i] = [(label[cut:], float(min(p, 1.0))) for label, p in zip(ls, np.asarray(ps))]
         return out

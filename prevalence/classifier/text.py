@@ -16,6 +16,12 @@ WHITESPACE_TO_SPACE = r"\s{2,}|[^\S ]"
 
 def fasttext_lines(texts: pa.Array, max_chars: int = MAX_CHARS, collapse_whitespace: bool = True,
                    lowered: pa.Array | None = None) -> list[str]:
+    """`fasttext_line_array` as Python strings (what fastText's own `predict` and training files take)."""
+    return fasttext_line_array(texts, max_chars, collapse_whitespace, lowered).to_pylist()
+
+
+def fasttext_line_array(texts: pa.Array, max_chars: int = MAX_CHARS, collapse_whitespace: bool = True,
+                        lowered: pa.Array | None = None) -> pa.Array:
     """One fastText input line per text: lowercased, punctuation as tokens, line breaks as `__nl__` and
     paragraph breaks as `__p__` (layout tells scripts, verse and code apart); null texts give ``.
 
@@ -34,7 +40,7 @@ def fasttext_lines(texts: pa.Array, max_chars: int = MAX_CHARS, collapse_whitesp
     # Runs of whitespace as one space (`\s+` -> ` `), leaving lone spaces alone: five times faster.
     if collapse_whitespace:
         t = pc.replace_substring_regex(t, WHITESPACE_TO_SPACE, " ")
-    return pc.utf8_trim_whitespace(t).to_pylist()
+    return pc.utf8_trim_whitespace(t)
 
 
 def arrow_layout_tokens(t: pa.Array) -> pa.Array:

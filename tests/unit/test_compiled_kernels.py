@@ -97,7 +97,7 @@ def test_fasttext_lines_are_the_same_without_the_kernel(monkeypatch, sample_text
 def test_build_kernels_names_every_kernel():
     from prevalence.build_kernels import build
 
-    assert build() == ["minhash.sign_tokens", "xxh3.xxh3_64_ranges", "word_starts.word_starts", "layout.layout_tokens", "spacing.single_spaced", "line_breaks.other_line_breaks",
+    assert build() == ["minhash.sign_tokens", "xxh3.xxh3_64_ranges", "word_starts.word_starts", "layout.layout_tokens", "classifier.predict", "spacing.single_spaced", "line_breaks.other_line_breaks",
                        "context_clear.clear_occurrences", "replicate_sums.replicate_sums"]
 
 
