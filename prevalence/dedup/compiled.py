@@ -23,6 +23,7 @@ def _sign_tokens(token_hashes, offsets, shingle_size, seed, a, b, out):  # pragm
     """Fill `out` [n_docs, num_perm] (preset to 2**32-1) with each document's MinHash signature."""
     n_perm = a.shape[0]
     pre = np.empty(0, np.uint32)  # one document's fmix32'd shingle hashes
+    acc = np.empty(0, np.uint64)  # and their running hashes
     for d in range(offsets.shape[0] - 1):
         low, high = offsets[d], offsets[d + 1]
         n = high - low
@@ -32,15 +33,22 @@ def _sign_tokens(token_hashes, offsets, shingle_size, seed, a, b, out):  # pragm
         m = n - width + 1
         if pre.shape[0] < m:
             pre = np.empty(m, np.uint32)
+            acc = np.empty(m, np.uint64)
         for s in range(m):
-            h = seed
-            for j in range(low + s, low + s + width):  # minhash._combine: fmix64 of the running hash xor each word
-                h ^= token_hashes[j]
+            acc[s] = seed
+        # minhash._combine, word by word for every shingle at once: fmix64 of the running hash xor each
+        # word. The shingles are independent, so the CPU overlaps their multiply chains.
+        for j in range(width):
+            for s in range(m):
+                h = acc[s] ^ token_hashes[low + s + j]
                 h ^= h >> _S64A
                 h *= _M64A
                 h ^= h >> _S64A
                 h *= _M64B
                 h ^= h >> _S64A
+                acc[s] = h
+        for s in range(m):
+            h = acc[s]
             # 32-bit arithmetic done in uint64 and masked: numba widens uint32 operands to 64 bits.
             x = (h >> _S64B) ^ (h & _U32)
             x ^= x >> _S32A  # fmix32, as datasketch's affine32 scheme applies to every input hash
