@@ -23,15 +23,15 @@ _PARAGRAPH = np.frombuffer(b" __p__ ", dtype=np.uint8)
 _LINE = np.frombuffer(b" __nl__ ", dtype=np.uint8)
 # Byte classes: 0 set apart (punctuation, control), 1 copied (RE2 word and space characters but
 # the line feed), 2 the line feed, 3-5 lead bytes of 2-4 byte characters (set apart whole).
-_CLASS = np.zeros(256, dtype=np.uint8)
+CLASSES = np.zeros(256, dtype=np.uint8)
 for _c in b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_\t\f\r ":
-    _CLASS[_c] = 1
-_CLASS[ord("\n")] = 2
-_CLASS[0xC0:0xE0], _CLASS[0xE0:0xF0], _CLASS[0xF0:0x100] = 3, 4, 5
-_BLANK_BEFORE_BREAK = np.zeros(256, dtype=np.bool_)  # [ \t\r\f\v] of the paragraph pattern
-_BLANK_BEFORE_BREAK[[32, 9, 13, 12, 11]] = True
-_SPACE_AFTER_BREAK = np.zeros(256, dtype=np.bool_)  # RE2's \s
-_SPACE_AFTER_BREAK[[9, 10, 12, 13, 32]] = True
+    CLASSES[_c] = 1
+CLASSES[ord("\n")] = 2
+CLASSES[0xC0:0xE0], CLASSES[0xE0:0xF0], CLASSES[0xF0:0x100] = 3, 4, 5
+BLANK_BEFORE_BREAK = np.zeros(256, dtype=np.bool_)  # [ \t\r\f\v] of the paragraph pattern
+BLANK_BEFORE_BREAK[[32, 9, 13, 12, 11]] = True
+SPACE_AFTER_BREAK = np.zeros(256, dtype=np.bool_)  # RE2's \s
+SPACE_AFTER_BREAK[[9, 10, 12, 13, 32]] = True
 
 
 # Output bytes per input byte at most: a line feed becomes ` __nl__ ` (8 bytes); a set-apart byte 3.
@@ -97,7 +97,7 @@ def layout_tokens(texts: pa.Array) -> pa.Array | None:
     n = len(texts)
     out = np.empty(MAX_GROWTH * int(offsets[-1] - offsets[0]) + 2, np.uint8)  # untouched pages cost no memory
     out_offsets = np.empty(n + 1, np.int64)
-    size = run(data, offsets, out, out_offsets, _CLASS, _BLANK_BEFORE_BREAK, _SPACE_AFTER_BREAK, _PARAGRAPH, _LINE)
+    size = run(data, offsets, out, out_offsets, CLASSES, BLANK_BEFORE_BREAK, SPACE_AFTER_BREAK, _PARAGRAPH, _LINE)
     if size >= 2**31:
         return None
     return pa.StringArray.from_buffers(n, pa.py_buffer(out_offsets.astype(np.int32)), pa.py_buffer(out[:size].copy()))

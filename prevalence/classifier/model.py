@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from prevalence.classifier.inference import CompiledPredictor
-from prevalence.classifier.text import MAX_CHARS, fasttext_line_array
+from prevalence.classifier.text import MAX_CHARS, fasttext_lines
 from prevalence.errors import PrevalenceError
 
 MODEL_FILE = "model.ftz"
@@ -95,17 +96,18 @@ class ArchetypeModel:
     def predict(self, texts: pa.Array, lowered: pa.Array | None = None) -> list[list[tuple[str, float]]]:
         """[(label, probability)] per text, best first: at most top_k, each at least the threshold.
         `lowered`: `pc.utf8_lower(texts)`, when the caller has made it already."""
-        lines = fasttext_line_array(texts, self.max_chars, collapse_whitespace=False, lowered=lowered)  # the same words for fastText
         cut = len(LABEL_PREFIX)
         predictor = self.predictor
-        if predictor is not None:
-            return [[(label[cut:], min(p, 1.0)) for label, p in ls] for ls in predictor.predict(lines, self.top_k, self.threshold)]
-        texts_ = lines.to_pylist()
-        rows = [i for i, line in enumerate(texts_) if line]
-        out: list[list[tuple[str, float]]] = [[] for _ in texts_]
+        if predictor is not None:  # from the lowered texts, with no prediction line made
+            lowered = lowered if lowered is not None else pc.utf8_lower(texts)
+            found = predictor.predict_texts(lowered.cast(pa.string()), self.max_chars, self.top_k, self.threshold)
+            return [[(label[cut:], min(p, 1.0)) for label, p in ls] for ls in found]
+        lines = fasttext_lines(texts, self.max_chars, collapse_whitespace=False, lowered=lowered)  # the same words for fastText
+        rows = [i for i, line in enumerate(lines) if line]
+        out: list[list[tuple[str, float]]] = [[] for _ in lines]
         if not rows:
             return out
-        labels, probs = self.model.predict([texts_[i] for i in rows], k=self.top_k, threshold=self.threshold)
+        labels, probs = self.model.predict([lines[i] for i in rows], k=self.top_k, threshold=self.threshold)
         for i, ls, ps in zip(rows, labels, probs):
             out[i] = [(label[cut:], float(min(p, 1.0))) for label, p in zip(ls, np.asarray(ps))]
         return out

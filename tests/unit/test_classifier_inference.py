@@ -14,6 +14,7 @@ from prevalence.classifier.model import ArchetypeModel
 from prevalence.classifier.text import MAX_CHARS, fasttext_line_array
 from prevalence.config import ReadOptions
 from prevalence.corpus import list_shards, read_shard
+from prevalence.tagging.words import WHITESPACE
 from tests.conftest import SAMPLE
 
 pytestmark = pytest.mark.skipif(not compiled.available(), reason="numba is not importable here (or PREVALENCE_COMPILED=off): fastText predicts")
@@ -42,6 +43,45 @@ def lines(model) -> pa.Array:
     return pa.array(real + made, pa.string())
 
 
+# Raw text: every space character of str.isspace, line and paragraph breaks of every shape, controls,
+# set-apart punctuation, characters of 1 to 4 bytes (the cut of max_chars falls inside runs of them).
+RAW_PIECES = ["The", "of", "AND", "Hamlet", "x", "_", "9", "__nl__", "__p__", "__label__playwright", "</s>", "é", "İ", "ẞ",
+              "漢字", "😀", "\n", "\n\n", "\n \n", "\n\v\n", "\n\t\n  \n", "\r\n", "\r", "\x00", "\x01", "\x7f", ".", ",",
+              "“", "—", "HAMLET:", " ", "  ", *WHITESPACE]
+
+
+@pytest.fixture(scope="module")
+def raw_texts() -> pa.Array:
+    """The sample corpus and generated texts, as the archetype tagger reads them (nulls included)."""
+    shards, _ = list_shards([str(SAMPLE)])
+    texts = [t for s in shards for b in read_shard(s, ReadOptions()) for t in b.column("text").to_pylist()]
+    rng = random.Random(29)
+    made = ["".join(rng.choice(RAW_PIECES) for _ in range(rng.randint(0, 200))) for _ in range(2000)]
+    made += [None, "", " ", "\x00", "\x1c", " \x00 ", "\u00a0", "\u00a0x\u00a0", "\x1cx\x1c\x1d", "\x00\u00a0\x00", "\n", "\v",
+             "\n\n", "x\u2028", "\u3000\u3000x\u3000\u3000y\u3000", "é" * 9000, "😀" * 9000]
+    return pa.array(texts + made, pa.string())
+
+
+@pytest.mark.parametrize("max_chars", [MAX_CHARS, 40, 3, 1])
+def test_reading_lowered_texts_equals_reading_their_prepared_lines(model, raw_texts, max_chars):
+    """`predict_texts` finds the words `fasttext_line_array` would write: cut, layout and trim included."""
+    predictor = CompiledPredictor.load(ArchetypeModel.load(model.path).model)
+    lowered = pc.utf8_lower(raw_texts)
+    lines = fasttext_line_array(raw_texts, max_chars, collapse_whitespace=False, lowered=lowered)
+    for k, threshold in ((1, 0.2), (3, 0.0)):
+        got = predictor.predict_texts(lowered, max_chars, k, threshold)
+        assert got == predictor.predict_lines(lines, k, threshold)
+    assert any(not p for p in got) and (max_chars < 40 or sum(not p for p in got) < len(got) / 4)  # some give none: null, empty, spaces
+
+
+def test_reading_lowered_texts_equals_fasttext(model, raw_texts):
+    ft = ArchetypeModel.load(model.path).model
+    predictor = CompiledPredictor.load(ft)
+    lowered = pc.utf8_lower(raw_texts)
+    lines = fasttext_line_array(raw_texts, MAX_CHARS, collapse_whitespace=False).to_pylist()
+    assert predictor.predict_texts(lowered, MAX_CHARS, 2, 0.1) == fasttext_predictions(ft, lines, 2, 0.1)
+
+
 def fasttext_predictions(ft, lines: list[str], k: int, threshold: float) -> list[list[tuple[str, float]]]:
     """fastText's own `predict`, as the model's fallback path calls it (no empty lines)."""
     rows = [i for i, line in enumerate(lines) if line]
@@ -59,7 +99,7 @@ def test_compiled_prediction_equals_fasttext(model, lines, k, threshold):
     ft = ArchetypeModel.load(model.path).model
     predictor = CompiledPredictor.load(ft)
     assert predictor is not None
-    got = predictor.predict(lines, k, threshold)
+    got = predictor.predict_lines(lines, k, threshold)
     want = fasttext_predictions(ft, lines.to_pylist(), k, threshold)
     assert got == want
     assert sum(len(p) for p in got) >= len(lines) * 0.5  # labels were given, not only empty lists
@@ -78,7 +118,7 @@ def test_ties_between_labels_come_out_in_fasttexts_order(model, lines):
     predictor = CompiledPredictor.load(ft)
     some = lines.slice(0, 600)
     for k in (1, 2, 3, 4, -1):
-        assert predictor.predict(some, k, 0.0) == fasttext_predictions(ft, some.to_pylist(), k, 0.0)
+        assert predictor.predict_lines(some, k, 0.0) == fasttext_predictions(ft, some.to_pylist(), k, 0.0)
 
 
 def test_archetype_model_gives_the_same_with_and_without_the_compiled_path(model):
@@ -117,7 +157,7 @@ def test_models_it_does_not_cover_go_to_fasttext(tmp_path):
         ft = fasttext.load_model(path)
         predictor = CompiledPredictor.load(ft)
         assert (predictor is not None) == covered, options
-    assert predictor.predict(pa.array(texts), 3, 0.0) == fasttext_predictions(ft, texts, 3, 0.0)
+    assert predictor.predict_lines(pa.array(texts), 3, 0.0) == fasttext_predictions(ft, texts, 3, 0.0)
 
 
 def test_hash_and_vocabulary_table():

@@ -128,7 +128,7 @@ def test_branch_free_kernels_stay_inside_their_buffers():
     made = ["".join(rng.choice(PIECES) for _ in range(rng.randint(0, 12))) for _ in range(300)] + [",", "a", "\n", "é", " "]
     texts, offsets, data = utf8_buffers(pa.array(made, pa.string()))
     n = int(offsets[-1] - offsets[0])
-    tables = (layout._CLASS, layout._BLANK_BEFORE_BREAK, layout._SPACE_AFTER_BREAK, layout._PARAGRAPH, layout._LINE)
+    tables = (layout.CLASSES, layout.BLANK_BEFORE_BREAK, layout.SPACE_AFTER_BREAK, layout._PARAGRAPH, layout._LINE)
     out, out_offsets = np.zeros(layout.MAX_GROWTH * n + 2, np.uint8), np.zeros(len(made) + 1, np.int64)
     size = layout._layout(data, offsets, out, out_offsets, *tables)
     want = layout_tokens(texts)
