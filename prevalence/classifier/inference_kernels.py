@@ -45,6 +45,21 @@ def _hash(data, start, end):  # pragma: no cover - compiled
     return h
 
 
+def _mod(g, divisor, inverse):  # pragma: no cover - compiled
+    """g % divisor (g uint64, 0 < divisor < 2**32) with no division: a quotient from float64 (within one
+    of the true one once the divisor passes 2**13), then the remainder set right. A 64-bit division
+    takes tens of cycles, and every word n-gram needs one."""
+    if divisor < 8192:
+        return np.int64(g % np.uint64(divisor))
+    q = np.uint64(np.float64(g) * inverse)
+    r = np.int64(g - q * np.uint64(divisor))  # the true g - q * divisor is in [-divisor, 2 * divisor)
+    while r < 0:
+        r += divisor
+    while r >= divisor:
+        r -= divisor
+    return r
+
+
 def _starts_with(data, start, end, prefix):  # pragma: no cover - compiled
     if end - start < prefix.shape[0]:
         return False
@@ -248,12 +263,13 @@ def _score(i, rows, nrows, hashes, nh, model, k, threshold, work, out_count, out
     score is not a number (fastText raises there)."""
     nwords, bucket, word_ngrams, w_in, w_out, sigmoid, log_score = model
     hidden, heap_p, heap_l, heap_c = work
+    inverse = 1.0 / bucket
     for a in range(nh):  # word n-grams (`Dictionary::addWordNgrams`), int32 hashes widened with their sign
         g = np.uint64(np.int64(hashes[a]))
         b = a + 1
         while b < nh and b < a + word_ngrams:
             g = g * np.uint64(NGRAM_PRIME) + np.uint64(np.int64(hashes[b]))
-            rows[nrows] = nwords + np.int64(g % np.uint64(bucket))
+            rows[nrows] = nwords + _mod(g, bucket, inverse)
             nrows += 1
             b += 1
     out_count[i] = 0
@@ -355,5 +371,5 @@ def _predict(data, offsets, from_texts, max_chars, separator, eos, classes, word
     return -1
 
 
-PREDICT = kernel(_predict, helpers=(_hash, _starts_with, _lookup, _push, _adjust, _pop, _line_words, _text_words, _work, _score),
+PREDICT = kernel(_predict, helpers=(_mod, _hash, _starts_with, _lookup, _push, _adjust, _pop, _line_words, _text_words, _work, _score),
                  intrinsics={"_prefetch": "prefetch_row"})

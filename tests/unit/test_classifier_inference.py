@@ -169,3 +169,20 @@ def test_hash_and_vocabulary_table():
     slots, slot_hash = vocabulary_table(words)
     assert len(slots) >= 2 * len(words) and sorted(slots[slots >= 0].tolist()) == list(range(len(words)))
     assert all(slot_hash[s] == fnv1a(words[w]) for s, w in enumerate(slots.tolist()) if w >= 0)
+
+
+def test_remainder_without_division_equals_the_remainder():
+    """The word n-gram bucket: `_mod` against `%` at the ends of uint64 and of the divisors it serves."""
+    import numba
+
+    from prevalence.classifier import inference_kernels
+
+    mod = inference_kernels._mod  # compiled already where a kernel that calls it ran
+    mod = mod if hasattr(mod, "py_func") else numba.njit(mod)
+    rng = np.random.default_rng(3)
+    values = np.concatenate([rng.integers(0, 2**64 - 1, 20_000, dtype=np.uint64, endpoint=True),
+                             np.array([0, 1, 2**32 - 1, 2**32, 2**53 - 1, 2**53 + 1, 2**63, 2**64 - 2, 2**64 - 1], dtype=np.uint64)])
+    for divisor in (1, 7, 8191, 8192, 100_000, 2_000_000, 2**31 - 1, 2**32 - 1):
+        inverse = 1.0 / divisor
+        assert [mod(v, divisor, inverse) for v in values[:3000]] + [mod(v, divisor, inverse) for v in values[-9:]] == \
+            [int(v) % divisor for v in values[:3000]] + [int(v) % divisor for v in values[-9:]]
