@@ -65,6 +65,8 @@ def test_compiled_xxh3_equals_the_xxhash_wheel(sample_texts):
     raw = bytes(rng.randrange(256) for _ in range(int(offsets[-1])))
     got = xxh3_64_ranges(np.frombuffer(raw, np.uint8), offsets)
     assert got.tolist() == [xxhash.xxh3_64_intdigest(raw[a:b]) for a, b in zip(offsets[:-1], offsets[1:])]
+    shifted = np.frombuffer(b"x" + raw, np.uint8)[1:]  # a buffer that starts off the 8-byte grid: read bytewise
+    assert shifted.ctypes.data % 8 and xxh3_64_ranges(shifted, offsets).tolist() == got.tolist()
     spaced = " ".join(" ".join(t.lower().split()) for t in sample_texts[:300]).encode()
     starts = [0] + [i + 1 for i, byte in enumerate(spaced) if byte == 32]
     offsets = np.array(starts + [len(spaced)])
