@@ -97,6 +97,27 @@ def _intrinsics() -> dict[str, Any]:
     return _INTRINSICS
 
 
+def read64(data, words, p):  # pragma: no cover - compiled where a kernel calls it
+    """A kernel helper: the 8 bytes data[p:p + 8] as a little-endian uint64, from the two aligned words of
+    `words` (`aligned_words(data)`) that hold them, with no branch on the alignment; bytewise where
+    `words` ends (the buffer's last bytes, or a buffer off the 8-byte grid)."""
+    q = p >> 3
+    if q + 1 >= words.shape[0]:
+        v = np.uint64(0)
+        for k in range(8):
+            v |= np.uint64(data[p + k]) << np.uint64(8 * k)
+        return v
+    r = np.uint64(8 * (p & 7))
+    return (words[q] >> r) | ((words[q + 1] << np.uint64(1)) << (np.uint64(63) - r))
+
+
+def aligned_words(data: np.ndarray) -> np.ndarray:
+    """A uint8 buffer as the uint64 words `read64` reads (none where it does not start on the 8-byte grid)."""
+    if data.ctypes.data % 8:
+        return np.zeros(0, np.uint64)
+    return data[: len(data) // 8 * 8].view(np.uint64)
+
+
 def utf8_buffers(texts: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     """What a kernel reads of a string array: (the array as one `string` chunk, its offsets as int64
     [n + 1] into the data, the data bytes as uint8), without copying the text."""

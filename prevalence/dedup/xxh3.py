@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import xxhash
 
-from prevalence.compiled import kernel
+from prevalence.compiled import aligned_words, kernel, read64
 
 # The longest range the compiled loop hashes; longer ones go to the xxhash wheel.
 MAX_COMPILED = 240
@@ -48,19 +48,6 @@ _S40 = np.uint64(40)
 _S49 = np.uint64(49)  # shift counts as uint64, so numba keeps 64-bit unsigned arithmetic
 
 
-def _read64(data, words, p):  # pragma: no cover - compiled
-    """The 8 bytes data[p:p + 8] as a little-endian uint64: from the two aligned words of `words` (the
-    same buffer as uint64) that hold them, with no branch on the alignment; bytewise at the buffer's end."""
-    q = p >> 3
-    if q + 1 >= words.shape[0]:
-        v = np.uint64(0)
-        for k in range(8):
-            v |= np.uint64(data[p + k]) << np.uint64(8 * k)
-        return v
-    r = np.uint64(8 * (p & 7))
-    return (words[q] >> r) | ((words[q + 1] << np.uint64(1)) << (np.uint64(63) - r))
-
-
 def _xxh3_ranges(data, words, offsets, strip_space, secret, out, long_at):  # pragma: no cover - compiled
     """out[i] = XXH3-64 of data[offsets[i] : offsets[i + 1]] (less one trailing space byte when
     `strip_space`), for ranges of up to MAX_COMPILED bytes; the indexes of longer ones go to `long_at`,
@@ -92,11 +79,11 @@ def _xxh3_ranges(data, words, offsets, strip_space, secret, out, long_at):  # pr
         lo = np.uint64(0)  # 4-16 bytes: the first and last 4 (up to 8) or 8 (9-16) bytes, little-endian
         hi = np.uint64(0)
         if n <= 8:
-            lo = _read64(data, words, p) & _M32
-            hi = _read64(data, words, p + n - 4) & _M32
+            lo = read64(data, words, p) & _M32
+            hi = read64(data, words, p + n - 4) & _M32
         elif n <= 16:
-            lo = _read64(data, words, p)
-            hi = _read64(data, words, p + n - 8)
+            lo = read64(data, words, p)
+            hi = read64(data, words, p + n - 8)
         if n <= 8:
             h = (secret[8] ^ secret[16]) ^ (hi | (lo << _S32))
             h ^= ((h << _S49) | (h >> _S15)) ^ ((h << _S24) | (h >> _S40))
@@ -141,8 +128,8 @@ def _xxh3_ranges(data, words, offsets, strip_space, secret, out, long_at):  # pr
                     acc ^= acc >> _S37
                     acc *= _MX1
                     acc ^= acc >> _S32
-                x = _read64(data, words, at) ^ secret[so]
-                y = _read64(data, words, at + 8) ^ secret[so + 8]
+                x = read64(data, words, at) ^ secret[so]
+                y = read64(data, words, at + 8) ^ secret[so + 8]
             a0, a1, b0, b1 = x & _M32, x >> _S32, y & _M32, y >> _S32
             ll, hl, lh, hh = a0 * b0, a1 * b0, a0 * b1, a1 * b1
             cross = (ll >> _S32) + (hl & _M32) + lh
@@ -154,7 +141,7 @@ def _xxh3_ranges(data, words, offsets, strip_space, secret, out, long_at):  # pr
     return n_long
 
 
-_compiled = kernel(_xxh3_ranges, helpers=(_read64,))
+_compiled = kernel(_xxh3_ranges, helpers=(read64,))
 
 
 def xxh3_64_ranges(data: np.ndarray, offsets: np.ndarray, strip_space: bool = False) -> np.ndarray | None:
@@ -167,8 +154,7 @@ def xxh3_64_ranges(data: np.ndarray, offsets: np.ndarray, strip_space: bool = Fa
     offsets = np.ascontiguousarray(offsets, dtype=np.int64)
     out = np.empty(max(len(offsets) - 1, 0), np.uint64)
     long_at = np.empty(len(out), np.int64)
-    words = data[: len(data) // 8 * 8].view(np.uint64) if data.ctypes.data % 8 == 0 else np.zeros(0, np.uint64)
-    n_long = run(data, words, offsets, strip_space, SECRET64, out, long_at)
+    n_long = run(data, aligned_words(data), offsets, strip_space, SECRET64, out, long_at)
     for i in long_at[:n_long].tolist():
         word = data[offsets[i] : offsets[i + 1]].tobytes()
         out[i] = xxhash.xxh3_64_intdigest(word[:-1] if strip_space and word.endswith(b" ") else word)
