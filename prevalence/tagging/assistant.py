@@ -208,10 +208,11 @@ class AssistantStyle(Tagger):
         seen = {self._phrase_of[key] for start, _end, key in occurrences if not (start > 0 and low[start - 1].isalnum())}
         return sum(self._weights[i] for i in seen)
 
-    def scores(self, texts: pa.Array, arrow_lowered: pa.Array | None = None) -> list[int]:
+    def scores(self, texts: pa.Array, arrow_lowered: pa.Array | None = None, odd: np.ndarray | None = None) -> list[int]:
         """`score` of each text of a string array: lowered and scanned in Arrow, Python only for the
-        texts where a phrase occurs. `arrow_lowered`: `pc.utf8_lower(texts)`, when already made."""
-        lows = lower_array(texts, arrow_lowered)
+        texts where a phrase occurs. `arrow_lowered`: `pc.utf8_lower(texts)`, and `odd`:
+        `lowercase.odd_rows(texts)`, when already made."""
+        lows = lower_array(texts, arrow_lowered, odd)
         found = self._matcher.occurrences_arrow(lows)
         return [self._score(lows[i].as_py(), occurrences) if occurrences else 0 for i, occurrences in enumerate(found)]
 
@@ -221,7 +222,7 @@ class AssistantStyle(Tagger):
     def tag(self, docs: Documents) -> pa.Table:
         rows = HitRows()
         n_tokens = docs.column("n_tokens")
-        for i, score in enumerate(self.scores(docs.batch.column("text"), docs.lowered("text"))):
+        for i, score in enumerate(self.scores(docs.batch.column("text"), docs.lowered("text"), docs.odd_case())):
             if score >= THRESHOLD:
                 rows.add(i, PERSONA, self.role, 1, n_tokens[i], method=METHOD)
         return rows.table()

@@ -88,6 +88,16 @@ class Documents:
             cache[name] = pc.utf8_lower(self.batch.column(name))
         return cache[name]
 
+    def odd_case(self) -> np.ndarray:
+        """Per document, whether its text holds a character that Arrow lowers unlike `str.lower()`
+        (`lowercase.odd_rows`): computed once, and true of the normalised text alike."""
+        cache = self.__dict__.setdefault("_odd_case", {})
+        if "text" not in cache:
+            from prevalence.tagging.lowercase import odd_rows
+
+            cache["text"] = odd_rows(self.batch.column("text"))
+        return cache["text"]
+
     def other_line_breaks(self, name: str = "text") -> np.ndarray | None:
         """Per document, whether the column's text breaks lines with anything but `\n`
         (`line_breaks.other_line_breaks`), computed once and shared; None without the compiled kernel."""
@@ -99,7 +109,7 @@ class Documents:
     def with_evidence(self, evidence: list[dict[int, int]]) -> "Documents":
         """The same documents with their mention support; the converted and lowered columns go along."""
         documents = replace(self, evidence=tuple(evidence))
-        for cache in ("_columns", "_lowered", "_other_breaks"):  # made from the same batch: shared, not made again
+        for cache in ("_columns", "_lowered", "_other_breaks", "_odd_case"):  # made from the same batch: shared, not made again
             documents.__dict__[cache] = self.__dict__.setdefault(cache, {})
         return documents
 

@@ -52,9 +52,16 @@ def arrow_differs() -> str:
     return _CONTEXTUAL + points[differ].tobytes().decode("utf-32-le")
 
 
-def _lower(texts: pa.Array, python_lower: Callable[[str], str], arrow_lowered: pa.Array | None) -> pa.Array:
+def odd_rows(texts: pa.Array) -> np.ndarray:
+    """Per text, whether it holds a character of `arrow_differs` (lowered in Python). The same for a text
+    and its whitespace normalised (no space character has a case), so one answer serves both."""
+    return rows_containing(texts, arrow_differs())
+
+
+def _lower(texts: pa.Array, python_lower: Callable[[str], str], arrow_lowered: pa.Array | None,
+           odd: np.ndarray | None) -> pa.Array:
     low = pc.utf8_lower(texts) if arrow_lowered is None else arrow_lowered
-    odd = rows_containing(texts, arrow_differs())
+    odd = odd_rows(texts) if odd is None else odd
     if not odd.any():
         return low
     rows = np.flatnonzero(odd)
@@ -62,13 +69,13 @@ def _lower(texts: pa.Array, python_lower: Callable[[str], str], arrow_lowered: p
     return pc.replace_with_mask(low, pa.array(odd), fixed)
 
 
-def lower_array(texts: pa.Array, arrow_lowered: pa.Array | None = None) -> pa.Array:
+def lower_array(texts: pa.Array, arrow_lowered: pa.Array | None = None, odd: np.ndarray | None = None) -> pa.Array:
     """`str.lower()` of every text of a string array, as a string array of the same type.
-    `arrow_lowered`: `pc.utf8_lower(texts)` when the caller has it already."""
-    return _lower(texts, str.lower, arrow_lowered)
+    `arrow_lowered`: `pc.utf8_lower(texts)`, and `odd`: `odd_rows(texts)`, when the caller has them."""
+    return _lower(texts, str.lower, arrow_lowered, odd)
 
 
-def lower_array_same_length(texts: pa.Array, arrow_lowered: pa.Array | None = None) -> pa.Array:
+def lower_array_same_length(texts: pa.Array, arrow_lowered: pa.Array | None = None, odd: np.ndarray | None = None) -> pa.Array:
     """`lower_same_length` of every text of a string array: one code point for each code point.
-    `arrow_lowered`: `pc.utf8_lower(texts)` when the caller has it already."""
-    return _lower(texts, lower_same_length, arrow_lowered)
+    `arrow_lowered`: `pc.utf8_lower(texts)`, and `odd`: `odd_rows(texts)`, when the caller has them."""
+    return _lower(texts, lower_same_length, arrow_lowered, odd)

@@ -118,7 +118,7 @@ class MentionTagger(Tagger):
         rows = HitRows()
         evidence = []
         texts = docs.column("normalised")
-        low_array = lower_array_same_length(docs.batch.column("normalised"), docs.lowered("normalised"))
+        low_array = lower_array_same_length(docs.batch.column("normalised"), docs.lowered("normalised"), docs.odd_case())
         lows = low_array.to_pylist()
         found, cues = self._candidates(low_array, docs.batch.column("normalised"))
         for i, (text, low, candidates) in enumerate(zip(texts, lows, found)):
