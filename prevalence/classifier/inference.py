@@ -95,18 +95,14 @@ def score_tables(expf, log) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return scores, logs, probs
 
 
-def vocabulary_table(words: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """An open-addressing table of the words (ids in order): per slot the word id (-1 empty) and its
-    `fnv1a`; a power of two at least twice the words, probed linearly from the hash."""
-    size = 1 << max(3, (2 * len(words) - 1).bit_length())
+def vocabulary_table(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """An open-addressing table of the words data[offsets[i]:offsets[i + 1]] (ids in order): per slot the
+    word id (-1 empty) and its `fnv1a`; a power of two at least twice the words, probed linearly from
+    the hash (filled by `inference_kernels.TABLE`)."""
+    size = 1 << max(3, (2 * (len(offsets) - 1) - 1).bit_length())
     slots = np.full(size, -1, dtype=np.int32)
     slot_hash = np.zeros(size, dtype=np.uint32)
-    for wid, word in enumerate(words):
-        h = fnv1a(word)
-        s = h & (size - 1)
-        while slots[s] >= 0:
-            s = (s + 1) & (size - 1)
-        slots[s], slot_hash[s] = wid, h
+    kernels.TABLE.compiled()(data, offsets, slots, slot_hash)
     return slots, slot_hash
 
 
@@ -124,10 +120,10 @@ class CompiledPredictor:
     w_out: np.ndarray
 
     def __post_init__(self) -> None:
-        slots, slot_hash = vocabulary_table(self.words)
         offsets = np.zeros(len(self.words) + 1, dtype=np.int64)
         np.cumsum([len(w) for w in self.words], out=offsets[1:])
         data = np.frombuffer(b"".join(self.words), dtype=np.uint8).copy()
+        slots, slot_hash = vocabulary_table(data, offsets)
         self._vocabulary = (slots, slot_hash, data, offsets, np.frombuffer(self.label_prefix, dtype=np.uint8).copy())
         ids = {w: i for i, w in enumerate(self.words)}
         marked = (EOS, LINE, PARAGRAPH)  # in the order of the kernel's marks: the line's end, a line break, a paragraph break

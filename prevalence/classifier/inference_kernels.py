@@ -373,3 +373,19 @@ def _predict(data, offsets, from_texts, max_chars, separator, eos, classes, word
 
 PREDICT = kernel(_predict, helpers=(_mod, _hash, _starts_with, _lookup, _push, _adjust, _pop, _line_words, _text_words, _work, _score),
                  intrinsics={"_prefetch": "prefetch_row"})
+
+
+def _fill_table(data, offsets, slots, slot_hash):  # pragma: no cover - compiled
+    """Put word i = data[offsets[i]:offsets[i + 1]] into the empty table `slots` (-1) at its `_hash`,
+    probing linearly; slot_hash keeps the hash of each filled slot."""
+    mask = slots.shape[0] - 1
+    for wid in range(offsets.shape[0] - 1):
+        h = _hash(data, offsets[wid], offsets[wid + 1])
+        s = np.int64(h) & mask
+        while slots[s] >= 0:
+            s = (s + 1) & mask
+        slots[s] = wid
+        slot_hash[s] = h
+
+
+TABLE = kernel(_fill_table, helpers=(_hash,))

@@ -165,8 +165,9 @@ def test_hash_and_vocabulary_table():
     assert fnv1a(b"") == 2166136261
     assert fnv1a(b"a") == ((2166136261 ^ 0x61) * 16777619) % 2**32
     assert fnv1a("é".encode()) == (((2166136261 ^ 0xFFFFFFC3) * 16777619 % 2**32 ^ 0xFFFFFFA9) * 16777619) % 2**32
-    words = [EOS] + [f"w{i}".encode() for i in range(300)]
-    slots, slot_hash = vocabulary_table(words)
+    words = [EOS] + [f"w{i}".encode() for i in range(300)] + ["é".encode() * 3, b"x" * 300]
+    offsets = np.cumsum([0] + [len(w) for w in words])
+    slots, slot_hash = vocabulary_table(np.frombuffer(b"".join(words), np.uint8), offsets)
     assert len(slots) >= 2 * len(words) and sorted(slots[slots >= 0].tolist()) == list(range(len(words)))
     assert all(slot_hash[s] == fnv1a(words[w]) for s, w in enumerate(slots.tolist()) if w >= 0)
 
