@@ -38,7 +38,6 @@ import pyarrow.compute as pc
 from prevalence.classifier import inference_kernels as kernels
 from prevalence.classifier.layout import BLANK_BEFORE_BREAK, CLASSES, SPACE_AFTER_BREAK
 from prevalence.compiled import available, utf8_buffers
-from prevalence.tagging.words import WHITESPACE
 
 EOS = b"</s>"
 LINE = b"__nl__"
@@ -49,8 +48,8 @@ _SEPARATOR[[32, 10, 13, 9, 11, 12, 0]] = True
 _EOS = np.frombuffer(EOS, dtype=np.uint8)
 _WORD_CHAR = np.zeros(256, dtype=np.bool_)  # RE2's \w: what layout copies as a run
 _WORD_CHAR[list(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")] = True
-_IS_SPACE = np.zeros(max(map(ord, WHITESPACE)) + 1, dtype=np.bool_)  # str.isspace, as utf8_trim_whitespace reads it
-_IS_SPACE[[ord(c) for c in WHITESPACE]] = True
+# str.isspace, as utf8_trim_whitespace reads it (no space character lies past U+3000).
+_IS_SPACE = np.array([chr(c).isspace() for c in range(0x3001)], dtype=np.bool_)
 
 
 def fnv1a(word: bytes) -> int:

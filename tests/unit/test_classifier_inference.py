@@ -65,6 +65,9 @@ def raw_texts() -> pa.Array:
 @pytest.mark.parametrize("max_chars", [MAX_CHARS, 40, 3, 1])
 def test_reading_lowered_texts_equals_reading_their_prepared_lines(model, raw_texts, max_chars):
     """`predict_texts` finds the words `fasttext_line_array` would write: cut, layout and trim included."""
+    from prevalence.classifier.inference import _IS_SPACE
+
+    assert np.flatnonzero(_IS_SPACE).tolist() == [ord(c) for c in WHITESPACE]  # every space character, and no other
     predictor = CompiledPredictor.load(ArchetypeModel.load(model.path).model)
     lowered = pc.utf8_lower(raw_texts)
     lines = fasttext_line_array(raw_texts, max_chars, collapse_whitespace=False, lowered=lowered)
