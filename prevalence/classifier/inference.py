@@ -148,10 +148,15 @@ class CompiledPredictor:
             words = [w.encode("utf-8") for w in model.get_words(on_unicode_error="strict")]
         except UnicodeDecodeError:
             return None
-        return cls(labels=list(model.get_labels()), words=words, label_prefix=args.label.encode("utf-8"),
-                   bucket=int(args.bucket), word_ngrams=int(args.wordNgrams),
-                   w_in=np.ascontiguousarray(model.get_input_matrix(), dtype=np.float32),
-                   w_out=np.ascontiguousarray(model.get_output_matrix(), dtype=np.float32))
+        try:  # the kernels compile (or load from numba's cache) here: a numba they do not build with keeps fastText
+            predictor = cls(labels=list(model.get_labels()), words=words, label_prefix=args.label.encode("utf-8"),
+                            bucket=int(args.bucket), word_ngrams=int(args.wordNgrams),
+                            w_in=np.ascontiguousarray(model.get_input_matrix(), dtype=np.float32),
+                            w_out=np.ascontiguousarray(model.get_output_matrix(), dtype=np.float32))
+            predictor.predict_lines(pa.array(["a"], pa.string()), 1, 0.0)
+        except Exception:  # noqa: BLE001 - any failure to compile means: predict with fastText
+            return None
+        return predictor
 
     def predict_lines(self, lines: pa.Array, k: int, threshold: float) -> list[list[tuple[str, float]]]:
         """[(label, probability)] per line, best first, as fastText's `predict(lines, k, threshold)`

@@ -190,3 +190,21 @@ def test_remainder_without_division_equals_the_remainder():
         inverse = 1.0 / divisor
         assert [mod(v, divisor, inverse) for v in values[:3000]] + [mod(v, divisor, inverse) for v in values[-9:]] == \
             [int(v) % divisor for v in values[:3000]] + [int(v) % divisor for v in values[-9:]]
+
+
+def test_kernels_that_do_not_compile_leave_fasttext_predicting(model, monkeypatch):
+    """A numba the kernels do not build with (its intrinsics API changed, say) costs speed, not the run."""
+    from prevalence.classifier import inference_kernels
+
+    class Broken:
+        def compiled(self):
+            raise RuntimeError("numba cannot lower this")
+
+    monkeypatch.setattr(inference_kernels, "PREDICT", Broken())
+    slow = ArchetypeModel.load(model.path)
+    assert slow.predictor is None
+    texts = pa.array(["HAMLET. To be, or not to be.", "Whereas the parties agree"], pa.string())
+    assert slow.predict(texts) == [[(label[len("__label__"):], p) for label, p in ls]
+                                   for ls in fasttext_predictions(ArchetypeModel.load(model.path).model,
+                                                                  fasttext_line_array(texts, MAX_CHARS, collapse_whitespace=False).to_pylist(),
+                                                                  slow.top_k, slow.threshold)]
