@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -154,7 +155,9 @@ class CompiledPredictor:
                             w_in=np.ascontiguousarray(model.get_input_matrix(), dtype=np.float32),
                             w_out=np.ascontiguousarray(model.get_output_matrix(), dtype=np.float32))
             predictor.predict_lines(pa.array(["a"], pa.string()), 1, 0.0)
-        except Exception:  # noqa: BLE001 - any failure to compile means: predict with fastText
+        except Exception as error:  # noqa: BLE001 - any failure to compile means: predict with fastText
+            warnings.warn(f"the compiled archetype prediction does not build here ({type(error).__name__}: {error}); "
+                          "fastText predicts (slower, the same results)", RuntimeWarning, stacklevel=2)
             return None
         return predictor
 

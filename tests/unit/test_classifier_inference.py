@@ -202,7 +202,8 @@ def test_kernels_that_do_not_compile_leave_fasttext_predicting(model, monkeypatc
 
     monkeypatch.setattr(inference_kernels, "PREDICT", Broken())
     slow = ArchetypeModel.load(model.path)
-    assert slow.predictor is None
+    with pytest.warns(RuntimeWarning, match="numba cannot lower this.*fastText predicts"):
+        assert slow.predictor is None
     texts = pa.array(["HAMLET. To be, or not to be.", "Whereas the parties agree"], pa.string())
     assert slow.predict(texts) == [[(label[len("__label__"):], p) for label, p in ls]
                                    for ls in fasttext_predictions(ArchetypeModel.load(model.path).model,
