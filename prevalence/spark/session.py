@@ -188,6 +188,15 @@ class PendingSession:
         once a Python task has run; final after `stop`."""
         return None if self._zygote is None else self._zygote.served()
 
+    def discard_log(self) -> None:
+        """Remove the log of the JVM and the warm process after a run that succeeded, so that runs leave
+        no file behind: kept where the warm process failed (its traceback is there) and after a failed
+        run (the CLI names it)."""
+        if self._log is None or self.warm_workers() is False:
+            return
+        with contextlib.suppress(OSError):
+            os.remove(self._log)
+
     def stop(self) -> None:
         """Stop the session once it is built (nothing to do if building it failed), and the warm process."""
         self._thread.join()
@@ -269,10 +278,14 @@ def session_for(config, spark=None):
         yield GivenSession(spark)
         return
     pending = PendingSession(config.master, config.spark_conf)
+    succeeded = False
     try:
         yield pending
+        succeeded = True
     finally:
         pending.stop()
+        if succeeded:
+            pending.discard_log()
 
 
 def last_job_id(spark) -> int:

@@ -51,13 +51,15 @@ def test_run_prints_the_accounting_summary(demo):
 def test_workers_forked_warm_or_cold_give_the_same_tables(demo, tmp_path):
     reference, _ = demo
     assert json.loads((reference / "manifest.json").read_text())["spark"]["warm_workers"] is True
-    out = tmp_path / "cold"
-    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PREVALENCE_WARM_WORKERS": "off"}
+    out, temporary = tmp_path / "cold", tmp_path / "tmp"
+    temporary.mkdir()
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PREVALENCE_WARM_WORKERS": "off", "TMPDIR": str(temporary)}
     result = subprocess.run([str(BIN / "prevalence"), "run", "data/sample", "--out", str(out)], capture_output=True, text=True,
                             cwd=REPO, env=env, timeout=600)
     assert result.returncode == 0, result.stderr
     assert json.loads((out / "manifest.json").read_text())["spark"]["warm_workers"] is None
     assert_same_tables(out, reference)
+    assert not list(temporary.glob("prevalence-spark-*.log"))  # a run that succeeded leaves no Spark log behind
 
 
 def test_two_runs_in_one_python_process_give_the_same_tables(tmp_path):

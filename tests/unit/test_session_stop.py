@@ -6,7 +6,7 @@ import threading
 
 from pyspark.accumulators import _start_update_server
 
-from prevalence.spark.session import stop_session
+from prevalence.spark.session import PendingSession, stop_session
 
 TOKEN = "secret-token"
 
@@ -51,3 +51,40 @@ def test_a_session_without_an_accumulator_server_is_just_stopped():
     session = FakeSession(None)
     stop_session(session)
     assert session.server_at_stop is None
+
+
+class FakePending(PendingSession):
+    """A PendingSession's log and warm-process state, without a JVM."""
+
+    def __init__(self, log, served):
+        self._log, self._served, self.stopped = str(log), served, False
+
+    def warm_workers(self):
+        return self._served
+
+    def stop(self):
+        self.stopped = True
+
+
+class Config:
+    master, spark_conf = "local[1]", ()
+
+
+def test_a_run_that_succeeds_leaves_no_spark_log_and_one_that_fails_keeps_it(tmp_path, monkeypatch):
+    import pytest
+
+    from prevalence.spark import session
+
+    for name, served, fails, kept in (("ok", True, False, False), ("cold", None, False, False), ("failed", True, True, True),
+                                       ("warm process failed", False, False, True)):
+        log = tmp_path / f"{name}.log"
+        log.write_text("JVM output")
+        pending = FakePending(log, served)
+        monkeypatch.setattr(session, "PendingSession", lambda *_a, pending=pending: pending)
+        if fails:
+            with pytest.raises(RuntimeError), session.session_for(Config()):
+                raise RuntimeError("the run failed")
+        else:
+            with session.session_for(Config()):
+                pass
+        assert pending.stopped and log.exists() == kept, name
