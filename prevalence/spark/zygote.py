@@ -151,10 +151,33 @@ def _fork_daemon(connection: socket.socket, listener: socket.socket, daemon: Cal
     return pid
 
 
+_stop_asked = False  # Spark's SIGTERM came while this process handed over, before it could pass it on
+
+
+def _remember_stop(_signal, _frame) -> None:
+    global _stop_asked
+    _stop_asked = True
+
+
 def hand_over(path: str) -> int | None:
     """In the process Spark launched as its daemon: hand this process's standard streams, environment,
     folder and arguments to the zygote at `path`; the forked daemon's process id, or None when there is
-    no zygote to take them (the caller then runs the daemon itself)."""
+    no zygote to take them (the caller then runs the daemon itself).
+
+    Spark may stop its daemon (SIGTERM) at any time, even while the daemon is being forked: from here on
+    the signal is remembered, and `stand_in` passes it on once the daemon's id is known; without a
+    daemon it ends this process, as it would have."""
+    previous = signal.signal(signal.SIGTERM, _remember_stop)
+    pid = _send(path)
+    if pid is None:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+        if _stop_asked:
+            os.kill(os.getpid(), signal.SIGTERM)
+    return pid
+
+
+def _send(path: str) -> int | None:
+    """`hand_over`'s exchange with the zygote: the forked daemon's process id, or None."""
     try:
         connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         connection.settimeout(10)
@@ -183,6 +206,8 @@ def stand_in(pid: int) -> None:
         os._exit(0)
 
     signal.signal(signal.SIGTERM, forward)
+    if _stop_asked:  # it came during the hand-over
+        forward(signal.SIGTERM, None)
     while _alive(pid):
         time.sleep(0.2)
 

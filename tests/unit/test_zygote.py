@@ -89,6 +89,32 @@ def test_spark_stopping_the_stand_in_stops_the_daemon(tmp_path):
     assert not zygote._alive(pid)
 
 
+# A stand-in that is slow to take up its post: Spark's stop can come while it is still handing over.
+SLOW_STAND_IN = """
+import sys, time
+from prevalence.spark import zygote
+pid = zygote.hand_over(sys.argv[1])
+time.sleep(1)
+zygote.stand_in(pid)
+"""
+
+
+def test_spark_stopping_the_daemon_while_it_is_handed_over_still_stops_it(tmp_path):
+    """The SIGTERM comes after the daemon is forked but before the stand-in passes signals on (a CI run
+    hung here: the stand-in died of the signal, and the daemon it had just forked ran on)."""
+    import select
+
+    path = str(tmp_path / "socket")
+    server = started_zygote(path)
+    stand_in = python(SLOW_STAND_IN, path, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    pid = int(stand_in.stdout.readline().split()[1])  # the daemon runs ...
+    stand_in.send_signal(signal.SIGTERM)  # ... and Spark stops it while the stand-in sleeps
+    assert select.select([stand_in.stdout], [], [], 30)[0], "the daemon was not stopped"
+    assert stand_in.stdout.readline().strip() == "terminated"
+    assert stand_in.wait(timeout=30) == 0 and server.wait(timeout=30) == 0
+    assert not zygote._alive(pid)
+
+
 def test_without_a_zygote_the_daemon_module_runs_the_daemon_itself(tmp_path):
     stand_in = python(STAND_IN, tmp_path / "nothing-here", stdout=subprocess.PIPE)
     assert stand_in.stdout.readline().strip() == "no zygote"
