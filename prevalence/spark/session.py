@@ -162,7 +162,9 @@ class PendingSession:
         self._log = None  # the log of the JVM, and of the warm process, when this process starts them
         if _may_launch_jvm():
             self._log = new_spark_log()
-            if zygote.may_use(master, session_settings(master, extra).get("spark.python.daemon.module")):
+            settings = session_settings(master, extra)
+            use_daemon = settings.get("spark.python.use.daemon", "true").strip().lower() != "false"
+            if zygote.may_use(master, settings.get("spark.python.daemon.module"), use_daemon):
                 try:
                     self._zygote = zygote.start_zygote(self._log)
                 except OSError:  # no temporary folder or process to spare: the workers start cold

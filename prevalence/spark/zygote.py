@@ -260,12 +260,13 @@ class Zygote:
         return served
 
 
-def may_use(master: str | None, daemon_module: str | None) -> bool:
+def may_use(master: str | None, daemon_module: str | None, use_daemon: bool = True) -> bool:
     """Whether a session with this master and daemon module can have warm workers: a local master, this
-    project's daemon module, workers that run this interpreter, a platform that forks and passes file
-    descriptors, and PREVALENCE_WARM_WORKERS not `off`."""
+    project's daemon module, a daemon at all (`spark.python.use.daemon`, `use_daemon`), workers that run
+    this interpreter, a platform that forks and passes file descriptors, and PREVALENCE_WARM_WORKERS not
+    `off`."""
     python = os.environ.get("PYSPARK_PYTHON")
-    return (bool(master) and master.strip().startswith("local") and daemon_module == DAEMON_MODULE
+    return (use_daemon and bool(master) and master.strip().startswith("local") and daemon_module == DAEMON_MODULE
             and os.environ.get(SWITCH, "on") != "off" and hasattr(os, "fork") and hasattr(socket, "send_fds")
             and (python is None or os.path.realpath(python) == os.path.realpath(sys.executable)))
 

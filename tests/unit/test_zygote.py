@@ -145,6 +145,24 @@ def test_warm_workers_only_where_the_daemon_forks_this_interpreter_here(monkeypa
         else:
             monkeypatch.setenv(name, value)
     assert zygote.may_use(master, module) is expected
+    assert zygote.may_use(master, module, use_daemon=False) is False  # spark.python.use.daemon=false: Spark starts no daemon
+
+
+def test_no_warm_process_where_spark_starts_no_daemon(monkeypatch):
+    """`--conf spark.python.use.daemon=false`: Spark runs each worker itself, so no zygote is started."""
+    from prevalence.spark import session
+
+    started = []
+    monkeypatch.setattr(session, "_may_launch_jvm", lambda: True)
+    monkeypatch.setattr(session, "new_spark_log", lambda: None)
+    monkeypatch.setattr(zygote, "start_zygote", lambda log: started.append(log))
+    monkeypatch.setattr(session.PendingSession, "_build", lambda self, master, extra: None)
+    monkeypatch.delenv(zygote.SWITCH, raising=False)
+    monkeypatch.delenv("PYSPARK_PYTHON", raising=False)
+    session.PendingSession("local[2]", (("spark.python.use.daemon", "false"),))._thread.join()
+    assert started == []
+    session.PendingSession("local[2]", ())._thread.join()
+    assert len(started) == 1
 
 
 def test_the_driver_ends_an_unused_zygote_and_cleans_up(monkeypatch):
