@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import warnings
 from dataclasses import dataclass
 
@@ -65,8 +66,10 @@ def _signed32(h: int) -> int:
     return h - (1 << 32) if h >= 1 << 31 else h
 
 
+@functools.cache
 def _c_maths():
-    """The C maths library's `expf` and `log` (what fastText calls), or None."""
+    """The C maths library's `expf` and `log` (what fastText calls), or None; looked up once per process
+    (`load` asks first, then the predictor's score tables, and `warm`)."""
     name = ctypes.util.find_library("m")
     try:
         libm = ctypes.CDLL(name) if name else None
