@@ -100,7 +100,7 @@ class ArchetypeModel:
         predictor = self.predictor
         if predictor is not None:  # from the lowered texts, with no prediction line made
             lowered = lowered if lowered is not None else pc.utf8_lower(texts)
-            found = predictor.predict_texts(lowered.cast(pa.string()), self.max_chars, self.top_k, self.threshold)
+            found = predictor.predict_texts(lowered, self.max_chars, self.top_k, self.threshold)
             return [[(label[cut:], min(p, 1.0)) for label, p in ls] for ls in found]
         lines = fasttext_lines(texts, self.max_chars, collapse_whitespace=False, lowered=lowered)  # the same words for fastText
         rows = [i for i, line in enumerate(lines) if line]
