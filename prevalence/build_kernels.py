@@ -14,9 +14,9 @@ def build() -> list[str]:
     from prevalence.dedup import compiled as dedup_kernels
     from prevalence.dedup import word_starts, xxh3
     from prevalence.stats import replicate_sums
-    from prevalence.tagging import context_clear, line_breaks, spacing
+    from prevalence.tagging import context_clear, line_breaks, quote_marks, spacing
 
-    return [*dedup_kernels.warm(), *xxh3.warm(), *word_starts.warm(), *layout.warm(), *inference.warm(), *spacing.warm(), *line_breaks.warm(), *context_clear.warm(),
+    return [*dedup_kernels.warm(), *xxh3.warm(), *word_starts.warm(), *layout.warm(), *inference.warm(), *spacing.warm(), *line_breaks.warm(), *quote_marks.warm(), *context_clear.warm(),
             *replicate_sums.warm()]
 
 

@@ -12,12 +12,14 @@ not resolved: such quotes stay unattributed.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from prevalence.tagging.quote_marks import STYLES, style_counts
 from prevalence.tagging.words import RE2_SPACE, WHITESPACE, re2_class
 
 VERBS = (
@@ -36,6 +38,9 @@ def _speaker(group: str) -> str:
 
 AFTER = re.compile(rf"[\s,;—–-]*(?:(?:{VERBS})\s+{_speaker('name')}|{_speaker('name2')}\s+(?:{VERBS}))\b")
 BEFORE = re.compile(rf"{_speaker('name')}\s+(?:{VERBS})(?:\s+[\w'’]+){{0,3}}?\s*[,:]?\s*$")
+# The first word of each speech verb. BEFORE ends with a verb, at most three words and a `,` or `:`: its
+# verb is among the last six words of a window it matches (`went on`, three words and a lone comma).
+_VERB_FIRST_WORDS = frozenset(verb.split()[0] for verb in VERBS.split("|"))
 PRONOUNS = frozenset("he she they it we you i his her their its this that there then but and so".split())
 
 QUOTE_STYLES = {
@@ -73,9 +78,9 @@ def may_have_speaker(texts: pa.Array) -> np.ndarray:
     return pc.match_substring_regex(pc.fill_null(texts, ""), _MAY_ATTRIBUTE).to_numpy(zero_copy_only=False)
 
 
-@dataclass(frozen=True)
-class Quote:
-    """One quotation: who says it (None when unattributed), its words, where it starts."""
+class Quote(NamedTuple):
+    """One quotation: who says it (None when unattributed), its words, where it starts. A named tuple:
+    a novel has thousands."""
 
     speaker: str | None
     words: int
@@ -83,18 +88,20 @@ class Quote:
     paragraph: int
 
 
-def _style(text: str) -> str | None:
+def _style(text: str, counts: Sequence[int] | None = None) -> str | None:
     """The name of the quote style with the most quotations (nested quotes use the other style), judged
-    from cheap character counts: curly marks, pairs of `"`, and `'` opening after whitespace (an
-    apostrophe inside a word never does). None when the text has no quotation marks."""
-    counts = {
-        "curly_double": text.count("“"),
-        "straight_double": text.count('"') // 2,
-        "curly_single": text.count("‘"),
-        "straight_single": text.count(" '") + text.count("\n'") + text.count("('") + (1 if text.startswith("'") else 0),
-    }
+    from cheap character counts (`quote_marks`, given as `counts` where a batch pass has them): curly
+    marks, pairs of `"`, and `'` opening after whitespace (an apostrophe inside a word never does). None
+    when the text has no quotation marks."""
+    counts = dict(zip(STYLES, counts if counts is not None else style_counts(text)))
     best = max(QUOTE_STYLES, key=lambda name: counts[name])
     return best if counts[best] else None
+
+
+def _may_end_with_verb(window: str) -> bool:
+    """False for a window BEFORE cannot match: none of its last six words (split as `\\s` splits) is the
+    first word of a speech verb, alone or before `,` or `:`. Most windows, at a fifth of the search."""
+    return any(word.strip(",:") in _VERB_FIRST_WORDS for word in window.rsplit(None, 6)[-6:])
 
 
 def _name(match: re.Match | None) -> str | None:
@@ -104,9 +111,10 @@ def _name(match: re.Match | None) -> str | None:
     return None if name.lower() in PRONOUNS else name
 
 
-def quotes(text: str) -> list[Quote]:
-    """Every quotation of a text with its speaker where one can be read off the text."""
-    style = _style(text)
+def quotes(text: str, counts: Sequence[int] | None = None) -> list[Quote]:
+    """Every quotation of a text with its speaker where one can be read off the text; `counts`, its
+    `quote_marks` counts where the caller has them."""
+    style = _style(text, counts)
     found: list[Quote] = []
     if style is None:
         return found
@@ -127,8 +135,9 @@ def quotes(text: str) -> list[Quote]:
             name = _name(after)
             end = after.end() if name else m.end()
             if name is None:
-                before = BEFORE.search(flat[max(previous_end, m.start() - ATTRIBUTION_WINDOW) : m.start()])
-                name = _name(before)
+                window = flat[max(previous_end, m.start() - ATTRIBUTION_WINDOW) : m.start()]
+                if _may_end_with_verb(window):
+                    name = _name(BEFORE.search(window))
             if name is None and i and speakers[i - 1] and m.start() - attribution_end[i - 1] <= 3:
                 name = speakers[i - 1]
             speakers.append(name)

@@ -20,7 +20,7 @@ import functools
 import re
 from itertools import accumulate
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -65,9 +65,9 @@ LINE_FORMS = ("inline", "bracket", "caps_period")
 MAX_DISTINCT_SHARE = 0.75
 
 
-@dataclass(frozen=True)
-class Turn:
-    """One speaker turn: the name as written, the words spoken, where it starts, and its form."""
+class Turn(NamedTuple):
+    """One speaker turn: the name as written, the words spoken, where it starts (a character offset in
+    the text), and its form. A named tuple: a play has thousands, made one at a time in the line loop."""
 
     speaker: str
     words: int
@@ -116,9 +116,9 @@ def script_turns(text: str, skip: tuple[int, int] = (0, 0), opens: Sequence[bool
     the RE2 superset of `may_open_turn` turns it away (`script_line_gate`), so that no Python test runs
     for it; a line past its end is tested in Python."""
     lines = text.splitlines(keepends=True)
+    offsets = [0, *accumulate(map(len, lines))]  # of the text as it is, cast list included
     if skip[1] > skip[0]:
         lines = [("\n" if skip[0] <= i < skip[1] else line) for i, line in enumerate(lines)]
-    offsets = [0, *accumulate(map(len, lines))]
     tested = len(opens) if opens is not None else 0  # lines from here on are tested in Python
     found: dict[str, list[Turn]] = {}
     current: tuple[str, str, int] | None = None  # (speaker, form, start)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -23,6 +24,7 @@ from prevalence.tagging.assistant import PERSONA as ASSISTANT, chat_turns, may_b
 from prevalence.tagging.dialogue import may_have_speaker, quotes
 from prevalence.tagging.cast import Cast, cast_list, may_have_cast
 from prevalence.tagging.names import NameResolver, normalise_name
+from prevalence.tagging.quote_marks import style_counts_arrow
 from prevalence.tagging.names import ad_hoc_id as _ad_hoc_id
 from prevalence.tagging.scripts import is_group, script_line_gate, script_turns
 
@@ -35,6 +37,18 @@ GROUP = "group:speech"
 def ad_hoc_id(source: str, name: str) -> str:
     """`speaker:<source>:<name>` with the name as lowercase words joined by `_`."""
     return _ad_hoc_id("speaker", source, name)
+
+
+def _quote_marks(texts: pa.Array, prose: np.ndarray) -> list[list[int] | None]:
+    """Per document, the `quote_marks` counts where `prose` holds (None elsewhere, and everywhere without
+    the compiled pass: `quotes` then counts in Python)."""
+    marks: list[list[int] | None] = [None] * len(prose)
+    rows = np.flatnonzero(prose)
+    counts = style_counts_arrow(pc.fill_null(texts, ""), rows) if len(rows) else None
+    if counts is not None:
+        for row, row_counts in zip(rows.tolist(), counts.tolist()):
+            marks[row] = row_counts
+    return marks
 
 
 class SpeakerTagger(Tagger):
@@ -69,13 +83,16 @@ class SpeakerTagger(Tagger):
         lines = pc.split_pattern(pc.fill_null(texts, ""), "\n")  # read by the chat, script and cast gates
         script_gate, line_opens = script_line_gate(texts, other=other, lines=lines)  # and which lines may open a turn
         heading = may_have_cast(texts, other, lines, script_gate)
-        forms = zip(may_be_chat(texts, lines), script_gate, line_opens, heading, may_have_speaker(texts))
-        for i, (text, support, source, speaker, (chat, script, opens, cast, prose)) in enumerate(
+        prose_gate = may_have_speaker(texts)
+        marks = _quote_marks(texts, prose_gate)
+        forms = zip(may_be_chat(texts, lines), script_gate, line_opens, heading, prose_gate, marks)
+        for i, (text, support, source, speaker, (chat, script, opens, cast, prose, counts)) in enumerate(
             zip(docs.column("text"), docs.evidence, docs.column("source"), docs.column("speaker"), forms)
         ):
             if not (speaker or chat or script or prose):
                 continue
-            for pid, (turns, spoken, method, written) in self._tally(text, support, source, speaker, chat, script, prose, opens, cast).items():
+            tally = self._tally(text, support, source, speaker, chat, script, prose, opens, cast, counts)
+            for pid, (turns, spoken, method, written) in tally.items():
                 rows.add(i, pid, self.role, turns, spoken, method=method, name=written)
         return rows.table()
 
@@ -85,11 +102,12 @@ class SpeakerTagger(Tagger):
         return {pid: (c, w, m) for pid, (c, w, m, _) in self._tally(text, evidence, source, speaker).items()}
 
     def _tally(self, text: str, evidence: dict[int, int], source: str, speaker: str | None, chat: bool = True,
-               script: bool = True, prose: bool = True, opens: Sequence[bool] | None = None, cast: bool = True
-               ) -> dict[str, tuple[int, int, str, str | None]]:
+               script: bool = True, prose: bool = True, opens: Sequence[bool] | None = None, cast: bool = True,
+               quote_counts: Sequence[int] | None = None) -> dict[str, tuple[int, int, str, str | None]]:
         """The speakers of one document; `chat`, `script`, `prose` and `cast` False skip a reading that is
         known to find nothing (`may_be_chat`, `may_have_script`, `may_have_speaker`, `may_have_cast`);
-        `opens`, the lines that may open a turn (`script_line_gate`)."""
+        `opens`, the lines that may open a turn (`script_line_gate`); `quote_counts`, its `quote_marks`
+        counts."""
         if speaker:
             pid, written = self._resolve(speaker, evidence, source)
             return {pid: (1, len(text.split()), "field", written)}
@@ -116,7 +134,7 @@ class SpeakerTagger(Tagger):
         elif prose:
             # Prose: one turn per paragraph in which a persona speaks; words are those inside quotes.
             paragraphs: set[tuple[str, int]] = set()
-            for q in quotes(text):
+            for q in quotes(text, quote_counts):
                 if q.speaker is None:
                     continue
                 pid, written = resolve(q.speaker)

@@ -100,7 +100,7 @@ def test_build_kernels_names_every_kernel():
     from prevalence.build_kernels import build
 
     assert build() == ["minhash.sign_tokens", "xxh3.xxh3_64_ranges", "word_starts.word_starts", "layout.layout_tokens", "classifier.predict", "spacing.single_spaced", "line_breaks.other_line_breaks",
-                       "context_clear.clear_occurrences", "replicate_sums.replicate_sums"]
+                       "quote_marks.style_counts", "context_clear.clear_occurrences", "replicate_sums.replicate_sums"]
 
 
 def test_single_spacing_equals_the_re2_pass(sample_texts):
@@ -154,6 +154,24 @@ def test_compiled_word_starts_equal_the_numpy_path(sample_texts):
         fast, slow = spaced_words(texts, compiled=True), spaced_words(texts, compiled=False)
         assert fast[0].equals(slow[0]) and fast[1].tolist() == slow[1].tolist()
     assert spaced_words(single)[1].sum() > 100000
+
+
+def test_compiled_quote_mark_counts_equal_python(sample_texts):
+    """`quote_marks.style_counts_arrow` and `style_counts` per text: the same four counts, on the sample
+    corpus, real plays and quotations, and generated text dense with every quotation mark and the
+    characters a `'` may open after (whole arrays, slices, chosen rows in any order)."""
+    from prevalence.tagging.quote_marks import style_counts, style_counts_arrow
+    from tests.unit.test_speakers import _texts_to_check
+
+    rng = random.Random(12)
+    marks = ["'", '"', "“", "”", "‘", "’", "(", " ", "\n", "\u2019", "\u201a", "\u2018\u2018", "a", "é", "\u2028"]
+    made = ["".join(rng.choice(marks + PIECES) for _ in range(rng.randint(0, 30))) for _ in range(5000)] + ["'", "", "“", "\u2018"]
+    for texts in (sample_texts, _texts_to_check(), made):
+        array = pa.array(texts, pa.string())
+        for part, rows in ((array, np.arange(len(texts))), (array.slice(3), np.arange(len(texts) - 3)[::-1])):
+            got = style_counts_arrow(part, rows)
+            assert got.tolist() == [list(style_counts(part[int(r)].as_py())) for r in rows]
+    assert got.sum(axis=0).min() > 100
 
 
 @pytest.mark.parametrize("replicates", [1, 7, 1000])

@@ -98,6 +98,31 @@ def test_script_turns_read_only_the_lines_the_gate_lets_through(real_texts):
         assert turns > 5000 and turned_away > 5000
 
 
+def test_verb_test_never_hides_an_attribution_before_a_quote(real_texts):
+    """Where `dialogue._may_end_with_verb` says False, BEFORE finds no speaker: on the window before every
+    quotation mark of real texts, and on generated windows of names, every speech verb, words, commas,
+    colons and Unicode spaces; and it turns most windows away."""
+    rng = random.Random(13)
+    windows = [t[max(0, i - dialogue.ATTRIBUTION_WINDOW) : i].replace("\n", " ")
+               for t in real_texts for i in range(len(t)) if t[i] in "\"“‘'"]
+    verbs = dialogue.VERBS.split("|")
+    pieces = ["Alice", "the Hatter", "Mr. Holmes", "she", "quietly", "to", "him", "again", "then", "x", ",", ":", ";", "—", "!"]
+    for _ in range(20000):
+        words = [rng.choice(pieces + verbs + [v + rng.choice([",", ":", ",:", ""]) for v in verbs]) for _ in range(rng.randint(1, 9))]
+        if rng.random() < 0.5:  # shaped like an attribution: a name, a verb, up to four words, a mark
+            words = words[:2] + [rng.choice(pieces[:3]), rng.choice(verbs)] + rng.sample(pieces, rng.randint(0, 4))
+        window = "".join(w + rng.choice(SPACES + [" ", ", ", " , ", " : "]) for w in words)
+        windows.append(window[-rng.randint(1, 100):])
+    matched = turned_away = 0
+    for window in windows:
+        found = dialogue.BEFORE.search(window) is not None
+        matched += found
+        if not dialogue._may_end_with_verb(window):
+            turned_away += 1
+            assert not found, repr(window)
+    assert matched > 2000 and turned_away > len(windows) // 2
+
+
 @pytest.mark.parametrize("line_break", LINE_BREAKS)
 def test_script_gate_reads_every_line_break(line_break):
     text = line_break.join(["HAMLET: Who is there?", "HORATIO: Friends to this ground.", "HAMLET: Welcome.", ""])
@@ -291,4 +316,13 @@ def test_script_gate_splits_at_newline_only_where_no_other_break_is(real_texts):
         assert splitting - {"\n"} == set(others) - {"\r\n"}
         want = [t is not None and any(b in t for b in others) for t in mixed]
         assert other_line_breaks(pa.array(mixed, pa.string())).tolist() == want
+        assert 0 < sum(want) < len(want)
+        # The kernel skips blocks of eight printable ASCII bytes: a break at every position of a block and
+        # across two, next to `\n`, tabs and other characters, in arrays read from any byte offset.
+        prose = (real_texts[0] * 3)[:300]
+        placed = [prose[:at] + brk + prose[at:] for at in range(40) for brk in [*others, "\n", "\t", "é", "\u2027"]]
+        placed += [t.replace("\n", "\t") + "\u2028" for t in real_texts[:20]]
+        want = [any(b in t for b in others) for t in placed]
+        for start in range(9):
+            assert other_line_breaks(pa.array(placed, pa.string()).slice(start)).tolist() == want[start:]
         assert 0 < sum(want) < len(want)
