@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from prevalence.compiled import kernel, utf8_buffers
+from prevalence.compiled import aligned_words, kernel, read64, utf8_buffers
 
 
 # Per byte: 1 for a one-byte break other than `\n`, 2 for a byte that may lead one of U+0085, U+2028 and
@@ -23,21 +23,40 @@ _BYTE_KINDS[[0x0D, 0x0B, 0x0C, 0x1C, 0x1D, 0x1E]] = 1
 _BYTE_KINDS[[0xC2, 0xE2]] = 2
 
 
-def _other_breaks(data, offsets, kinds, out):  # pragma: no cover - compiled
-    """out[i] = True when string i holds a line break of str.splitlines other than `\n`."""
+_HIGH = np.uint64(0x8080808080808080)
+_BELOW_SPACE = np.uint64(0x6060606060606060)  # an ASCII byte plus 0x60 keeps its high bit clear only below 0x20
+
+
+def _other_breaks(data, words64, offsets, kinds, out):  # pragma: no cover - compiled
+    """out[i] = True when string i holds a line break of str.splitlines other than `\n`. Eight bytes at
+    a time: a block of printable ASCII (no byte below 0x20 or above 0x7F, most of prose) holds none, and
+    only the other blocks are read byte by byte."""
     for i in range(offsets.shape[0] - 1):
-        end = offsets[i + 1]
-        for j in range(offsets[i], end):
-            kind = kinds[data[j]]
-            if kind == 0:
-                continue
-            if kind == 1 or (data[j] == 0xC2 and j + 1 < end and data[j + 1] == 0x85) or (
-                    data[j] == 0xE2 and j + 2 < end and data[j + 1] == 0x80 and (data[j + 2] == 0xA8 or data[j + 2] == 0xA9)):
+        j, end = offsets[i], offsets[i + 1]
+        while j < end:
+            width = 1
+            if j + 8 <= end:
+                x = read64(data, words64, j)
+                if ((x & _HIGH) | (~(x + _BELOW_SPACE) & _HIGH)) == 0:
+                    j += 8
+                    continue
+                width = 8
+            found = False
+            for q in range(j, j + width):
+                kind = kinds[data[q]]
+                if kind == 0:
+                    continue
+                if kind == 1 or (data[q] == 0xC2 and q + 1 < end and data[q + 1] == 0x85) or (
+                        data[q] == 0xE2 and q + 2 < end and data[q + 1] == 0x80 and (data[q + 2] == 0xA8 or data[q + 2] == 0xA9)):
+                    found = True
+                    break
+            if found:
                 out[i] = True
                 break
+            j += width
 
 
-_compiled = kernel(_other_breaks)
+_compiled = kernel(_other_breaks, helpers=(read64,))
 
 
 def other_line_breaks(texts: pa.Array) -> np.ndarray | None:
@@ -48,7 +67,7 @@ def other_line_breaks(texts: pa.Array) -> np.ndarray | None:
         return None
     texts, offsets, data = utf8_buffers(texts)
     out = np.zeros(len(texts), np.bool_)
-    run(data, offsets, _BYTE_KINDS, out)
+    run(data, aligned_words(data), offsets, _BYTE_KINDS, out)
     if texts.null_count:
         out &= texts.is_valid().to_numpy(zero_copy_only=False)
     return out
