@@ -106,6 +106,8 @@ class MentionTagger(Tagger):
         cue_personas = [cues if only else () for cues, only in zip(self._cues, self._cue_only)]
         self._cue_starts = np.cumsum([0, *map(len, cue_personas)]).astype(np.int64)
         self._cue_personas = np.array([p for v in cue_personas for p in v], dtype=np.int64)
+        # Keys with an alias of a persona that has anti-cues: only their occurrences read the lowercase text.
+        self._anti_cued = np.array([any(e.persona in self._anti_cues for e in aliases) for aliases in self._aliases], dtype=bool)
         # Candidate finding: hyperscan where its wheel exists, else Aho-Corasick (`tagging.matcher`).
         self.keys = list(entries)  # lowercase aliases and cues, in the matcher's key order
         self._matcher = build_matcher(self.keys, engine, whole_words=True)
@@ -119,8 +121,12 @@ class MentionTagger(Tagger):
         evidence = []
         texts = docs.column("normalised")
         low_array = lower_array_same_length(docs.batch.column("normalised"), docs.lowered("normalised"), docs.odd_case())
-        lows = low_array.to_pylist()
-        found, cues = self._candidates(low_array, docs.batch.column("normalised"))
+        found, cues, anti_cued = self._candidates(low_array, docs.batch.column("normalised"))
+        # Python strings of the lowercase texts only where an anti-cue is looked for (else None).
+        lows: list[str | None] = [None] * len(texts)
+        reading = np.flatnonzero(anti_cued).tolist()
+        for row, low in zip(reading, low_array.take(pa.array(reading, pa.int64())).to_pylist() if reading else []):
+            lows[row] = low
         for i, (text, low, candidates) in enumerate(zip(texts, lows, found)):
             located: list[tuple[int, str]] | None = [] if self.positions else None
             counts, support = self._analyse(text, low, candidates, located, cues.get(i))
@@ -133,18 +139,21 @@ class MentionTagger(Tagger):
                 rows.add(i, pid, self.role, c, method=METHOD, positions=where.get(pid) if located is not None else None)
         return rows.table(), evidence
 
-    def _candidates(self, lows: pa.Array, texts: pa.Array) -> tuple[list[list[tuple[int, int, int, bool]]], dict[int, dict[int, int]]]:
+    def _candidates(self, lows: pa.Array, texts: pa.Array
+                    ) -> tuple[list[list[tuple[int, int, int, bool]]], dict[int, dict[int, int]], np.ndarray]:
         """The matcher's whole-word candidates per text, from the Arrow buffer, as (start, end, key index,
         clear): `clear` when `tagging.context_clear` proves that no context rule rejects the occurrence,
-        so that `rejection` need not run for it (hyperscan and numba only; else never clear). And the cue
+        so that `rejection` need not run for it (hyperscan and numba only; else never clear). The cue
         counts of the occurrences of cue-only keys, which are left out of those lists: {text: {persona
-        index: occurrences}} (hyperscan only; else every occurrence is in the lists)."""
+        index: occurrences}} (hyperscan only; else every occurrence is in the lists). And per text,
+        whether a candidate's persona has anti-cues (its lowercase text is read then)."""
         in_bytes = getattr(self._matcher, "candidate_bytes", None)
         if in_bytes is None:
-            return [[(s, e, k, False) for s, e, k in found] for found in self._matcher.candidates_arrow(lows)], {}
+            found = [[(s, e, k, False) for s, e, k in found] for found in self._matcher.candidates_arrow(lows)]
+            return found, {}, np.array([any(self._anti_cued[k] for _, _, k, _ in f) for f in found], dtype=bool)
         found = in_bytes(lows)
         if found is None:
-            return [[] for _ in range(len(lows))], {}
+            return [[] for _ in range(len(lows))], {}, np.zeros(len(lows), dtype=bool)
         buf, offsets, doc, starts, ends, ids = found
         cue_only = self._cue_only[ids]
         cues = self._cue_counts(doc[cue_only], ids[cue_only])
@@ -154,7 +163,9 @@ class MentionTagger(Tagger):
         clear = clear_occurrences(text_bytes, text_offsets, buf, offsets, doc, starts, ends, ids, self._aliased)
         if clear is None:
             clear = np.zeros(len(doc), dtype=bool)
-        return self._matcher.in_characters(len(lows), buf, offsets, doc, starts, ends, ids, clear), cues
+        anti_cued = np.zeros(len(lows), dtype=bool)
+        anti_cued[doc[self._anti_cued[ids]]] = True
+        return self._matcher.in_characters(len(lows), buf, offsets, doc, starts, ends, ids, clear), cues, anti_cued
 
     def _cue_counts(self, doc: np.ndarray, ids: np.ndarray) -> dict[int, dict[int, int]]:
         """{text: {persona index: cue occurrences}} of occurrences of cue-only keys (`doc` their texts,
@@ -181,16 +192,16 @@ class MentionTagger(Tagger):
         candidates = [(s, e, k, False) for s, e, k in self._matcher.candidates(low)]
         return self._analyse(text, low, candidates, located)
 
-    def _analyse(self, text: str, low: str, candidates: list[tuple[int, int, int, bool]],
+    def _analyse(self, text: str, low: str | None, candidates: list[tuple[int, int, int, bool]],
                  located: list[tuple[int, str]] | None, cues: dict[int, int] | None = None) -> tuple[dict[str, int], dict[int, int]]:
-        """`analyse` given the lowercase text and the matcher's whole-word candidates in it, each with
-        whether it is proven clear of the context rules; `cues`, the cue counts of occurrences counted
-        already and left out of `candidates` (`_cue_counts`)."""
+        """`analyse` given the lowercase text (None where no candidate's persona has anti-cues) and the
+        matcher's whole-word candidates in it, each with whether it is proven clear of the context rules;
+        `cues`, the cue counts of occurrences counted already and left out of `candidates` (`_cue_counts`)."""
         spans: list[tuple[int, int, Sequence[_Entry], bool]] = []
         cues_seen: dict[int, int] = defaultdict(int, cues or {})
         alias_entries, cue_personas, digit_led = self._aliases, self._cues, self._digit_led
         for start, end, index, clear in candidates:
-            if digit_led[index] and _inside_number(low, start):  # low[start:end] is the key
+            if digit_led[index] and _inside_number(text, start):  # text[start:end] is the key, in any case
                 continue
             for persona in cue_personas[index]:
                 cues_seen[persona] += 1

@@ -119,3 +119,23 @@ def test_author_archetype_names_are_not_mentions():
 
 def test_author_archetype_names_are_not_matched_by_the_tagger(tagger):
     assert mentions_in(tagger, "The Journalist interviewed a Novelist and a Poet.") == {}
+
+
+def test_a_batch_counts_what_each_document_counts_alone(tagger):
+    """`scan` over a batch, which reads a document's lowercase text only where a candidate's persona has
+    anti-cues, counts what `analyse` counts document by document: anti-cues next to an alias
+    (`Lincoln, Nebraska`, `Hamlet Cigars`, `Macbeth Ltd`) or not, digit-led aliases inside numbers, and
+    letters whose lowercase is another width, in any order."""
+    import random
+
+    from prevalence.tagging.base import Documents
+
+    texts = ["Abraham Lincoln gave his name to many places. The capital Lincoln, Nebraska was named in 1867.",
+             "He smoked Hamlet Cigars while reading Hamlet, Prince of Denmark, and met Macbeth Ltd and Macbeth.",
+             "The Bond fund paid 1,007 and 3.007 to James Bond fans.", "İstanbul ΣΟΦΙΑ Hamlet Township met Prince Hamlet.",
+             "After the Gettysburg Address, Lincoln spoke again.", "Nothing to see here.", "", "Lincoln Nebraska Lincoln"]
+    batch = [random.Random(seed).choice(texts) for seed in range(60)]
+    hits = tagger.scan(Documents.of(batch))[0].to_pylist()
+    for i, text in enumerate(batch):
+        assert {h["persona_id"]: h["count"] for h in hits if h["row"] == i} == mentions_in(tagger, " ".join(text.split()))
+    assert {h["persona_id"] for h in hits} >= {"abraham_lincoln", "hamlet", "macbeth"}
