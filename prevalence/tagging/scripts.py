@@ -132,7 +132,7 @@ def script_turns(text: str, skip: tuple[int, int] = (0, 0), opens: Sequence[bool
 
     for i, raw in enumerate(lines):
         line = raw.rstrip("\r\n")
-        if not line.strip():
+        if not line or line.isspace():
             if current is not None:
                 close()
                 current, words = None, 0
@@ -154,8 +154,15 @@ def script_turns(text: str, skip: tuple[int, int] = (0, 0), opens: Sequence[bool
             speaker, form, speech = start
             current = (speaker, form, offsets[i])
             words = _spoken_words(speech)
-        elif current is not None and not _is_stage_direction(line):
-            words += _spoken_words(line)
+        elif current is not None:  # `_is_stage_direction` and `_spoken_words`, written out: most lines of a play
+            bare = line.lstrip()
+            if bare[0] in "([" or bare.startswith(DIRECTION_STARTS):
+                if not STAGE_DIRECTION.match(line):
+                    words += _spoken_words(line)
+            elif "[" in line or "(" in line:
+                words += len(INLINE_DIRECTION.sub(" ", line).split())
+            else:
+                words += len(line.split())
         previous_blank = False
     if current is not None:
         close()
@@ -171,10 +178,13 @@ STAGE_DIRECTION = re.compile(
 INLINE_DIRECTION = re.compile(r"\[[^\]\n]*\]|\([^)\n]*\)")
 
 
+DIRECTION_STARTS = ("Enter", "Re-enter", "Exit", "Exeunt")  # what every STAGE_DIRECTION starts with, but `(` and `[`
+
+
 def _is_stage_direction(line: str) -> bool:
     """A line that is only a stage direction: no words spoken."""
     bare = line.lstrip()
-    if not (bare[:1] in "([" or bare.startswith(("Enter", "Re-enter", "Exit", "Exeunt"))):
+    if not (bare[:1] in "([" or bare.startswith(DIRECTION_STARTS)):
         return False  # what every STAGE_DIRECTION starts with, tested without the regex
     return bool(STAGE_DIRECTION.match(line))
 
@@ -307,7 +317,7 @@ def _match_turn(line: str, next_line: str, previous_blank: bool) -> tuple[str, s
         m = BRACKET.match(line)
         if m and _is_name(m.group(1)):
             return m.group(1).strip(), "bracket", m.group(2)
-    if "." in line:
+    if "." in line and not line.lstrip(" \t")[1:2].islower():  # CAPS_PERIOD's name has no lowercase letter
         m = CAPS_PERIOD.match(line)
         if m and len(m.group(1)) > 1 and _is_name(m.group(1)):
             return m.group(1).strip(), "caps_period", m.group(2)

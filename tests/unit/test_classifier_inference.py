@@ -62,7 +62,7 @@ def raw_texts() -> pa.Array:
     return pa.array(texts + made, pa.string())
 
 
-@pytest.mark.parametrize("max_chars", [MAX_CHARS, 40, 3, 1])
+@pytest.mark.parametrize("max_chars", [MAX_CHARS, 100, 40, 3, 1])
 def test_reading_lowered_texts_equals_reading_their_prepared_lines(model, raw_texts, max_chars):
     """`predict_texts` finds the words `fasttext_line_array` would write: cut, layout and trim included."""
     from prevalence.classifier.inference import _IS_SPACE
