@@ -135,9 +135,10 @@ class HyperscanMatcher:
         return (HyperscanMatcher, (self._keys, self.whole_words))  # the database is rebuilt where it is unpickled
 
     def _scan(self, lows: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-        """One scan of each text, straight from the Arrow buffer: (the buffer's bytes, each text's first byte
-        and end [n], and per occurrence: start and end byte offsets in the buffer, key index, text index),
-        grouped by text; None when there are none."""
+        """The occurrences in each text, straight from the Arrow buffer: (the buffer's bytes, each text's
+        first byte and end [n], and per occurrence: start and end byte offsets in the buffer, key index,
+        text index), grouped by text; None when there are none. A `whole_words` matcher scans each text
+        alone (its `\\b` reads the byte past a match), the other the whole buffer at once."""
         if isinstance(lows, pa.ChunkedArray):
             lows = lows.combine_chunks()
         n = len(lows)
@@ -154,6 +155,24 @@ class HyperscanMatcher:
         if span * size >= 2**62:
             raise ValueError("a batch of texts too large to scan at once")
         db, scratch = self._db, self._scratch
+        buf = np.frombuffer(data, dtype=np.uint8)
+        if not self.whole_words:
+            # Literals alone read no byte past a match: one scan of the whole buffer finds in each text what
+            # a scan of that text finds (a call per text costs more than scanning short texts), and the
+            # matches that run from one text into the next are dropped.
+            first, last = int(offsets[0]), int(offsets[-1])
+            if last > first:
+                db.scan(data[first:last], match_event_handler=lambda key, _from, to, _flags, _context: append((first + to) * size + key),
+                        scratch=scratch)
+            if not found:
+                return None
+            ends, ids = np.divmod(np.array(found, dtype=np.int64), size)
+            starts = ends - self._lengths[ids]
+            doc = np.searchsorted(offsets, ends - 1, side="right") - 1  # the text of each match's last byte
+            inside = starts >= offsets[doc]
+            if not inside.any():
+                return None
+            return buf, offsets, starts[inside], ends[inside], ids[inside], doc[inside]
         bounds = offsets.tolist()
         for i in range(n):
             first, end = bounds[i], bounds[i + 1]
@@ -165,7 +184,6 @@ class HyperscanMatcher:
             return None
         ends, ids = np.divmod(np.array(found, dtype=np.int64), size)
         doc = np.repeat(np.arange(n), np.diff(np.array(cuts, dtype=np.int64)))
-        buf = np.frombuffer(data, dtype=np.uint8)
         return buf, offsets, ends - self._lengths[ids], ends, ids, doc
 
     @staticmethod
@@ -173,8 +191,14 @@ class HyperscanMatcher:
                       ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Byte offsets of occurrences (each inside text `doc`) as character offsets within their text."""
         first = offsets[doc]
-        region = buf[int(offsets[0]) : int(offsets[-1])].view(np.int8)
-        continuation = np.flatnonzero(region < -64) + int(offsets[0])  # bytes 0x80-0xBF
+        texts = np.unique(doc)
+        sizes = offsets[texts + 1] - offsets[texts]
+        if 2 * int(sizes.sum()) < int(offsets[-1] - offsets[0]):  # few texts hold occurrences: read only theirs
+            continuation = np.concatenate([np.zeros(0, np.int64)] + [np.flatnonzero(buf[a:z].view(np.int8) < -64) + a
+                                                                      for a, z in zip(offsets[texts].tolist(), offsets[texts + 1].tolist())])
+        else:
+            region = buf[int(offsets[0]) : int(offsets[-1])].view(np.int8)
+            continuation = np.flatnonzero(region < -64) + int(offsets[0])  # bytes 0x80-0xBF
         if not len(continuation):  # ASCII only: a byte is a character
             return starts - first, ends - first
         before_first = np.searchsorted(continuation, first)

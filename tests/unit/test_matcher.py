@@ -166,6 +166,21 @@ def test_batch_occurrences_equal_text_by_text(engine):
     assert [sorted(o) for o in matcher.occurrences_arrow(array)] == [sorted(matcher.occurrences(t)) for t in texts]
 
 
+@pytest.mark.parametrize("engine", ["hyperscan", "aho-corasick"])
+@pytest.mark.parametrize("whole_words", [False, True])
+def test_occurrences_in_a_few_long_texts_of_a_batch(engine, whole_words):
+    """Character offsets where a few texts among many long non-ASCII ones hold keys (only those texts'
+    bytes are read for them), and a key that runs from one text into the next is found in neither."""
+    matcher = build_matcher(KEYS, engine, whole_words)
+    filler = "ßé漢 " * 300
+    texts = [filler] * 40 + ["é" * 200 + " lincoln é pelé", filler, "李白 " * 50 + "o'brien", "abraham linc", "oln abraham"] + [filler] * 40
+    expected = [sorted(matcher.candidates(t)) for t in texts]
+    assert [sorted(c) for c in matcher.candidates_arrow(pa.array(texts, pa.string()))] == expected
+    assert sum(map(len, expected)) >= 4 and expected[0] == [] and expected[-2] == []
+    if not whole_words:
+        assert [sorted(o) for o in matcher.occurrences_arrow(pa.array(texts, pa.string()))] == [sorted(matcher.occurrences(t)) for t in texts]
+
+
 def test_a_whole_word_matcher_refuses_occurrences_inside_words():
     with pytest.raises(ValueError, match="whole_words=False"):
         build_matcher(KEYS, "hyperscan", whole_words=True).occurrences("ab")
