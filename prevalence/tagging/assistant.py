@@ -219,10 +219,25 @@ class AssistantStyle(Tagger):
     def is_assistant(self, text: str) -> bool:
         return self.score(text) >= THRESHOLD
 
+    def prefilter_literals(self) -> tuple[str, ...]:
+        """Every phrase variant without its spaces at either end: where a text's lowercase form holds a
+        phrase, its lowercased normalised text holds that phrase so trimmed (normalising changes only
+        runs of whitespace, and a phrase's inner spaces lie between other characters), unless Arrow
+        lowers the text unlike `str.lower()` (`Documents.odd_case`)."""
+        return tuple(dict.fromkeys(key.strip() for key in self._keys))
+
     def tag(self, docs: Documents) -> pa.Table:
         rows = HitRows()
         n_tokens = docs.column("n_tokens")
-        for i, score in enumerate(self.scores(docs.batch.column("text"), docs.lowered("text"), docs.odd_case())):
+        texts, lowered, odd = docs.batch.column("text"), docs.lowered("text"), docs.odd_case()
+        found = docs.literal_rows(self.name)
+        if found is None:  # no provider looked for the phrases: every text is scanned
+            read, scores = range(len(docs)), self.scores(texts, lowered, odd)
+        else:  # only the texts where a trimmed phrase occurs, or that Arrow lowers its own way
+            read = np.flatnonzero(found | odd).tolist()
+            picked = pa.array(read, pa.int64())
+            scores = self.scores(texts.take(picked), lowered.take(picked), odd[read]) if read else []
+        for i, score in zip(read, scores):
             if score >= THRESHOLD:
                 rows.add(i, PERSONA, self.role, 1, n_tokens[i], method=METHOD)
         return rows.table()

@@ -106,10 +106,20 @@ class Documents:
             cache[name] = other_line_breaks(self.batch.column(name))
         return cache[name]
 
+    def literal_rows(self, tagger: str) -> np.ndarray | None:
+        """Per document, whether one of the literals a tagger asked the evidence provider to find
+        (`Tagger.prefilter_literals`) occurs in its lowercased normalised text; None where they were not
+        looked for (no provider that can, or not yet)."""
+        return self.__dict__.get("_literal_rows", {}).get(tagger)
+
+    def note_literal_rows(self, tagger: str, rows: np.ndarray) -> None:
+        """What the evidence provider found of a tagger's literals (`literal_rows`)."""
+        self.__dict__.setdefault("_literal_rows", {})[tagger] = rows
+
     def with_evidence(self, evidence: list[dict[int, int]]) -> "Documents":
         """The same documents with their mention support; the converted and lowered columns go along."""
         documents = replace(self, evidence=tuple(evidence))
-        for cache in ("_columns", "_lowered", "_other_breaks", "_odd_case"):  # made from the same batch: shared, not made again
+        for cache in ("_columns", "_lowered", "_other_breaks", "_odd_case", "_literal_rows"):  # made from the same batch: shared
             documents.__dict__[cache] = self.__dict__.setdefault(cache, {})
         return documents
 
@@ -147,6 +157,12 @@ class Tagger:
     def scan(self, docs: Documents) -> tuple[pa.Table, list[dict[int, int]]]:
         """(hit rows, evidence per document): taggers that provide evidence implement this."""
         raise NotImplementedError(f"tagger {self.name!r} does not provide mention evidence")
+
+    def prefilter_literals(self) -> tuple[str, ...]:
+        """Lowercase literals that the evidence provider may look for in the same pass as its own keys,
+        in each document's lowercased normalised text (`Documents.literal_rows`), where that saves this
+        tagger a pass of its own. None by default."""
+        return ()
 
 
 class HitRows:

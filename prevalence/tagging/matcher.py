@@ -45,13 +45,14 @@ def hyperscan_available() -> bool:
     return True
 
 
-def build_matcher(keys: list[str], engine: str | None = None, whole_words: bool = False):
+def build_matcher(keys: list[str], engine: str | None = None, whole_words: bool = False, literals: tuple[str, ...] = ()):
     """A matcher over `keys` (lowercase); engine None picks hyperscan when it is installed. A
-    `whole_words` matcher serves only `candidates*`, faster."""
+    `whole_words` matcher serves only `candidates*`, faster. `literals`: more keys that a hyperscan
+    matcher finds in the same scan, anywhere (`scan_candidates`); the other engine ignores them."""
     if engine is None:
         engine = "hyperscan" if hyperscan_available() else "aho-corasick"
     if engine == "hyperscan":
-        return HyperscanMatcher(keys, whole_words)
+        return HyperscanMatcher(keys, whole_words, literals)
     if engine == "aho-corasick":
         return AhoCorasickMatcher(keys, whole_words)
     raise ValueError(f"unknown matcher engine {engine!r}; expected one of {', '.join(ENGINES)}")
@@ -112,27 +113,29 @@ class HyperscanMatcher:
 
     engine = "hyperscan"
 
-    def __init__(self, keys: list[str], whole_words: bool = False):
+    def __init__(self, keys: list[str], whole_words: bool = False, literals: tuple[str, ...] = ()):
         import hyperscan
 
         self.size = len(keys)
         self._keys = list(keys)
         self.whole_words = whole_words
-        encoded = [k.encode("utf-8", "surrogatepass") for k in keys]
+        # Literals found in the same scan, anywhere (`scan_candidates`): ids after the keys'.
+        self.literals = tuple(literals)
+        encoded = [k.encode("utf-8", "surrogatepass") for k in (*keys, *self.literals)]
         self._lengths = np.array([len(k) for k in encoded], dtype=np.int64)
         self._db = None
-        if keys:
+        if encoded:
             self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-            ids = list(range(len(keys)))
+            ids = list(range(len(encoded)))
             if whole_words:
-                patterns = [_bounded(k) if _is_short(k) else _escaped(k) for k in encoded]
-                self._db.compile(expressions=patterns, ids=ids, elements=len(keys), flags=0)
+                patterns = [_bounded(k) if i < self.size and _is_short(k) else _escaped(k) for i, k in enumerate(encoded)]
+                self._db.compile(expressions=patterns, ids=ids, elements=len(encoded), flags=0)
             else:
-                self._db.compile(expressions=encoded, ids=ids, elements=len(keys), flags=0, literal=True)
+                self._db.compile(expressions=encoded, ids=ids, elements=len(encoded), flags=0, literal=True)
             self._scratch = hyperscan.Scratch(self._db)
 
-    def __reduce__(self):
-        return (HyperscanMatcher, (self._keys, self.whole_words))  # the database is rebuilt where it is unpickled
+    def __reduce__(self):  # the database is rebuilt where it is unpickled
+        return (HyperscanMatcher, (self._keys, self.whole_words, self.literals))
 
     def _scan(self, lows: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
         """The occurrences in each text, straight from the Arrow buffer: (the buffer's bytes, each text's
@@ -150,7 +153,7 @@ class HyperscanMatcher:
         found: list[int] = []
         append = found.append
         cuts = [0] * (n + 1)
-        size = self.size
+        size = len(self._lengths)  # keys and literals
         span = int(offsets[-1]) + 1  # each match as one int, (first byte of its text + end) * size + key: no tuple per match
         if span * size >= 2**62:
             raise ValueError("a batch of texts too large to scan at once")
@@ -244,10 +247,23 @@ class HyperscanMatcher:
         """The whole-word candidates of `candidates_arrow` in bytes: (the buffer's bytes, each text's first
         byte and end [n], and per candidate: its text, start and end byte offsets in the buffer, key
         index), grouped by text; None when there are none."""
+        return self.scan_candidates(lows)[0]
+
+    def scan_candidates(self, lows: pa.Array) -> tuple[tuple[np.ndarray, ...] | None, tuple[np.ndarray, np.ndarray]]:
+        """`candidate_bytes`, and the occurrences of `literals` from the same scan, whole word or not, as
+        (text, literal index) arrays."""
         scanned = self._scan(lows)
+        none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         if scanned is None:
-            return None
+            return None, none
         buf, offsets, starts, ends, ids, doc = scanned
+        literals = none
+        if self.literals:
+            literal = ids >= self.size
+            literals = (doc[literal], ids[literal] - self.size)
+            starts, ends, ids, doc = starts[~literal], ends[~literal], ids[~literal], doc[~literal]
+            if not len(doc):
+                return None, literals
         first, last = offsets[doc], offsets[doc + 1]
         before = np.where(starts > first, buf[np.maximum(starts - 1, 0)], 0x20)
         after = np.where(ends < last, buf[np.minimum(ends, len(buf) - 1)], 0x20)
@@ -261,7 +277,7 @@ class HyperscanMatcher:
                 kept[j] = not ((s > offsets[d] and is_word_char(_char_ending_at(buf, s)))
                                or (e < offsets[d + 1] and is_word_char(_char_starting_at(buf, e))))
             starts, ends, ids, doc = starts[kept], ends[kept], ids[kept], doc[kept]
-        return buf, offsets, doc, starts, ends, ids
+        return (buf, offsets, doc, starts, ends, ids), literals
 
 
 SHORT_KEY = 4

@@ -111,6 +111,23 @@ class MentionTagger(Tagger):
         # Candidate finding: hyperscan where its wheel exists, else Aho-Corasick (`tagging.matcher`).
         self.keys = list(entries)  # lowercase aliases and cues, in the matcher's key order
         self._matcher = build_matcher(self.keys, engine, whole_words=True)
+        # Other taggers' literals found in the same scan (`add_literals`), and the tagger of each.
+        self._literals: tuple[str, ...] = ()
+        self._literal_taggers: list[str] = []
+        self._literal_owner = np.zeros(0, dtype=np.int64)  # index into _literal_taggers, per literal
+
+    def add_literals(self, tagger: str, literals: Sequence[str]) -> None:
+        """Find a tagger's lowercase literals in the same scan as the keys, anywhere in the lowercased
+        normalised texts, and note per document whether one occurs (`Documents.literal_rows`). Only
+        hyperscan scans for them: with Aho-Corasick, nothing is noted and the tagger reads every text."""
+        if self._matcher.engine != "hyperscan":
+            return
+        new = [literal for literal in dict.fromkeys(literals) if literal]
+        if tagger not in self._literal_taggers:
+            self._literal_taggers.append(tagger)
+        self._literals += tuple(new)
+        self._literal_owner = np.concatenate([self._literal_owner, np.full(len(new), self._literal_taggers.index(tagger), dtype=np.int64)])
+        self._matcher = build_matcher(self.keys, "hyperscan", whole_words=True, literals=self._literals)
 
     def tag(self, docs: Documents) -> pa.Table:
         return self.scan(docs)[0]
@@ -121,7 +138,12 @@ class MentionTagger(Tagger):
         evidence = []
         texts = docs.column("normalised")
         low_array = lower_array_same_length(docs.batch.column("normalised"), docs.lowered("normalised"), docs.odd_case())
-        found, cues, anti_cued = self._candidates(low_array, docs.batch.column("normalised"))
+        found, cues, anti_cued, literal_hits = self._candidates(low_array, docs.batch.column("normalised"))
+        hit_docs, hit_literals = literal_hits
+        for owner, tagger in enumerate(self._literal_taggers):
+            holding = np.zeros(len(texts), dtype=bool)
+            holding[hit_docs[self._literal_owner[hit_literals] == owner]] = True
+            docs.note_literal_rows(tagger, holding)
         # Python strings of the lowercase texts only where an anti-cue is looked for (else None).
         lows: list[str | None] = [None] * len(texts)
         reading = np.flatnonzero(anti_cued).tolist()
@@ -140,20 +162,22 @@ class MentionTagger(Tagger):
         return rows.table(), evidence
 
     def _candidates(self, lows: pa.Array, texts: pa.Array
-                    ) -> tuple[list[list[tuple[int, int, int, bool]]], dict[int, dict[int, int]], np.ndarray]:
+                    ) -> tuple[list[list[tuple[int, int, int, bool]]], dict[int, dict[int, int]], np.ndarray, tuple[np.ndarray, np.ndarray]]:
         """The matcher's whole-word candidates per text, from the Arrow buffer, as (start, end, key index,
         clear): `clear` when `tagging.context_clear` proves that no context rule rejects the occurrence,
         so that `rejection` need not run for it (hyperscan and numba only; else never clear). The cue
         counts of the occurrences of cue-only keys, which are left out of those lists: {text: {persona
-        index: occurrences}} (hyperscan only; else every occurrence is in the lists). And per text,
-        whether a candidate's persona has anti-cues (its lowercase text is read then)."""
-        in_bytes = getattr(self._matcher, "candidate_bytes", None)
-        if in_bytes is None:
+        index: occurrences}} (hyperscan only; else every occurrence is in the lists). Per text, whether
+        a candidate's persona has anti-cues (its lowercase text is read then). And the occurrences of
+        `add_literals`' literals as (text, literal index) arrays."""
+        none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        scan = getattr(self._matcher, "scan_candidates", None)
+        if scan is None:
             found = [[(s, e, k, False) for s, e, k in found] for found in self._matcher.candidates_arrow(lows)]
-            return found, {}, np.array([any(self._anti_cued[k] for _, _, k, _ in f) for f in found], dtype=bool)
-        found = in_bytes(lows)
+            return found, {}, np.array([any(self._anti_cued[k] for _, _, k, _ in f) for f in found], dtype=bool), none
+        found, literal_hits = scan(lows)
         if found is None:
-            return [[] for _ in range(len(lows))], {}, np.zeros(len(lows), dtype=bool)
+            return [[] for _ in range(len(lows))], {}, np.zeros(len(lows), dtype=bool), literal_hits
         buf, offsets, doc, starts, ends, ids = found
         cue_only = self._cue_only[ids]
         cues = self._cue_counts(doc[cue_only], ids[cue_only])
@@ -165,7 +189,7 @@ class MentionTagger(Tagger):
             clear = np.zeros(len(doc), dtype=bool)
         anti_cued = np.zeros(len(lows), dtype=bool)
         anti_cued[doc[self._anti_cued[ids]]] = True
-        return self._matcher.in_characters(len(lows), buf, offsets, doc, starts, ends, ids, clear), cues, anti_cued
+        return self._matcher.in_characters(len(lows), buf, offsets, doc, starts, ends, ids, clear), cues, anti_cued, literal_hits
 
     def _cue_counts(self, doc: np.ndarray, ids: np.ndarray) -> dict[int, dict[int, int]]:
         """{text: {persona index: cue occurrences}} of occurrences of cue-only keys (`doc` their texts,

@@ -65,6 +65,13 @@ def build_taggers(specs: tuple[str, ...], context: TaggerContext) -> list[Tagger
         if not getattr(tagger, "name", ""):
             tagger.name = spec
         taggers.append(tagger)
+    # The evidence provider's scan finds the literals other taggers ask for (`Tagger.prefilter_literals`).
+    provider = next((t for t in taggers if getattr(t, "provides_evidence", False)), None)
+    if provider is not None and hasattr(provider, "add_literals"):
+        for tagger in taggers:
+            literals = tagger.prefilter_literals() if tagger is not provider and hasattr(tagger, "prefilter_literals") else ()
+            if literals:
+                provider.add_literals(tagger.name, literals)
     return taggers
 
 

@@ -77,3 +77,48 @@ def test_user_turn_gate_covers_every_caseless_match():
     assert assistant._may_have_user_turn("HUMAN: hi\nAI: hello")
     assert assistant._may_have_user_turn("uſer: hi")
     assert not assistant._may_have_user_turn("Assistant: hello there\nAI: again")
+
+
+@pytest.mark.parametrize("engine", ["hyperscan", "aho-corasick"])
+def test_phrases_found_in_the_mention_scan_score_what_a_scan_of_every_text_scores(engine):
+    """Where the mention tagger's scan looks for the trimmed phrases (`prefilter_literals`), the tagger
+    reads only the texts that hold one (and those Arrow lowers its own way), and finds the same authors
+    as reading every text: real assistant answers and human prose, and phrases broken across lines, with
+    runs of spaces, curly apostrophes, capitals, a trailing space at the text's end, `İ` next to them."""
+    import random
+
+    from prevalence.tagging.assistant_audit import labelled_set
+    from prevalence.tagging.base import Documents
+    from prevalence.tagging.matcher import hyperscan_available
+    from prevalence.tagging.mentions import MentionTagger
+
+    if engine == "hyperscan" and not hyperscan_available():
+        pytest.skip("no hyperscan wheel on this platform")
+    catalog = load_catalog()
+    rng = random.Random(3)
+    phrases = ["I hope this helps", "As an AI language model", "I’m sorry, but I can’t assist", "In summary,", "Overall, ",
+               "as an ai,", "Great question"]
+    made = []
+    for _ in range(400):
+        words = [rng.choice(phrases + ["the", "cat", "İ", "aİ", "x", "\n", "  ", "Sure! Here", "helps!"]) for _ in range(rng.randint(1, 12))]
+        text = " ".join(words)
+        if rng.random() < 0.3:
+            text = text.replace(" ", rng.choice(["\n", "  ", "\t", " \n "]), rng.randint(1, 3))
+        made.append(text + rng.choice(["", " ", "\n", "Overall, ", " i am just an aİ", " overall, \n"]))
+    made += ["overall, ", "The end. Overall, ", "overall,  "]
+    positives, negatives = labelled_set()
+    texts = positives[:300] + negatives[:300] + made + ["", "   "]
+    docs = Documents.of(texts)
+    mentions, style = MentionTagger(catalog, engine=engine), AssistantStyle(catalog)
+    mentions.add_literals(style.name, style.prefilter_literals())
+    docs = docs.with_evidence(mentions.scan(docs)[1])
+    assert (docs.literal_rows(style.name) is None) == (engine != "hyperscan")
+    alone = Documents.of(texts)  # no provider: every text is read
+    assert alone.literal_rows(style.name) is None
+    got, want = style.tag(docs).to_pylist(), style.tag(alone).to_pylist()
+    assert got == want and len(want) > 100
+    if engine == "hyperscan":
+        found = docs.literal_rows(style.name) | docs.odd_case()
+        assert 100 < found.sum() < len(texts) - 100
+        # The contract itself: a text the scan passes over scores nothing, whatever the threshold.
+        assert all(style.score(t) == 0 for t, f in zip(texts, found) if not f)

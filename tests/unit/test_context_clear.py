@@ -68,7 +68,7 @@ def clear_and_rejections(tagger, texts: list[str]) -> tuple[int, int, list]:
     docs = Documents.of(texts)
     normalised = docs.batch.column("normalised")
     lows = lower_array_same_length(normalised, docs.lowered("normalised"))
-    found, _, _ = tagger._candidates(lows, normalised)  # occurrences of cue-only keys are counted apart
+    found = tagger._candidates(lows, normalised)[0]  # occurrences of cue-only keys are counted apart
     tried = cleared = 0
     wrong = []
     for text, candidates in zip(docs.column("normalised"), found):

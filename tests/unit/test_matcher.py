@@ -181,6 +181,23 @@ def test_occurrences_in_a_few_long_texts_of_a_batch(engine, whole_words):
         assert [sorted(o) for o in matcher.occurrences_arrow(pa.array(texts, pa.string()))] == [sorted(matcher.occurrences(t)) for t in texts]
 
 
+def test_literals_found_in_the_same_scan_leave_the_candidates_as_they_were():
+    """A whole-word matcher given literals finds the same key candidates as without them, and reports
+    every occurrence of a literal, inside words too, with its text."""
+    rng = random.Random(19)
+    alphabet = ["pelé", "lincoln", "abraham", " ", "é", "_", "9", "hope this", "xhope this helpsx", "a", "b", "李白"]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14))) for _ in range(2000)]
+    plain = build_matcher(KEYS, "hyperscan", whole_words=True)
+    both = build_matcher(KEYS, "hyperscan", whole_words=True, literals=("hope this", "a b"))
+    array = pa.array(texts, pa.string())
+    found, (docs, literals) = both.scan_candidates(array)
+    assert [x.tolist() for x in found[2:]] == [x.tolist() for x in plain.candidate_bytes(array)[2:]]
+    # (Neither literal can overlap itself, so str.count counts every occurrence.)
+    want = sorted((i, j) for i, t in enumerate(texts) for j, lit in enumerate(("hope this", "a b")) for _ in range(t.count(lit)))
+    assert sorted(zip(docs.tolist(), literals.tolist())) == want and len(want) > 100
+    assert pickle.loads(pickle.dumps(both)).literals == ("hope this", "a b")
+
+
 def test_a_whole_word_matcher_refuses_occurrences_inside_words():
     with pytest.raises(ValueError, match="whole_words=False"):
         build_matcher(KEYS, "hyperscan", whole_words=True).occurrences("ab")
