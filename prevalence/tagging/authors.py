@@ -282,11 +282,18 @@ class AuthorTagger(Tagger):
                     return name
         return None
 
+    def prefilter_literals(self) -> tuple[str, ...]:
+        """MAY_ATTRIBUTE as it reads in normalised text, where a run of whitespace is one space: a quotation
+        mark, then a dash, right after it or after one space. Lowering changes none of these characters,
+        so a text holds one exactly where MAY_ATTRIBUTE matches it."""
+        return tuple(quote + space + dash for quote in "\"”’'" for space in ("", " ") for dash in DASH_MARKS)
+
     def tag(self, docs: Documents) -> pa.Table:
         rows = HitRows()
         other = docs.other_line_breaks("text")
         newlines_only = (~other).tolist() if other is not None else [False] * len(docs)
-        quoted = rows_matching(docs.batch.column("text"), MAY_ATTRIBUTE).tolist()  # which texts may hold an attribution
+        found = docs.literal_rows(self.name)  # which texts may hold an attribution: from the mention scan, or one of its own
+        quoted = (found if found is not None else rows_matching(docs.batch.column("text"), MAY_ATTRIBUTE)).tolist()
         columns = (docs.column("text"), docs.evidence, docs.column("source"), docs.column("n_tokens"), docs.column("author"), newlines_only, quoted)
         for i, (text, support, source, n_tokens, author, plain, quotes) in enumerate(zip(*columns)):
             for pid, (count, written, method, name) in self._tally(text, support, source, n_tokens, author, plain, quotes).items():

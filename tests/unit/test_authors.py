@@ -206,3 +206,35 @@ def test_quote_before_dash_is_needed_by_every_quote_then_dash_line():
     matched = [line for line in lines if _QUOTE_THEN_DASH.match(line)]
     assert len(matched) > 200 and all(_QUOTE_BEFORE_DASH.search(line) for line in matched)
     assert sum(bool(_QUOTE_BEFORE_DASH.search(line)) for line in lines) < len(lines) / 2
+
+
+def test_the_mention_scan_finds_the_texts_that_may_hold_an_attribution():
+    """The literals the authors tagger gives the mention scan (`prefilter_literals`) occur in a text's
+    lowercased normalised form exactly where MAY_ATTRIBUTE matches the text: real quotations and prose,
+    and quotation marks and dashes of every kind with whitespace of every kind, case and length between."""
+    import random
+
+    import numpy as np
+    import pyarrow as pa
+
+    from prevalence.tagging.authors import MAY_ATTRIBUTE, AuthorTagger
+    from prevalence.tagging.base import Documents
+    from prevalence.tagging.matcher import hyperscan_available, rows_matching
+    from prevalence.tagging.mentions import MentionTagger
+    from prevalence.tagging.words import WHITESPACE
+    from tests.unit.test_speakers import _texts_to_check
+
+    if not hyperscan_available():
+        pytest.skip("no hyperscan wheel on this platform: the tagger matches MAY_ATTRIBUTE itself")
+    rng = random.Random(23)
+    pieces = ['"', "”", "’", "'", "“", "--", "—", "–", "―", "~", "-", "x", "İ", "Quote", "\n", "  ", *WHITESPACE]
+    made = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(4000)]
+    texts = _texts_to_check() + made + ["", '"' + "\u3000\n\t " * 5 + "—"]
+    catalog = load_catalog()
+    mentions, authors = MentionTagger(catalog), AuthorTagger(catalog)
+    mentions.add_literals(authors.name, authors.prefilter_literals())
+    docs = Documents.of(texts)
+    mentions.scan(docs)
+    want = rows_matching(pa.array(texts, pa.string()), MAY_ATTRIBUTE)
+    assert np.array_equal(docs.literal_rows(authors.name), want)
+    assert 500 < want.sum() < len(texts) - 500
