@@ -31,7 +31,7 @@ from prevalence.tagging.base import Documents, HitRows, Tagger, TaggerContext
 from prevalence.tagging.context import rejection
 from prevalence.tagging.context_clear import clear_occurrences
 from prevalence.tagging.lowercase import lower_array_same_length, lower_same_length
-from prevalence.tagging.matcher import build_matcher
+from prevalence.tagging.matcher import ENGINES, build_matcher, hyperscan_available
 from prevalence.tagging.matcher import is_word_char as _is_word_char
 
 STRONG, WEAK, CUE = 0, 1, 2
@@ -110,24 +110,33 @@ class MentionTagger(Tagger):
         self._anti_cued = np.array([any(e.persona in self._anti_cues for e in aliases) for aliases in self._aliases], dtype=bool)
         # Candidate finding: hyperscan where its wheel exists, else Aho-Corasick (`tagging.matcher`).
         self.keys = list(entries)  # lowercase aliases and cues, in the matcher's key order
-        self._matcher = build_matcher(self.keys, engine, whole_words=True)
+        if engine is not None and engine not in ENGINES:
+            raise ValueError(f"unknown matcher engine {engine!r}; expected one of {', '.join(ENGINES)}")
+        self._engine = engine if engine is not None else ("hyperscan" if hyperscan_available() else "aho-corasick")
+        self._built_matcher = None  # built when first used: after any `add_literals`, a compile of its own
         # Other taggers' literals found in the same scan (`add_literals`), and the tagger of each.
         self._literals: tuple[str, ...] = ()
         self._literal_taggers: list[str] = []
         self._literal_owner = np.zeros(0, dtype=np.int64)  # index into _literal_taggers, per literal
 
+    @property
+    def _matcher(self):
+        if self._built_matcher is None:
+            self._built_matcher = build_matcher(self.keys, self._engine, whole_words=True, literals=self._literals)
+        return self._built_matcher
+
     def add_literals(self, tagger: str, literals: Sequence[str]) -> None:
         """Find a tagger's lowercase literals in the same scan as the keys, anywhere in the lowercased
         normalised texts, and note per document whether one occurs (`Documents.literal_rows`). Only
         hyperscan scans for them: with Aho-Corasick, nothing is noted and the tagger reads every text."""
-        if self._matcher.engine != "hyperscan":
+        if self._engine != "hyperscan":
             return
         new = [literal for literal in dict.fromkeys(literals) if literal]
         if tagger not in self._literal_taggers:
             self._literal_taggers.append(tagger)
         self._literals += tuple(new)
         self._literal_owner = np.concatenate([self._literal_owner, np.full(len(new), self._literal_taggers.index(tagger), dtype=np.int64)])
-        self._matcher = build_matcher(self.keys, "hyperscan", whole_words=True, literals=self._literals)
+        self._built_matcher = None
 
     def tag(self, docs: Documents) -> pa.Table:
         return self.scan(docs)[0]

@@ -44,7 +44,7 @@ def _quote_marks(texts: pa.Array, prose: np.ndarray) -> list[list[int] | None]:
     the compiled pass: `quotes` then counts in Python)."""
     marks: list[list[int] | None] = [None] * len(prose)
     rows = np.flatnonzero(prose)
-    counts = style_counts_arrow(pc.fill_null(texts, ""), rows) if len(rows) else None
+    counts = style_counts_arrow(texts, rows) if len(rows) else None  # (rows never null: no quote in a null)
     if counts is not None:
         for row, row_counts in zip(rows.tolist(), counts.tolist()):
             marks[row] = row_counts
