@@ -128,7 +128,9 @@ class SpeakerTagger(Tagger):
             for t in turns:
                 method = "chat" if t.form in ("chat", "chatml", "llama") else "script"
                 pid, written = resolve(cast_names.resolve(t.speaker))
-                entry = totals.setdefault(pid, [0, 0, method, written])
+                entry = totals.get(pid)
+                if entry is None:
+                    entry = totals[pid] = [0, 0, method, written]
                 entry[0] += 1
                 entry[1] += t.words
         elif prose:
