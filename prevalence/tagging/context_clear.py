@@ -4,7 +4,7 @@ slice, 2,742 of the 20,952 occurrences it read before).
 
 The proof is conservative: an occurrence is clear only when the bytes the rules read around it are
 ASCII; no `-`, `'`, quote or `(` sits where a rule looks for one; the word after it is no eponym noun,
-no `and`, and no name (no capital, or a capitalised word that is none: `The`, `When`); the word before
+no `and the` before a capital (a title), and no name (no capital, or a capitalised word that is none: `The`, `When`); the word before
 it is no place word, and for a one-word alias no name (no capital, or a title, an abbreviation or a
 word that is none); and the 60 characters before it end in no word that a window rule can end with,
 save `of`, `to` and `in` after a word none of the rules pairs them with (`context.WORDS_BEFORE_LAST`).
@@ -23,8 +23,8 @@ from __future__ import annotations
 import numpy as np
 
 from prevalence.compiled import kernel
-from prevalence.tagging.context import (EPONYM_NOUNS, NOT_NAME_WORDS, PLACE_WORDS, REST, SENTENCE_OPENERS, TITLES, WINDOW,
-                                        WINDOW_LAST_WORDS, WORDS_BEFORE_LAST)
+from prevalence.tagging.context import (EPONYM_NOUNS, NOT_NAME_WORDS, PLACE_WORDS, POSSESSIVE_EPONYMS, REST, SENTENCE_OPENERS,
+                                        TITLES, WINDOW, WINDOW_LAST_WORDS, WORDS_BEFORE_LAST)
 
 FNV_OFFSET = 0xCBF29CE484222325
 FNV_PRIME = 0x100000001B3
@@ -67,6 +67,7 @@ _SPACE = _byte_table(str.isspace)  # Python's whitespace among ASCII: what `reje
 _ALNUM = _byte_table(str.isalnum)
 _STRIP = _byte_table(lambda c: c in "\"'(),;:!?")  # the ASCII characters `context._bare` strips
 _EPONYM = _table(EPONYM_NOUNS)
+_POSSESSIVES = _table(POSSESSIVE_EPONYMS)
 _PLACE = _table(PLACE_WORDS)
 _TITLES = _exact_table(TITLES)
 _NOT_NAMES = _exact_table(NOT_NAME_WORDS | SENTENCE_OPENERS)  # capitalised, still no name (`context._is_name_word`)
@@ -126,22 +127,57 @@ def _same_widths(orig, o0, low, l0, n):  # pragma: no cover - compiled
     return differ == 0
 
 
+_AND_THE = np.frombuffer(b" and the ", np.uint8)
+
+
+def _right_quote(t, p, last):  # pragma: no cover - compiled
+    """t[p:] starts with `’` (E2 80 99)."""
+    return p + 2 < last and t[p] == 0xE2 and t[p + 1] == 0x80 and t[p + 2] == 0x99
+
+
+def _and_the_title(t, e, last):  # pragma: no cover - compiled
+    """`context._AND_THE_TITLE` at t[e:]: ` and the ` and a capital or `<` (a title such as `Harry Potter
+    and the Half-Blood Prince`); `and` without it is prose (`Moses and Elias`)."""
+    if e + 10 > last:
+        return False
+    for k in range(9):
+        if t[e + k] != _AND_THE[k]:
+            return False
+    c = t[e + 9]
+    return (65 <= c <= 90) or c == 60
+
+
 def _clear_one(t, f, last, s, e, space, alnum, strip, eponym, place, titles, titles_b, titles_n, not_names, not_names_b,
-               not_names_n, last_words, and_hash, keys, keys_b, keys_n, before_last):  # pragma: no cover - compiled
+               not_names_n, last_words, and_hash, keys, keys_b, keys_n, before_last, possessives):  # pragma: no cover - compiled
     """True when no rule of `context.rejection` can reject the occurrence t[s:e] of the text t[f:last]."""
     w0 = max(f, s - WINDOW)  # the window's first byte where its characters are ASCII
     if s > f and t[s - 1] == 45:  # a hyphen before: maybe inside a hyphenated name
         return False
     # The word after (`_word_after`): no name (no capital, or a word that is none), none of the eponym
-    # nouns, not `and`, no `'s`.
+    # nouns, not `and the` and a capital. After `'s`, `’s` or ` 's`: no possessive eponym noun.
+    possessive = -1  # the byte after such an `s`, where a space may open the noun the possessive rule reads
     if e < last:
         c = t[e]
-        if c >= 128 or c == 39 or c == 34:
+        if c == 34:
             return False
-        if c == 32 and e + 1 < last:
-            j = e + 1
-            if t[j] == 39:
+        if c == 39:  # an apostrophe: no word-after rule reads past it but the possessive one
+            if e + 1 < last and t[e + 1] == 115:
+                possessive = e + 2
+        elif c >= 128:
+            if not _right_quote(t, e, last):
                 return False
+            if e + 3 < last and t[e + 3] == 115:
+                possessive = e + 4
+        elif c == 32 and e + 1 < last and t[e + 1] == 39:
+            # ` 's` alone: the word after is `'s`, bare `s`, which no rule but the eponym nouns' may reject
+            j = e + 1
+            if not (j + 1 < last and t[j + 1] == 115 and (j + 2 == last or space[t[j + 2]])):
+                return False
+            if _member(eponym, _hash(t, j + 1, j + 2)):
+                return False
+            possessive = j + 2
+        elif c == 32 and e + 1 < last:
+            j = e + 1
             capital = False
             while j < last and not space[t[j]]:
                 b = t[j]
@@ -153,13 +189,27 @@ def _clear_one(t, f, last, s, e, space, alnum, strip, eponym, place, titles, tit
                     return False
             a, z = _bare(t, e + 1, j, strip)
             h = _hash(t, a, z)
-            if _member(eponym, h) or h == and_hash:
+            if _member(eponym, h):
+                return False
+            if h == and_hash and _and_the_title(t, e, last):
                 return False
             if capital:
                 while z > a and t[z - 1] == 46:
                     z -= 1
                 if not _exact_member(not_names, not_names_b, not_names_n, _hash(t, a, z), t, a, z):
                     return False
+    if possessive >= 0 and possessive + 1 < last and t[possessive] == 32:
+        j = possessive + 1
+        while j < last and not space[t[j]]:
+            b = t[j]
+            if b >= 128 or (b == 45 and j + 1 < last and t[j + 1] == 45):
+                return False
+            j += 1
+            if j - possessive > MAX_WORD:
+                return False
+        a, z = _bare(t, possessive + 1, j, strip)
+        if _member(possessives, _hash(t, a, z)):
+            return False
     # The word before (`_word_before`): no place word; for a one-word alias no capital unless a title
     # or an abbreviation (`President Lincoln`, `Mr. Lincoln`).
     if s - f >= 2 and t[s - 1] == 32:
@@ -233,13 +283,13 @@ def _clear_one(t, f, last, s, e, space, alnum, strip, eponym, place, titles, tit
         p += 1
     while p < lim and space[t[p]]:
         p += 1
-    if p < lim and (t[p] >= 128 or t[p] == 40):
-        return False
+    if p < lim and (t[p] == 40 or (t[p] >= 128 and not (p == e and _right_quote(t, p, last)))):
+        return False  # (`’` right after is no quotation mark the rule skips: no `(` follows it)
     return True
 
 
 def _clear(orig, o_off, low, l_off, doc, starts, ends, ids, wanted, out, space, alnum, strip, eponym, place, titles, titles_b, titles_n,
-           not_names, not_names_b, not_names_n, last_words, and_hash, keys, keys_b, keys_n, before_last):  # pragma: no cover - compiled
+           not_names, not_names_b, not_names_n, last_words, and_hash, keys, keys_b, keys_n, before_last, possessives):  # pragma: no cover - compiled
     """out[j] = 1 when occurrence j (bytes starts[j]:ends[j] of lowered text doc[j], key ids[j]) is proven
     clear; only occurrences of keys with wanted[key] are tried (the others stay 0). Its
     bytes in the text are the same offsets from the text's start where every character up to its end is
@@ -260,10 +310,10 @@ def _clear(orig, o_off, low, l_off, doc, starts, ends, ids, wanted, out, space, 
             shift = o_off[d] - l_off[d]
             out[j] = _clear_one(orig, o_off[d], o_off[d + 1], starts[j] + shift, ends[j] + shift, space, alnum, strip,
                                 eponym, place, titles, titles_b, titles_n, not_names, not_names_b, not_names_n, last_words,
-                                and_hash, keys, keys_b, keys_n, before_last)
+                                and_hash, keys, keys_b, keys_n, before_last, possessives)
 
 
-_compiled = kernel(_clear, helpers=(_hash, _member, _exact_member, _bare, _same_widths, _clear_one))
+_compiled = kernel(_clear, helpers=(_hash, _member, _exact_member, _bare, _same_widths, _and_the_title, _right_quote, _clear_one))
 
 
 def clear_occurrences(orig: np.ndarray, orig_offsets: np.ndarray, low: np.ndarray, low_offsets: np.ndarray,
@@ -282,7 +332,7 @@ def clear_occurrences(orig: np.ndarray, orig_offsets: np.ndarray, low: np.ndarra
             ids, wanted = np.zeros(len(doc), np.int64), np.ones(1, np.bool_)
         run(orig, orig_offsets, low, low_offsets, doc.astype(np.int64), starts.astype(np.int64), ends.astype(np.int64),
             ids.astype(np.int64), wanted.astype(np.bool_), out, _SPACE, _ALNUM, _STRIP, _EPONYM, _PLACE, *_TITLES, *_NOT_NAMES, _LAST_WORDS,
-            _AND[0], *_BEFORE_LAST_KEYS, _BEFORE_LAST)
+            _AND[0], *_BEFORE_LAST_KEYS, _BEFORE_LAST, _POSSESSIVES)
     return out.view(np.bool_)
 
 

@@ -29,7 +29,10 @@ NEIGHBOURS = ["the city of", "a sequel to", "starred in", "a sort of", "the 1931
               "Memorial", "College", "finches", "'s", "’s", " 's", "Jr.", "III", "and the Half-Blood Prince", "and", "(film)",
               "(1931 film)", '"', "“", "”", "'", "‘", "-", "--", "—", "–", "(", ")", ",", ".", ";", "!", "?", ":", "é", "É", "İ",
               "Ⱥ", "ß", "\u00a0", "\u2009", "\x1c", "\t", "x" * 70, "Beckham", "McCartney", "was", "said", "memorial", "ring",
-              "islands", "Lincoln", "Dracula", "Napoleon", "Hamlet", "Jesus", "Christ", "David", "Paul", "Washington"]
+              "islands", "Lincoln", "Dracula", "Napoleon", "Hamlet", "Jesus", "Christ", "David", "Paul", "Washington",
+              "'s law", "’s theorem", "'s Law", " 's comet", "'s  ring", "' disease", "’ wager", "’s", "'", "’", "'sx",
+              "'s (film)", "’ (film)", "’s finches.", "'s--law", "and the Half", "and the <unk>", "and the cat", "And the Half",
+              "'s, law", "’s “razor”"]
 
 
 @pytest.fixture(scope="module")
