@@ -154,15 +154,8 @@ def script_turns(text: str, skip: tuple[int, int] = (0, 0), opens: Sequence[bool
             speaker, form, speech = start
             current = (speaker, form, offsets[i])
             words = _spoken_words(speech)
-        elif current is not None:  # `_is_stage_direction` and `_spoken_words`, written out: most lines of a play
-            bare = line.lstrip()
-            if bare[0] in "([" or bare.startswith(DIRECTION_STARTS):
-                if not STAGE_DIRECTION.match(line):
-                    words += _spoken_words(line)
-            elif "[" in line or "(" in line:
-                words += len(INLINE_DIRECTION.sub(" ", line).split())
-            else:
-                words += len(line.split())
+        elif current is not None and not _is_stage_direction(line):
+            words += _spoken_words(line)
         previous_blank = False
     if current is not None:
         close()
