@@ -147,6 +147,22 @@ def _and_the_title(t, e, last):  # pragma: no cover - compiled
     return (65 <= c <= 90) or c == 60
 
 
+def _word_after(t, at, last, space):  # pragma: no cover - compiled
+    """The end of the word after the space t[at] (`context._word_after`), and whether it holds a capital;
+    an end of -1 where the proof cannot read it: a non-ASCII byte, `--`, or more than MAX_WORD bytes."""
+    j = at + 1
+    capital = False
+    while j < last and not space[t[j]]:
+        b = t[j]
+        if b >= 128 or (b == 45 and j + 1 < last and t[j + 1] == 45):
+            return -1, False
+        capital |= 65 <= b <= 90
+        j += 1
+        if j - at > MAX_WORD:
+            return -1, False
+    return j, capital
+
+
 def _clear_one(t, f, last, s, e, space, alnum, strip, eponym, place, titles, titles_b, titles_n, not_names, not_names_b,
                not_names_n, last_words, and_hash, keys, keys_b, keys_n, before_last, possessives):  # pragma: no cover - compiled
     """True when no rule of `context.rejection` can reject the occurrence t[s:e] of the text t[f:last]."""
@@ -177,16 +193,9 @@ def _clear_one(t, f, last, s, e, space, alnum, strip, eponym, place, titles, tit
                 return False
             possessive = j + 2
         elif c == 32 and e + 1 < last:
-            j = e + 1
-            capital = False
-            while j < last and not space[t[j]]:
-                b = t[j]
-                if b >= 128 or (b == 45 and j + 1 < last and t[j + 1] == 45):
-                    return False
-                capital |= 65 <= b <= 90
-                j += 1
-                if j - e > MAX_WORD:
-                    return False
+            j, capital = _word_after(t, e, last, space)
+            if j < 0:
+                return False
             a, z = _bare(t, e + 1, j, strip)
             h = _hash(t, a, z)
             if _member(eponym, h):
@@ -199,14 +208,9 @@ def _clear_one(t, f, last, s, e, space, alnum, strip, eponym, place, titles, tit
                 if not _exact_member(not_names, not_names_b, not_names_n, _hash(t, a, z), t, a, z):
                     return False
     if possessive >= 0 and possessive + 1 < last and t[possessive] == 32:
-        j = possessive + 1
-        while j < last and not space[t[j]]:
-            b = t[j]
-            if b >= 128 or (b == 45 and j + 1 < last and t[j + 1] == 45):
-                return False
-            j += 1
-            if j - possessive > MAX_WORD:
-                return False
+        j, _ = _word_after(t, possessive, last, space)
+        if j < 0:
+            return False
         a, z = _bare(t, possessive + 1, j, strip)
         if _member(possessives, _hash(t, a, z)):
             return False
@@ -313,7 +317,7 @@ def _clear(orig, o_off, low, l_off, doc, starts, ends, ids, wanted, out, space, 
                                 and_hash, keys, keys_b, keys_n, before_last, possessives)
 
 
-_compiled = kernel(_clear, helpers=(_hash, _member, _exact_member, _bare, _same_widths, _and_the_title, _right_quote, _clear_one))
+_compiled = kernel(_clear, helpers=(_hash, _member, _exact_member, _bare, _same_widths, _and_the_title, _right_quote, _word_after, _clear_one))
 
 
 def clear_occurrences(orig: np.ndarray, orig_offsets: np.ndarray, low: np.ndarray, low_offsets: np.ndarray,
