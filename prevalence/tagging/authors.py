@@ -36,6 +36,9 @@ MAX_NAME_LINE = 80
 CLOSING_LINE = 80
 
 _DASH = "(?:" + "|".join(re.escape(d) for d in DASH_MARKS) + ")"
+# The quotation marks that can close a quotation before an attribution's dash, and their class.
+CLOSING_QUOTES = "\"”’'"
+_CLOSING_QUOTE = "[" + CLOSING_QUOTES + "]"
 
 
 _BYLINE = re.compile(
@@ -44,13 +47,13 @@ _BYLINE = re.compile(
 )
 _HEADER = re.compile(r"^from:\s*(?:(?P<mail1>\S+@\S+)\s*\((?P<name1>[^()]+)\)|\"?(?P<name2>[^\"<>@]+?)\"?\s*<[^<>@\s]+@[^<>\s]+>)\s*$", re.IGNORECASE)
 _DASH_LINE = re.compile(rf"^{_DASH}\s*(?P<name>[\"“]?[^\W\d_].*?)\s*$")
-_QUOTE_THEN_DASH = re.compile(rf"^(?P<quote>.*[\"”’'])\s*{_DASH}\s*(?P<name>[^\W\d_][^\"“”]*?)\s*$")
+_QUOTE_THEN_DASH = re.compile(rf"^(?P<quote>.*{_CLOSING_QUOTE})\s*{_DASH}\s*(?P<name>[^\W\d_][^\"“”]*?)\s*$")
 # What _QUOTE_THEN_DASH needs somewhere in the line, found without its backtracking over long lines.
-_QUOTE_BEFORE_DASH = re.compile(rf"[\"”’']\s*{_DASH}")
+_QUOTE_BEFORE_DASH = re.compile(rf"{_CLOSING_QUOTE}\s*{_DASH}")
 # What every attribution needs somewhere in the text, in the syntax of RE2 and Hyperscan (`matcher.rows_matching`):
 # a quotation mark, then whitespace (line breaks included), then a dash. _QUOTE_THEN_DASH has them on one line,
 # and a dash line (_DASH_LINE) starts right under a line that ends with a closing quotation mark.
-MAY_ATTRIBUTE = "[\"”’']" + RE2_SPACE + "*" + _DASH
+MAY_ATTRIBUTE = _CLOSING_QUOTE + RE2_SPACE + "*" + _DASH
 _VALEDICTION = re.compile(
     r"^(?:yours truly|yours sincerely|sincerely yours|sincerely|yours faithfully|faithfully yours|respectfully yours|"
     r"very respectfully|respectfully submitted|respectfully|your obedient servant|your friend|cordially|best regards|"
@@ -286,7 +289,7 @@ class AuthorTagger(Tagger):
         """MAY_ATTRIBUTE as it reads in normalised text, where a run of whitespace is one space: a quotation
         mark, then a dash, right after it or after one space. Lowering changes none of these characters,
         so a text holds one exactly where MAY_ATTRIBUTE matches it."""
-        return tuple(quote + space + dash for quote in "\"”’'" for space in ("", " ") for dash in DASH_MARKS)
+        return tuple(quote + space + dash for quote in CLOSING_QUOTES for space in ("", " ") for dash in DASH_MARKS)
 
     def tag(self, docs: Documents) -> pa.Table:
         rows = HitRows()
