@@ -111,6 +111,17 @@ def read64(data, words, p):  # pragma: no cover - compiled where a kernel calls 
     return (words[q] >> r) | ((words[q + 1] << np.uint64(1)) << (np.uint64(63) - r))
 
 
+_HIGH_BITS = np.uint64(0x8080808080808080)
+_BELOW_SPACE = np.uint64(0x6060606060606060)  # an ASCII byte plus 0x60 keeps its high bit clear only below 0x20
+
+
+def printable8(x):  # pragma: no cover - compiled where a kernel calls it
+    """A kernel helper: whether the 8 bytes of x (`read64`) are all printable ASCII, 0x20-0x7F: no byte
+    with its high bit set and none below 0x20 (exact: with no high bit set, adding 0x60 carries out of
+    no byte)."""
+    return ((x & _HIGH_BITS) | (~(x + _BELOW_SPACE) & _HIGH_BITS)) == 0
+
+
 def aligned_words(data: np.ndarray) -> np.ndarray:
     """A uint8 buffer as the uint64 words `read64` reads (none where it does not start on the 8-byte grid)."""
     if data.ctypes.data % 8:

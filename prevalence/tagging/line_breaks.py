@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from prevalence.compiled import aligned_words, kernel, read64, utf8_buffers
+from prevalence.compiled import aligned_words, kernel, printable8, read64, utf8_buffers
 
 
 # Per byte: 1 for a one-byte break other than `\n`, 2 for a byte that may lead one of U+0085, U+2028 and
@@ -21,10 +21,6 @@ from prevalence.compiled import aligned_words, kernel, read64, utf8_buffers
 _BYTE_KINDS = np.zeros(256, np.uint8)
 _BYTE_KINDS[[0x0D, 0x0B, 0x0C, 0x1C, 0x1D, 0x1E]] = 1
 _BYTE_KINDS[[0xC2, 0xE2]] = 2
-
-
-_HIGH = np.uint64(0x8080808080808080)
-_BELOW_SPACE = np.uint64(0x6060606060606060)  # an ASCII byte plus 0x60 keeps its high bit clear only below 0x20
 
 
 def _other_breaks(data, words64, offsets, kinds, out):  # pragma: no cover - compiled
@@ -36,8 +32,7 @@ def _other_breaks(data, words64, offsets, kinds, out):  # pragma: no cover - com
         while j < end:
             width = 1
             if j + 8 <= end:
-                x = read64(data, words64, j)
-                if ((x & _HIGH) | (~(x + _BELOW_SPACE) & _HIGH)) == 0:
+                if printable8(read64(data, words64, j)):
                     j += 8
                     continue
                 width = 8
@@ -56,7 +51,7 @@ def _other_breaks(data, words64, offsets, kinds, out):  # pragma: no cover - com
             j += width
 
 
-_compiled = kernel(_other_breaks, helpers=(read64,))
+_compiled = kernel(_other_breaks, helpers=(read64, printable8))
 
 
 def other_line_breaks(texts: pa.Array) -> np.ndarray | None:

@@ -14,7 +14,7 @@ import functools
 import numpy as np
 import pyarrow as pa
 
-from prevalence.compiled import aligned_words, kernel, read64, utf8_buffers
+from prevalence.compiled import aligned_words, kernel, printable8, read64, utf8_buffers
 
 
 @functools.cache
@@ -40,9 +40,7 @@ def _tables(whitespace: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 _SPACES = np.uint64(0x2020202020202020)
-_HIGH = np.uint64(0x8080808080808080)
 _LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
-_BELOW_SPACE = np.uint64(0x6060606060606060)  # an ASCII byte plus 0x60 keeps its high bit clear only below 0x20
 _ONES = np.uint64(0x0101010101010101)
 
 
@@ -71,10 +69,9 @@ def _single_space(data, words64, offsets, valid, out, out_offsets, words, kinds,
         after_space = 1  # the byte before was whitespace, or the text starts here
         while j < end:
             if j + 8 <= end:  # 8 bytes that single spacing leaves as they are, at once
-                x = read64(data, words64, j)
+                x = np.uint64(read64(data, words64, j))  # (a no-op compiled; run as Python, the helper returns an int)
                 spaces = _zero_bytes(x ^ _SPACES)
-                plain = ((x & _HIGH) | (~(x + _BELOW_SPACE) & _HIGH)) == 0  # ASCII, no control character
-                if (plain and (spaces & (spaces >> np.uint64(8))) == 0 and (spaces >> np.uint64(63)) == 0
+                if (printable8(x) and (spaces & (spaces >> np.uint64(8))) == 0 and (spaces >> np.uint64(63)) == 0
                         and (after_space == 0 or (spaces & np.uint64(0x80)) == 0)):
                     if after_space and n:
                         out[pos] = 32
@@ -119,7 +116,7 @@ def _single_space(data, words64, offsets, valid, out, out_offsets, words, kinds,
     out_offsets[offsets.shape[0] - 1] = pos
 
 
-_compiled = kernel(_single_space, helpers=(read64, _zero_bytes))
+_compiled = kernel(_single_space, helpers=(read64, printable8, _zero_bytes))
 
 
 def single_spaced(texts: pa.Array, whitespace: str) -> tuple[pa.Array, np.ndarray] | None:
